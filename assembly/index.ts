@@ -1,0 +1,1 @@
+export function hello(): i32 { return 42; }
