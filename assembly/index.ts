@@ -1,1 +1,22 @@
-export function hello(): i32 { return 42; }
+// The public face of proxy-wasm-as: everything a filter imports.
+//   import { RootContext, HttpContext, registerRootContext, … } from "proxy-wasm-as";
+// The entry file also needs the ABI exports:
+//   export * from "proxy-wasm-as/assembly/exports";
+export {
+  WasmResult, LogLevel, BufferType, MapType, FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus,
+  FilterMetadataStatus, FilterStatus, StreamType, PeerType, MetricType, GrpcStatus,
+} from "./types";
+export { BaseContext, RootContext, HttpContext } from "./context";
+export { registerRootContext, RootFactory } from "./dispatch";
+export { log, logAt, logEnabled, hostLogLevel } from "./log";
+export {
+  HeaderPair, HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, serializePairs, parsePairs,
+  parsePairsBuffer,
+} from "./headers";
+export { Body, requestBody, responseBody, pluginConfiguration, vmConfiguration } from "./body";
+export { continueStream, closeStream, sendLocalResponse, sendLocalResponseBytes } from "./stream";
+export {
+  Attributes, encodePropertyPath, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,
+  setProperty, setPropertyString,
+} from "./properties";
+export { JsonKind, JsonValue, JsonObject, JsonError, JsonResult, parseJson, parseJsonBytes, parseJsonMemory } from "./json";

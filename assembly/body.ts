@@ -1,0 +1,57 @@
+// Bodies and other byte buffers. Envoy lets a filter replace the whole buffer,
+// prepend, or append — never splice into the middle (reference §4.3).
+import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "./abi/imports";
+import { BufferType, WasmResult } from "./types";
+import { OUT_PTR, OUT_SIZE, takeResultBytes, takeResultString } from "./runtime/memory";
+
+// Past any real buffer: "to the end" for reads, "append" for writes.
+const WHOLE: u32 = <u32>i32.MAX_VALUE;
+
+function setBytes(bufferType: BufferType, start: u32, size: u32, data: ArrayBuffer): WasmResult {
+  return <WasmResult>proxy_set_buffer_bytes(bufferType, start, size, changetype<usize>(data), <usize>data.byteLength);
+}
+
+/** A host buffer: an HTTP body (the current chunk, or all of it while buffering), TCP data, a callout reply, a configuration. */
+export class Body {
+  constructor(public readonly bufferType: BufferType) {}
+
+  /** Bytes currently readable (0 when the buffer is not available now). */
+  length(): u32 {
+    if (proxy_get_buffer_status(this.bufferType, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return 0;
+    return load<u32>(OUT_PTR);
+  }
+
+  /** Up to `maxSize` bytes from `start`; empty when there is nothing (or the buffer is not available). */
+  read(start: u32 = 0, maxSize: u32 = WHOLE): ArrayBuffer {
+    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return new ArrayBuffer(0);
+    return takeResultBytes();
+  }
+
+  /** The readable bytes decoded as UTF-8. */
+  text(start: u32 = 0, maxSize: u32 = WHOLE): string {
+    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return "";
+    return takeResultString();
+  }
+
+  replace(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, 0, WHOLE, data); }
+  append(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, WHOLE, 0, data); }
+  prepend(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, 0, 0, data); }
+  replaceText(text: string): WasmResult { return this.replace(String.UTF8.encode(text)); }
+  appendText(text: string): WasmResult { return this.append(String.UTF8.encode(text)); }
+  prependText(text: string): WasmResult { return this.prepend(String.UTF8.encode(text)); }
+}
+
+export const requestBody = new Body(BufferType.HttpRequestBody);
+export const responseBody = new Body(BufferType.HttpResponseBody);
+export const pluginConfigurationBuffer = new Body(BufferType.PluginConfiguration);
+export const vmConfigurationBuffer = new Body(BufferType.VmConfiguration);
+
+/** The plugin configuration bytes (readable during RootContext.onConfigure). */
+export function pluginConfiguration(): ArrayBuffer {
+  return pluginConfigurationBuffer.read();
+}
+
+/** The VM configuration bytes (readable at any time). */
+export function vmConfiguration(): ArrayBuffer {
+  return vmConfigurationBuffer.read();
+}

@@ -1,0 +1,102 @@
+// Routing: which context object a callback's context id belongs to, and which
+// root factory serves a root id.
+import { BaseContext, HttpContext, RootContext } from "./context";
+import { Attributes } from "./properties";
+import { LogLevel } from "./types";
+import { logAt } from "./log";
+
+/** Makes the root context for a plugin. */
+export type RootFactory = (contextId: u32) => RootContext;
+
+const rootNames = new Array<string>();
+const rootFactories = new Array<RootFactory>();
+
+/**
+ * Registers the root context factory for `rootId` (Envoy's root_id, a
+ * WasmPlugin's pluginName). The factory registered under "" is the fallback
+ * for any root id nobody registered — Istio often passes an empty one. With
+ * no fallback, an unknown root id gets the first factory registered.
+ */
+export function registerRootContext(factory: RootFactory, rootId: string = ""): void {
+  for (let i = 0; i < rootNames.length; i++) {
+    if (unchecked(rootNames[i]) == rootId) {
+      unchecked((rootFactories[i] = factory));
+      return;
+    }
+  }
+  rootNames.push(rootId);
+  rootFactories.push(factory);
+}
+
+function factoryFor(rootId: string): RootFactory | null {
+  let fallback = -1;
+  for (let i = 0; i < rootNames.length; i++) {
+    const name = unchecked(rootNames[i]);
+    if (name == rootId) return unchecked(rootFactories[i]);
+    if (name.length == 0) fallback = i;
+  }
+  if (rootNames.length == 0) return null;
+  return unchecked(rootFactories[fallback >= 0 ? fallback : 0]);
+}
+
+const contexts = new Map<u32, BaseContext>();
+// Callbacks for one stream arrive back to back: remember the last lookup.
+let lastId: u32 = 0;
+let lastContext: BaseContext | null = null;
+
+/** The context for `contextId`, or null when none was made (the stream then passes untouched). */
+export function contextFor(contextId: u32): BaseContext | null {
+  if (contextId == lastId && lastContext !== null) return lastContext;
+  if (!contexts.has(contextId)) return null;
+  const context = contexts.get(contextId);
+  lastId = contextId;
+  lastContext = context;
+  return context;
+}
+
+/** The HTTP context for `contextId`, or null. */
+export function httpContextFor(contextId: u32): HttpContext | null {
+  const context = contextFor(contextId);
+  if (context === null || !context.handlesHttp()) return null;
+  return changetype<HttpContext>(context);
+}
+
+/** The root context for `contextId`, or null. */
+export function rootContextFor(contextId: u32): RootContext | null {
+  const context = contextFor(contextId);
+  if (context === null || context.handlesHttp()) return null;
+  return changetype<RootContext>(context);
+}
+
+/** proxy_on_context_create: parent 0 makes a root, otherwise a stream of that root. */
+export function createContext(contextId: u32, parentId: u32): void {
+  if (parentId == 0) {
+    const rootIdProperty = Attributes.pluginRootId();
+    const rootId = rootIdProperty !== null ? rootIdProperty : "";
+    const factory = factoryFor(rootId);
+    let root: RootContext;
+    if (factory === null) {
+      logAt(LogLevel.Error, "no root context registered (root id \"" + rootId + "\"): the plugin will do nothing");
+      root = new RootContext(contextId);
+    } else {
+      root = factory(contextId);
+    }
+    root.rootId = rootId;
+    contexts.set(contextId, root);
+    return;
+  }
+  const root = rootContextFor(parentId);
+  if (root === null) return;
+  const stream = root.newHttpContext(contextId);
+  if (stream !== null) contexts.set(contextId, stream);
+}
+
+/** proxy_on_delete: forget the context. */
+export function deleteContext(contextId: u32): void {
+  const context = contextFor(contextId);
+  if (context === null) return;
+  context.onDelete();
+  contexts.delete(contextId);
+  lastId = 0;
+  lastContext = null;
+}

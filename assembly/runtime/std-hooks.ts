@@ -1,0 +1,51 @@
+// Replacements for the AssemblyScript standard library's own imports
+// (`env.abort`, `env.trace`, `env.seed`, `env.Date.now`), which Envoy does not
+// provide. asconfig.json wires them in with `use` aliases.
+import { proxy_get_current_time_nanoseconds, proxy_log, wasi_random_get } from "../abi/imports";
+import { LogLevel, WasmResult } from "../types";
+import { OUT_U64 } from "./memory";
+
+let panicking = false;
+
+function writeLog(level: LogLevel, text: string): void {
+  const bytes = String.UTF8.encode(text);
+  proxy_log(level, changetype<usize>(bytes), <usize>bytes.byteLength);
+}
+
+/** A panic: log at critical with the message and source location, then trap. */
+export function panic(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  // A panic while reporting a panic (say, out of memory) just traps.
+  if (panicking) unreachable();
+  panicking = true;
+  writeLog(
+    LogLevel.Critical,
+    "panic: " + (message !== null ? message : "unknown error") +
+      " at " + (fileName !== null ? fileName : "unknown file") + ":" + line.toString() + ":" + column.toString(),
+  );
+  unreachable();
+}
+
+/** `trace()` goes to the host log at trace level. */
+export function traceToLog(message: string, n: i32 = 0, a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, a4: f64 = 0): void {
+  let text = "trace: " + message;
+  if (n > 0) text += " " + a0.toString();
+  if (n > 1) text += ", " + a1.toString();
+  if (n > 2) text += ", " + a2.toString();
+  if (n > 3) text += ", " + a3.toString();
+  if (n > 4) text += ", " + a4.toString();
+  writeLog(LogLevel.Trace, text);
+}
+
+/** Seed for Math.random from the host's random source (WASI random_get, which Envoy provides). */
+export function randomSeed(): f64 {
+  if (wasi_random_get(OUT_U64, 8) == 0) return <f64>load<u64>(OUT_U64);
+  return 1;
+}
+
+/** `Date.now()` from the host's wall clock, in milliseconds. */
+export class HostDate extends Date {
+  static now(): i64 {
+    if (proxy_get_current_time_nanoseconds(OUT_U64) != WasmResult.Ok) return 0;
+    return <i64>(load<u64>(OUT_U64) / 1_000_000);
+  }
+}

@@ -1,0 +1,176 @@
+// Test filter that exercises the SDK through the host. The request header
+// `x-probe` names what to do; results come back as request headers named
+// `x-probe-…`, which the tests read from the host.
+import {
+  Attributes, FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
+  getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, requestBody,
+  requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
+} from "proxy-wasm-as";
+
+export * from "proxy-wasm-as/assembly/exports";
+
+function show(value: string | null): string {
+  return value === null ? "<null>" : value.length == 0 ? "<empty>" : value;
+}
+
+function joinPairs(pairs: HeaderPair[]): string {
+  let out = "";
+  for (let i = 0; i < pairs.length; i++) {
+    if (i > 0) out += ";";
+    out += pairs[i].name + "=" + pairs[i].value;
+  }
+  return out;
+}
+
+class ProbeRoot extends RootContext {
+  vmConfig: string = "";
+  pluginConfig: string = "";
+
+  onVmStart(vmConfigurationSize: u32): bool {
+    this.vmConfig = String.UTF8.decode(vmConfiguration());
+    return this.vmConfig != "fail-vm-start";
+  }
+
+  onConfigure(pluginConfigurationSize: u32): bool {
+    this.pluginConfig = String.UTF8.decode(pluginConfiguration());
+    return this.pluginConfig != "reject";
+  }
+
+  newHttpContext(contextId: u32): HttpContext {
+    return new Probe(contextId, this);
+  }
+}
+
+class OtherRoot extends RootContext {
+  newHttpContext(contextId: u32): HttpContext {
+    return new Tagger(contextId, this);
+  }
+}
+
+/** Served under the root id "other": marks responses so tests see which root ran. */
+class Tagger extends HttpContext {
+  onResponseHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
+    responseHeaders.add("x-root", "other:" + this.root.rootId);
+    return FilterHeadersStatus.Continue;
+  }
+}
+
+class Probe extends HttpContext {
+  action: string = "";
+
+  constructor(contextId: u32, private probeRoot: ProbeRoot) {
+    super(contextId, probeRoot);
+  }
+
+  onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
+    const action = requestHeaders.get("x-probe");
+    this.action = action !== null ? action : "";
+    const name = requestHeaders.get("x-probe-name");
+    const arg = requestHeaders.get("x-probe-arg");
+    const a = this.action;
+    if (a == "count") {
+      requestHeaders.set("x-probe-result", headerCount.toString() + "/" + requestHeaders.count().toString());
+    } else if (a == "get") {
+      requestHeaders.set("x-probe-result", show(requestHeaders.get(name!)));
+    } else if (a == "get-bytes") {
+      const bytes = requestHeaders.getBytes(name!);
+      requestHeaders.set("x-probe-result", bytes === null ? "<null>" : bytes.byteLength.toString());
+    } else if (a == "has") {
+      requestHeaders.set("x-probe-result", requestHeaders.has(name!) ? "yes" : "no");
+    } else if (a == "get-all") {
+      requestHeaders.set("x-probe-result", requestHeaders.getAll(name!).join(","));
+    } else if (a == "pairs") {
+      requestHeaders.set("x-probe-result", joinPairs(requestHeaders.pairs()));
+    } else if (a == "set-pairs") {
+      const pairs = new Array<HeaderPair>();
+      pairs.push(new HeaderPair(":method", "GET"));
+      pairs.push(new HeaderPair("x-only", "1"));
+      pairs.push(new HeaderPair("x-only", "2"));
+      requestHeaders.setPairs(pairs);
+    } else if (a == "add") {
+      requestHeaders.add(name!, arg!);
+    } else if (a == "set") {
+      requestHeaders.set(name!, arg!);
+    } else if (a == "remove") {
+      requestHeaders.remove(name!);
+    } else if (a == "byte-size") {
+      requestHeaders.set("x-probe-result", requestHeaders.byteSize().toString());
+    } else if (a == "config") {
+      requestHeaders.set("x-probe-result", this.probeRoot.vmConfig + "|" + this.probeRoot.pluginConfig);
+    } else if (a == "property") {
+      requestHeaders.set("x-probe-result", show(getPropertyString(name!.split("."))));
+    } else if (a == "property-int") {
+      requestHeaders.set("x-probe-result", getPropertyInt(name!.split("."), -42).toString());
+    } else if (a == "property-bytes") {
+      const bytes = getProperty(name!.split("."));
+      requestHeaders.set("x-probe-result", bytes === null ? "<null>" : bytes.byteLength.toString());
+    } else if (a == "set-property") {
+      const status = setPropertyString(name!.split("."), arg!);
+      requestHeaders.set("x-probe-result", status.toString() + ":" + show(getPropertyString(name!.split("."))));
+    } else if (a == "attributes") {
+      requestHeaders.set("x-probe-result", show(Attributes.requestPath()) + "|" + show(Attributes.requestMethod()) + "|" +
+        show(Attributes.pluginName()) + "|" + show(Attributes.pluginRootId()) + "|" + show(Attributes.pluginVmId()) + "|" +
+        show(Attributes.sourceAddress()));
+    } else if (a == "log") {
+      log.trace("probe trace");
+      log.debug("probe debug");
+      log.info("probe info");
+      log.warn("probe warn");
+      log.error("probe error");
+      log.critical("probe critical");
+      requestHeaders.set("x-probe-result", log.enabled(LogLevel.Debug) ? "debug-on" : "debug-off");
+    } else if (a == "local-reply") {
+      const headers = new Array<HeaderPair>();
+      headers.push(new HeaderPair("X-Reason", "probe"));
+      this.sendLocalResponse(403, "denied by probe", headers, "probe denied", -1);
+      return FilterHeadersStatus.Continue;
+    } else if (a == "grpc-reply") {
+      this.sendLocalResponse(200, "", null, "", 7);
+    } else if (a == "panic") {
+      throw new Error("probe panic");
+    } else if (a == "std") {
+      const now = Date.now();
+      const random = Math.random();
+      trace("probe trace", 1, 42);
+      requestHeaders.set("x-probe-result", (now > 1_600_000_000_000 ? "time-ok" : "time-bad") + "," +
+        (random >= 0 && random < 1 ? "random-ok" : "random-bad"));
+    } else if (a == "pause") {
+      return FilterHeadersStatus.StopIteration;
+    }
+    return FilterHeadersStatus.Continue;
+  }
+
+  onRequestBody(bodySize: u32, endOfStream: bool): FilterDataStatus {
+    const a = this.action;
+    if (a == "body-buffer") {
+      if (!endOfStream) return FilterDataStatus.StopIterationAndBuffer;
+      const text = requestBody.text();
+      requestBody.replaceText("[" + text.toUpperCase() + "]");
+    } else if (a == "body-append") {
+      requestBody.appendText("+tail");
+    } else if (a == "body-prepend") {
+      requestBody.prependText("head+");
+    } else if (a == "body-length") {
+      requestBody.replaceText(bodySize.toString() + "/" + requestBody.length().toString());
+    }
+    return FilterDataStatus.Continue;
+  }
+
+  onResponseBody(bodySize: u32, endOfStream: bool): FilterDataStatus {
+    if (this.action == "response-body") responseBody.replaceText("rewritten");
+    return FilterDataStatus.Continue;
+  }
+
+  onResponseHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
+    responseHeaders.add("x-probe-seen", this.action.length > 0 ? this.action : "<none>");
+    if (this.action == "local-reply") {
+      // After a local reply the plugin sees its own reply's headers.
+      const status = responseHeaders.get(":status");
+      responseHeaders.add("x-probe-local-status", show(status));
+    }
+    return FilterHeadersStatus.Continue;
+  }
+}
+
+registerRootContext((contextId: u32): RootContext => new ProbeRoot(contextId));
+registerRootContext((contextId: u32): RootContext => new OtherRoot(contextId), "other");
