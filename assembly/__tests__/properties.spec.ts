@@ -21,7 +21,7 @@ describe("encodePropertyPath", () => {
     expect(path.length).toBe(8 + 1 + 15 + 1 + 8);
     expect(path[8]).toBe(0);
     expect(path[24]).toBe(0);
-    expect(path[28]).toBe(0x2e);
+    expect(path[30]).toBe(0x2e);
   });
 
   it("encodes segments as UTF-8", () => {
