@@ -1,0 +1,146 @@
+// What the loader learns about a module before instantiating it: the ABI version from the
+// marker export (§2.1), the allocator (§2.2) and, when the bytes are available, whether
+// every known callback export has the signature cpp-host expects for that version.
+import { AbiVersion } from "./enums.js";
+import {
+  formatSignature,
+  functionType,
+  parseSignature,
+  sameSignature,
+  WasmFormatError,
+  type ParsedModule,
+  parseWasm,
+} from "./wasm-binary.js";
+
+const MARKERS: ReadonlyArray<[string, AbiVersion]> = [
+  ["proxy_abi_version_0_1_0", AbiVersion.V0_1_0],
+  ["proxy_abi_version_0_2_0", AbiVersion.V0_2_0],
+  ["proxy_abi_version_0_2_1", AbiVersion.V0_2_1],
+];
+
+/** Signatures cpp-host looks up for every version (compact notation, see parseSignature). */
+const COMMON_EXPORTS: Readonly<Record<string, string>> = {
+  _initialize: ":",
+  _start: ":",
+  main: "ii:i",
+  __main_void: ":i",
+  malloc: "i:i",
+  proxy_on_memory_allocate: "i:i",
+  proxy_on_context_create: "ii:",
+  proxy_on_vm_start: "ii:i",
+  proxy_validate_configuration: "ii:i",
+  proxy_on_configure: "ii:i",
+  proxy_on_tick: "i:",
+  proxy_on_done: "i:i",
+  proxy_on_log: "i:",
+  proxy_on_delete: "i:",
+  proxy_on_request_body: "iii:i",
+  proxy_on_request_trailers: "ii:i",
+  proxy_on_request_metadata: "ii:i",
+  proxy_on_response_body: "iii:i",
+  proxy_on_response_trailers: "ii:i",
+  proxy_on_response_metadata: "ii:i",
+  proxy_on_new_connection: "i:i",
+  proxy_on_downstream_data: "iii:i",
+  proxy_on_upstream_data: "iii:i",
+  proxy_on_downstream_connection_close: "ii:",
+  proxy_on_upstream_connection_close: "ii:",
+  proxy_on_http_call_response: "iiiii:",
+  proxy_on_grpc_receive_initial_metadata: "iii:",
+  proxy_on_grpc_receive: "iii:",
+  proxy_on_grpc_receive_trailing_metadata: "iii:",
+  proxy_on_grpc_close: "iii:",
+  proxy_on_queue_ready: "ii:",
+  envoy_on_resolve_dns: "iii:",
+  envoy_on_stats_update: "ii:",
+};
+
+const V01_EXPORTS: Readonly<Record<string, string>> = {
+  ...COMMON_EXPORTS,
+  proxy_on_request_headers: "ii:i",
+  proxy_on_response_headers: "ii:i",
+};
+
+const V02_EXPORTS: Readonly<Record<string, string>> = {
+  ...COMMON_EXPORTS,
+  proxy_on_request_headers: "iii:i",
+  proxy_on_response_headers: "iii:i",
+  proxy_on_foreign_function: "iii:",
+};
+
+/** The exports the host may call for a version, with their expected signatures. */
+export function expectedExports(abi: AbiVersion): Readonly<Record<string, string>> {
+  return abi === AbiVersion.V0_1_0 ? V01_EXPORTS : V02_EXPORTS;
+}
+
+export class ModuleError extends Error {}
+
+export interface ModuleInfo {
+  abi: AbiVersion;
+  allocator: "malloc" | "proxy_on_memory_allocate";
+  /** Function exports in export-section order. */
+  exports: Array<{ name: string; kind: string }>;
+  imports: Array<{ module: string; name: string; kind: string }>;
+  /** Present when the module's bytes could be parsed; enables signature checks. */
+  parsed: ParsedModule | null;
+}
+
+/** Parses the bytes if possible; unknown newer encodings just disable signature checks. */
+export function tryParse(bytes: Uint8Array | undefined): ParsedModule | null {
+  if (!bytes) return null;
+  try {
+    return parseWasm(bytes);
+  } catch (e) {
+    if (e instanceof WasmFormatError) return null;
+    throw e;
+  }
+}
+
+/** Detects the ABI version and allocator and checks callback signatures (§2.1, §2.2, §10). */
+export function inspectModule(module: WebAssembly.Module, parsed: ParsedModule | null): ModuleInfo {
+  const exports = WebAssembly.Module.exports(module);
+  const imports = WebAssembly.Module.imports(module);
+
+  let abi: AbiVersion | undefined;
+  for (const e of exports) {
+    if (e.kind !== "function") continue;
+    const m = MARKERS.find(([name]) => name === e.name);
+    if (m) {
+      abi = m[1];
+      break;
+    }
+  }
+  if (!abi) throw new ModuleError("Missing or unknown Proxy-Wasm ABI version");
+
+  const hasMemory = exports.some((e) => e.kind === "memory") || imports.some((i) => i.kind === "memory");
+  if (!hasMemory) throw new ModuleError("Wasm module is missing a memory export");
+
+  const fnExport = (name: string) => exports.some((e) => e.kind === "function" && e.name === name);
+  // cpp-host prefers malloc over proxy_on_memory_allocate (the spec says the opposite).
+  const allocator = fnExport("malloc") ? "malloc" : fnExport("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : null;
+  if (!allocator) throw new ModuleError("Wasm module is missing malloc function.");
+
+  if (parsed) {
+    const want = expectedExports(abi);
+    for (const e of parsed.exports) {
+      if (e.kind !== "function") continue;
+      const sig = want[e.name];
+      if (!sig) continue;
+      const found = functionType(parsed, e.index);
+      const expected = parseSignature(sig);
+      if (found && !sameSignature(found, expected)) {
+        throw new ModuleError(
+          `Bad function signature for: ${e.name}, want: ${formatSignature(expected)}, found: ${formatSignature(found)}`,
+        );
+      }
+    }
+  }
+
+  return {
+    abi,
+    allocator,
+    exports: exports.map((e) => ({ name: e.name, kind: e.kind })),
+    imports: imports.map((i) => ({ module: i.module, name: i.name, kind: i.kind })),
+    parsed,
+  };
+}

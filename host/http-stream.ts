@@ -1,0 +1,797 @@
+// One HTTP stream through the plugin, with Envoy's semantics (reference §4.4, §4.5,
+// §9.2-§9.6, §9.14): lazy context creation, callback order, map and body windows,
+// status conversion, buffering, deferred continue/close/local reply, and fail-closed or
+// fail-open handling when the VM traps.
+import { Buffer } from "node:buffer";
+import {
+  FilterDataStatus,
+  FilterHeadersStatus,
+  FilterTrailersStatus,
+  GrpcStatus,
+  LogLevel,
+  MapType,
+  StreamType,
+  WasmResult,
+} from "./abi/enums.js";
+import { applySetBufferBytes, concatBytes } from "./body-buffer.js";
+import { Context, type LocalResponseRequest } from "./context.js";
+import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
+import { encodeBool, encodeInt64, encodeMap, encodeString, requestHeaderAttribute, splitAddress } from "./properties.js";
+import type { Vm } from "./vm.js";
+
+const EMPTY = new Uint8Array(0);
+
+export interface LocalReply {
+  status: number;
+  details: string;
+  body: Uint8Array;
+  bodyText: string;
+  /** The reply's headers as sent downstream (after the plugin's own response callbacks). */
+  headers: HeaderMap;
+  grpcStatus: number | null;
+}
+
+export interface StreamSettings {
+  vm: Vm;
+  rootId: number;
+  failOpen: boolean;
+  allowOnHeadersStopIteration: boolean;
+}
+
+export interface HttpStreamOptions {
+  /** "ip:port" of the client; default 127.0.0.1:54321. */
+  sourceAddress?: string;
+  /** "ip:port" the client connected to; default 127.0.0.1:8080. */
+  destinationAddress?: string;
+  /** "HTTP/1.0", "HTTP/1.1", "HTTP/2" or "HTTP/3"; default HTTP/1.1. */
+  protocol?: string;
+}
+
+/** Where a direction is held by the filter. */
+const enum Stop {
+  None = 0,
+  /** StopAllIteration from headers: no body/trailer callbacks until continued. */
+  HeadersAll = 1,
+  /** StopIteration from headers (allow_on_headers_stop_iteration): body callbacks still run. */
+  Headers = 2,
+  Body = 3,
+  Trailers = 4,
+}
+
+const enum Op {
+  ContinueRequest = 1,
+  ContinueResponse = 2,
+  Close = 3,
+  LocalReply = 4,
+}
+
+const CALLBACKS = [
+  "proxy_on_context_create",
+  "proxy_on_request_headers",
+  "proxy_on_request_body",
+  "proxy_on_request_trailers",
+  "proxy_on_response_headers",
+  "proxy_on_response_body",
+  "proxy_on_response_trailers",
+  "proxy_on_log",
+  "proxy_on_done",
+  "proxy_on_delete",
+] as const;
+const enum Cb {
+  ContextCreate = 0,
+  RequestHeaders = 1,
+  RequestBody = 2,
+  RequestTrailers = 3,
+  ResponseHeaders = 4,
+  ResponseBody = 5,
+  ResponseTrailers = 6,
+  Log = 7,
+  Done = 8,
+  Delete = 9,
+}
+
+/** One direction (request = decoding, response = encoding) of the stream. */
+class Side {
+  headers: HeaderMap;
+  trailers: HeaderMap | null = null;
+  /** Headers received from the peer. */
+  started = false;
+  /** End of stream received from the peer. */
+  ended = false;
+  /** No more filter callbacks for this direction (local reply, reset, failure). */
+  done = false;
+  stop = Stop.None;
+  headersForwarded = false;
+  // Envoy's references to the maps and body: set while the filter may use them.
+  headersAvail = false;
+  trailersAvail = false;
+  bodyAvail = false;
+  bodyEos = false;
+  /** Last body callback returned StopIterationAndBuffer/Watermark: next chunk accumulates. */
+  buffering = false;
+  /** Body bytes the filter currently sees / holds. */
+  buf: Uint8Array = EMPTY;
+  /** Data that arrived while stopped by StopAllIteration, not yet shown to the filter. */
+  held: Uint8Array = EMPTY;
+  trailersPending = false;
+  /** Bytes passed on (upstream for the request, downstream for the response). */
+  forwarded: Uint8Array[] = [];
+  private joined: Uint8Array | null = EMPTY;
+
+  constructor(inline: ReadonlySet<string>) {
+    this.headers = new HeaderMap(null, inline);
+  }
+
+  forward(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.forwarded.push(data);
+    this.joined = null;
+  }
+
+  forwardedBody(): Uint8Array {
+    if (this.joined === null) this.joined = this.forwarded.length === 1 ? this.forwarded[0]! : new Uint8Array(Buffer.concat(this.forwarded));
+    return this.joined;
+  }
+
+  /** The filter lets everything it holds pass. */
+  release(): void {
+    this.stop = Stop.None;
+    this.headersForwarded = true;
+    this.buffering = false;
+    this.forward(this.buf);
+    this.buf = EMPTY;
+  }
+}
+
+let nextConnectionId = 1;
+
+function toBytes(chunk: string | Uint8Array): Uint8Array {
+  return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
+}
+
+export class HttpStream extends Context {
+  private readonly vm: Vm;
+  private readonly settings: StreamSettings;
+  private readonly req = new Side(REQUEST_INLINE);
+  private readonly resp = new Side(RESPONSE_INLINE);
+  /** proxy_on_context_create has run. */
+  private created = false;
+  private completed = false;
+  /** The filter is skipped (fail-open after a VM failure). */
+  private passthrough = false;
+  /** The VM failed with this stream alive and the failure was applied to it. */
+  private failureHandled = false;
+  private inAccessLogPhase = false;
+  /** A local reply was requested during the running callback: its status becomes Stop. */
+  private forceStop = false;
+  private ops: number[] = [];
+  private pendingReply: LocalResponseRequest | null = null;
+  private reply: LocalReply | null = null;
+  private acts: number[] = [];
+  /** Index in `acts` of the result of the last callback run, -1 if it was not exported. */
+  private recordedAt = -1;
+  private filterState: Map<string, Uint8Array> | null = null;
+  private readonly startMs = Date.now();
+  private readonly connectionId = nextConnectionId++;
+  private readonly sourceAddress: string;
+  private readonly destinationAddress: string;
+  private readonly protocol: string;
+  /** Set when the stream was reset instead of completing normally (e.g. "wasm_close_stream"). */
+  resetReason: string | null = null;
+  /** How often the route cache was cleared (request header edits, clear_route_cache). */
+  routeCacheClears = 0;
+
+  constructor(settings: StreamSettings, options: HttpStreamOptions = {}) {
+    const vm = settings.vm;
+    // A stream on a failed VM never reaches it (Envoy uses a context without a VM, id 0).
+    super(vm.failed ? 0 : vm.newContextId());
+    this.vm = vm;
+    this.settings = settings;
+    this.sourceAddress = options.sourceAddress ?? "127.0.0.1:54321";
+    this.destinationAddress = options.destinationAddress ?? "127.0.0.1:8080";
+    this.protocol = options.protocol ?? "HTTP/1.1";
+    if (vm.failed) {
+      // Fail-open skips the filter; fail-closed replies 503 at the first event.
+      this.passthrough = settings.failOpen;
+    } else {
+      vm.addContext(this);
+    }
+  }
+
+  get contextId(): number {
+    return this.id;
+  }
+
+  get rootId(): number {
+    return this.settings.rootId;
+  }
+
+  // ---- public state -------------------------------------------------------------------
+
+  get requestHeaders(): HeaderMap {
+    return this.req.headers;
+  }
+  get responseHeaders(): HeaderMap {
+    return this.resp.headers;
+  }
+  get requestTrailers(): HeaderMap {
+    return this.req.trailers ?? new HeaderMap(null, TRAILER_INLINE);
+  }
+  get responseTrailers(): HeaderMap {
+    return this.resp.trailers ?? new HeaderMap(null, TRAILER_INLINE);
+  }
+  get requestBody(): Uint8Array {
+    return this.req.forwardedBody();
+  }
+  get responseBody(): Uint8Array {
+    return this.resp.forwardedBody();
+  }
+  get localReply(): LocalReply | null {
+    return this.reply;
+  }
+  get paused(): { request: boolean; response: boolean } {
+    return { request: this.req.stop !== Stop.None, response: this.resp.stop !== Stop.None };
+  }
+  get actions(): Array<{ callback: string; result: number }> {
+    const out: Array<{ callback: string; result: number }> = [];
+    for (let i = 0; i < this.acts.length; i += 2) out.push({ callback: CALLBACKS[this.acts[i]!]!, result: this.acts[i + 1]! });
+    return out;
+  }
+  get isComplete(): boolean {
+    return this.completed;
+  }
+
+  // ---- events from the test ------------------------------------------------------------
+
+  sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
+    return this.onHeaders(this.req, headers, endOfStream);
+  }
+  sendRequestBody(chunk: string | Uint8Array, endOfStream = false): number {
+    return this.onData(this.req, toBytes(chunk), endOfStream);
+  }
+  sendRequestTrailers(trailers: HeaderInput): number {
+    return this.onTrailers(this.req, trailers);
+  }
+  sendResponseHeaders(headers: HeaderInput, endOfStream = false): number {
+    if (this.reply !== null) return FilterHeadersStatus.Continue; // the local reply is the response
+    return this.onHeaders(this.resp, headers, endOfStream);
+  }
+  sendResponseBody(chunk: string | Uint8Array, endOfStream = false): number {
+    if (this.reply !== null) return FilterDataStatus.Continue;
+    return this.onData(this.resp, toBytes(chunk), endOfStream);
+  }
+  sendResponseTrailers(trailers: HeaderInput): number {
+    if (this.reply !== null) return FilterTrailersStatus.Continue;
+    return this.onTrailers(this.resp, trailers);
+  }
+
+  /** End of the stream: proxy_on_log, proxy_on_done, proxy_on_delete (§9.3). */
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    const vm = this.vm;
+    if (this.passthrough || this.id === 0 || vm.failed) {
+      vm.removeContext(this.id);
+      return;
+    }
+    this.ensureCreated();
+    this.inAccessLogPhase = true;
+    this.callback(Cb.Log);
+    this.inAccessLogPhase = false;
+    this.callback(Cb.Done);
+    this.callback(Cb.Delete);
+    vm.removeContext(this.id);
+    vm.flushDeferred();
+  }
+
+  // ---- the state machine ----------------------------------------------------------------
+
+  private isResponse(side: Side): boolean {
+    return side === this.resp;
+  }
+
+  /** Runs a callback if exported; returns its raw u32 result (0 when not exported). */
+  private callback(cb: Cb, a?: number, b?: number): number {
+    const name = CALLBACKS[cb];
+    if (!this.vm.has(name)) {
+      this.recordedAt = -1;
+      return 0;
+    }
+    const r =
+      cb === Cb.ContextCreate ? this.vm.invoke(this, name, this.id, this.settings.rootId) : this.vm.invoke(this, name, this.id, a, b);
+    this.recordedAt = this.acts.push(cb, r) - 1;
+    return r;
+  }
+
+  /** Records the host-converted result of the callback that just ran. */
+  private recordStatus(status: number): void {
+    if (this.recordedAt >= 0) this.acts[this.recordedAt] = status;
+  }
+
+  private ensureCreated(): void {
+    if (this.created) return;
+    this.created = true;
+    this.callback(Cb.ContextCreate);
+  }
+
+  /** The filter is skipped: events pass through untouched (fail-open). */
+  private bypass(): boolean {
+    return this.passthrough;
+  }
+
+  /** The direction is over for the filter (local reply, reset, completed): events are dropped. */
+  private dropped(side: Side): boolean {
+    return this.completed || side.done;
+  }
+
+  private onHeaders(side: Side, input: HeaderInput, eos: boolean): number {
+    if (side.started) throw new Error(`${this.isResponse(side) ? "response" : "request"} headers were already sent on this stream`);
+    side.started = true;
+    side.ended = eos;
+    const map = side.headers;
+    if (Array.isArray(input)) {
+      for (let i = 0; i < input.length; i++) map.add(input[i]![0], input[i]![1]);
+    } else {
+      for (const k in input) map.add(k, input[k]!);
+    }
+    if (this.bypass()) {
+      side.headersForwarded = true;
+      return FilterHeadersStatus.Continue;
+    }
+    if (this.dropped(side)) return FilterHeadersStatus.Continue;
+    if (this.vm.failed) return this.failed(FilterHeadersStatus.StopAllIterationAndWatermark);
+    this.ensureCreated();
+    if (this.vm.failed) return this.failed(FilterHeadersStatus.StopAllIterationAndWatermark);
+    return this.runHeaders(side);
+  }
+
+  private runHeaders(side: Side): number {
+    const response = this.isResponse(side);
+    side.headersAvail = true;
+    this.forceStop = false;
+    const r = this.callback(response ? Cb.ResponseHeaders : Cb.RequestHeaders, side.headers.size, side.ended ? 1 : 0);
+    if (this.vm.failed) return this.failed(FilterHeadersStatus.StopAllIterationAndWatermark);
+    let status: number;
+    if (this.forceStop || r > FilterHeadersStatus.StopAllIterationAndWatermark) status = FilterHeadersStatus.StopAllIterationAndWatermark;
+    else if (r === FilterHeadersStatus.StopIteration) {
+      status = this.settings.allowOnHeadersStopIteration ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.StopAllIterationAndWatermark;
+    } else if (r === FilterHeadersStatus.ContinueAndEndStream) status = FilterHeadersStatus.Continue;
+    else status = r;
+    this.recordStatus(status);
+    if (status === FilterHeadersStatus.Continue) {
+      side.headersAvail = false; // Envoy drops the map once headers continue
+      side.release();
+    } else {
+      side.stop = status === FilterHeadersStatus.StopIteration ? Stop.Headers : Stop.HeadersAll;
+    }
+    this.vm.flushDeferred();
+    return status;
+  }
+
+  private onData(side: Side, data: Uint8Array, eos: boolean): number {
+    if (!side.started) throw new Error("send headers before the body");
+    if (side.ended) throw new Error("the body was sent after the end of stream");
+    side.ended = eos;
+    if (this.bypass()) {
+      side.forward(data);
+      return FilterDataStatus.Continue;
+    }
+    if (this.dropped(side)) return FilterDataStatus.Continue;
+    if (this.vm.failed) return this.failed(FilterDataStatus.StopIterationNoBuffer);
+    if (side.stop === Stop.HeadersAll) {
+      // Held by Envoy under flow control until the filter continues (§9.4).
+      side.held = concatBytes(side.held, data);
+      return FilterDataStatus.StopIterationAndWatermark;
+    }
+    return this.runBody(side, side.buffering ? concatBytes(side.buf, data) : data, eos);
+  }
+
+  private runBody(side: Side, data: Uint8Array, eos: boolean): number {
+    side.buf = data;
+    side.bodyAvail = true;
+    side.bodyEos = eos;
+    this.forceStop = false;
+    if (!this.vm.has(CALLBACKS[this.isResponse(side) ? Cb.ResponseBody : Cb.RequestBody])) {
+      side.bodyAvail = false;
+      side.release();
+      return FilterDataStatus.Continue;
+    }
+    const r = this.callback(this.isResponse(side) ? Cb.ResponseBody : Cb.RequestBody, data.length, eos ? 1 : 0);
+    if (this.vm.failed) return this.failed(FilterDataStatus.StopIterationNoBuffer);
+    const status = this.forceStop || r > FilterDataStatus.StopIterationNoBuffer ? FilterDataStatus.StopIterationNoBuffer : r;
+    this.recordStatus(status);
+    side.buffering = false;
+    switch (status) {
+      case FilterDataStatus.Continue:
+        side.bodyAvail = false;
+        side.release();
+        break;
+      case FilterDataStatus.StopIterationAndBuffer:
+      case FilterDataStatus.StopIterationAndWatermark:
+        side.buffering = true;
+        side.stop = Stop.Body;
+        break;
+      default:
+        // StopIterationNoBuffer: Envoy keeps nothing of this chunk.
+        side.buf = EMPTY;
+        side.stop = Stop.Body;
+    }
+    this.vm.flushDeferred();
+    return status;
+  }
+
+  private onTrailers(side: Side, input: HeaderInput): number {
+    if (!side.started) throw new Error("send headers before trailers");
+    if (side.ended) throw new Error("trailers were sent after the end of stream");
+    side.ended = true;
+    side.trailers = new HeaderMap(Array.isArray(input) ? input : Object.entries(input), TRAILER_INLINE);
+    if (this.bypass()) return FilterTrailersStatus.Continue;
+    if (this.dropped(side)) return FilterTrailersStatus.Continue;
+    if (this.vm.failed) return this.failed(FilterTrailersStatus.StopIteration);
+    if (side.stop === Stop.HeadersAll) {
+      side.trailersPending = true;
+      return FilterTrailersStatus.StopIteration;
+    }
+    return this.runTrailers(side);
+  }
+
+  private runTrailers(side: Side): number {
+    side.trailersPending = false;
+    side.trailersAvail = true;
+    this.forceStop = false;
+    const r = this.callback(this.isResponse(side) ? Cb.ResponseTrailers : Cb.RequestTrailers, side.trailers!.size);
+    if (this.vm.failed) return this.failed(FilterTrailersStatus.StopIteration);
+    const status = this.forceStop || r > FilterTrailersStatus.StopIteration ? FilterTrailersStatus.StopIteration : r;
+    this.recordStatus(status);
+    if (status === FilterTrailersStatus.Continue) {
+      side.trailersAvail = false;
+      side.bodyAvail = false;
+      side.release();
+    } else {
+      side.stop = Stop.Trailers;
+    }
+    this.vm.flushDeferred();
+    return status;
+  }
+
+  /** A deferred proxy_continue_stream: pass on what the filter holds (§9.4). */
+  private resume(side: Side): void {
+    if (side.done || this.passthrough) return;
+    const stop = side.stop;
+    if (stop === Stop.None) return;
+    if (stop !== Stop.HeadersAll) {
+      side.release();
+      return;
+    }
+    // After StopAllIteration the filter itself receives the held body and trailers.
+    side.stop = Stop.None;
+    side.headersForwarded = true;
+    const held = side.held;
+    side.held = EMPTY;
+    if (held.length > 0) {
+      this.runBody(side, held, side.ended && !side.trailersPending);
+      if (this.vm.failed || side.done) return;
+    }
+    if (side.trailersPending) this.runTrailers(side);
+  }
+
+  // ---- deferred actions -----------------------------------------------------------------
+
+  private defer(op: Op): void {
+    if (this.ops.length === 0) this.vm.defer(this);
+    this.ops.push(op);
+  }
+
+  runDeferred(): void {
+    const ops = this.ops;
+    this.ops = [];
+    if (this.completed) return; // nothing is left to continue, close or reply to
+    for (const op of ops) {
+      if (this.vm.failed && op !== Op.Close) break;
+      switch (op) {
+        case Op.ContinueRequest:
+          this.resume(this.req);
+          break;
+        case Op.ContinueResponse:
+          this.resume(this.resp);
+          break;
+        case Op.Close:
+          this.resetStream("wasm_close_stream");
+          break;
+        case Op.LocalReply: {
+          const r = this.pendingReply!;
+          this.pendingReply = null;
+          this.executeLocalReply(r);
+          break;
+        }
+      }
+    }
+  }
+
+  private resetStream(reason: string): void {
+    if (this.resetReason === null) this.resetReason = reason;
+    for (const side of [this.req, this.resp]) {
+      side.done = true;
+      side.stop = Stop.None;
+      side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+    }
+  }
+
+  /** Builds the reply's headers like Envoy's local reply path. */
+  private replyHeaders(status: number, body: Uint8Array, extra: Array<[string, string]>, grpcStatus: number): HeaderMap {
+    const h = new HeaderMap(null, RESPONSE_INLINE);
+    h.add(":status", String(status));
+    for (const [k, v] of extra) h.add(k, v);
+    if (grpcStatus >= GrpcStatus.Ok && grpcStatus <= GrpcStatus.Unauthenticated) h.set("grpc-status", String(grpcStatus));
+    if (body.length > 0) {
+      h.set("content-length", String(body.length));
+      if (!h.has("content-type")) h.set("content-type", "text/plain");
+    } else {
+      h.remove("content-length");
+      h.remove("content-type");
+    }
+    return h;
+  }
+
+  private executeLocalReply(r: LocalResponseRequest): void {
+    const req = this.req;
+    const resp = this.resp;
+    req.done = true;
+    req.stop = Stop.None;
+    req.headersAvail = req.bodyAvail = req.trailersAvail = false;
+    if (resp.headersForwarded) {
+      // Response headers already went downstream: Envoy resets instead (§9.6).
+      this.resetStream("local_reply_after_response_headers_sent");
+      return;
+    }
+    const grpc = r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null;
+    const headers = this.replyHeaders(r.status, r.body, r.headers, r.grpcStatus);
+    this.reply = {
+      status: r.status,
+      details: r.details,
+      body: r.body,
+      bodyText: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length).toString("utf8"),
+      headers,
+      grpcStatus: grpc,
+    };
+    const viaFilter = !resp.started;
+    resp.started = true;
+    resp.headers = headers;
+    resp.trailers = null;
+    resp.forwarded = [];
+    resp.buf = resp.held = EMPTY;
+    resp.buffering = false;
+    resp.stop = Stop.None;
+    resp.headersAvail = resp.bodyAvail = resp.trailersAvail = false;
+    resp.ended = r.body.length === 0;
+    if (!viaFilter) {
+      // Sent while the filter was handling the upstream response: Envoy replies directly.
+      resp.headersForwarded = true;
+      resp.forward(r.body);
+      resp.done = true;
+      return;
+    }
+    // The reply passes through the encoder chain, so the plugin sees its own reply.
+    this.runHeaders(resp);
+    if (r.body.length > 0 && !resp.done && !this.vm.failed) {
+      resp.ended = true;
+      if ((resp.stop as Stop) === Stop.HeadersAll) resp.held = r.body;
+      else this.runBody(resp, resp.buffering ? concatBytes(resp.buf, r.body) : r.body, true);
+    }
+  }
+
+  /** The VM failed during (or before) this stream's callback: apply the failure policy (§9.14). */
+  private failed<T extends number>(stopStatus: T): number {
+    if (!this.failureHandled) {
+      this.failureHandled = true;
+      if (this.settings.failOpen) {
+        this.passthrough = true;
+        for (const side of [this.req, this.resp]) {
+          side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+          side.forward(side.held);
+          side.held = EMPTY;
+          if (side.started) side.release();
+        }
+      } else {
+        this.pendingReply = null;
+        this.ops = [];
+        this.failStream();
+      }
+    }
+    this.recordStatus(this.settings.failOpen ? 0 : stopStatus);
+    return this.passthrough ? 0 : stopStatus;
+  }
+
+  private failStream(): void {
+    if (this.reply !== null || this.resp.headersForwarded) {
+      this.resetStream("wasm_fail_stream");
+      return;
+    }
+    const headers = this.replyHeaders(503, EMPTY, [], GrpcStatus.Unavailable);
+    this.reply = { status: 503, details: "wasm_fail_stream", body: EMPTY, bodyText: "", headers, grpcStatus: GrpcStatus.Unavailable };
+    for (const side of [this.req, this.resp]) {
+      side.done = true;
+      side.stop = Stop.None;
+      side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+    }
+    this.resp.started = true;
+    this.resp.headers = headers;
+    this.resp.forwarded = [];
+    this.resp.headersForwarded = true;
+  }
+
+  // ---- what the host calls see (Context) -------------------------------------------------
+
+  override get inAccessLog(): boolean {
+    return this.inAccessLogPhase;
+  }
+
+  override readMap(type: MapType): HeaderMap | null {
+    const log = this.inAccessLogPhase;
+    switch (type) {
+      case MapType.HttpRequestHeaders:
+        return this.req.headersAvail || (log && this.req.started) ? this.req.headers : null;
+      case MapType.HttpRequestTrailers:
+        return this.req.trailersAvail && !log ? this.req.trailers : null;
+      case MapType.HttpResponseHeaders:
+        return this.resp.headersAvail || (log && this.resp.started) ? this.resp.headers : null;
+      case MapType.HttpResponseTrailers:
+        return this.resp.trailersAvail || log ? this.resp.trailers : null;
+      default:
+        return null;
+    }
+  }
+
+  override writeMap(type: MapType): HeaderMap | null {
+    if (this.inAccessLogPhase) return null;
+    switch (type) {
+      case MapType.HttpRequestHeaders:
+        return this.req.headersAvail ? this.req.headers : null;
+      case MapType.HttpResponseHeaders:
+        return this.resp.headersAvail ? this.resp.headers : null;
+      case MapType.HttpRequestTrailers:
+        return this.trailersForWrite(this.req);
+      case MapType.HttpResponseTrailers:
+        return this.trailersForWrite(this.resp);
+      default:
+        return null;
+    }
+  }
+
+  /** Trailers are writable in their window, or created in the last body callback (§4.4). */
+  private trailersForWrite(side: Side): HeaderMap | null {
+    if (side.trailersAvail) return side.trailers;
+    if (side.trailers === null && side.bodyAvail && side.bodyEos) {
+      side.trailers = new HeaderMap(null, TRAILER_INLINE);
+      return side.trailers;
+    }
+    return null;
+  }
+
+  override headersModified(type: MapType): void {
+    // Envoy clears the route cache when request headers change (ABI ≤ 0.2.1, §9.13).
+    if (type === MapType.HttpRequestHeaders) this.routeCacheClears++;
+  }
+
+  override clearRouteCache(): void {
+    this.routeCacheClears++;
+  }
+
+  override body(type: number): Uint8Array {
+    const side = type === 0 ? this.req : this.resp;
+    return side.bodyAvail ? side.buf : EMPTY;
+  }
+
+  override setBody(type: number, start: number, size: number, data: Uint8Array): WasmResult {
+    const side = type === 0 ? this.req : this.resp;
+    if (!side.bodyAvail) return WasmResult.BadArgument;
+    const next = applySetBufferBytes(side.buf, start, size, data);
+    if (next === null) return WasmResult.BadArgument;
+    side.buf = next;
+    return WasmResult.Ok;
+  }
+
+  override continueStream(type: StreamType): WasmResult {
+    if (type !== StreamType.HttpRequest && type !== StreamType.HttpResponse) return WasmResult.Ok;
+    // Envoy drops its references at once; the continuation itself waits for the callback to end.
+    const side = type === StreamType.HttpRequest ? this.req : this.resp;
+    side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+    this.defer(type === StreamType.HttpRequest ? Op.ContinueRequest : Op.ContinueResponse);
+    return WasmResult.Ok;
+  }
+
+  override closeStream(type: StreamType): WasmResult {
+    if (type === StreamType.HttpRequest || type === StreamType.HttpResponse) this.defer(Op.Close);
+    return WasmResult.Ok;
+  }
+
+  override sendLocalResponse(r: LocalResponseRequest): void {
+    if (this.reply !== null || this.pendingReply !== null) {
+      this.vm.log(
+        LogLevel.Error,
+        `proxy_send_local_response(${r.status}) ignored: a local reply was already sent on this stream`,
+        this.id,
+      );
+      return;
+    }
+    if (this.completed) return;
+    this.pendingReply = r;
+    this.forceStop = true;
+    this.defer(Op.LocalReply);
+  }
+
+  override setProperty(key: string, value: Uint8Array): WasmResult {
+    (this.filterState ??= new Map()).set(key, value);
+    return WasmResult.Ok;
+  }
+
+  override streamProperty(key: string): Uint8Array | null {
+    const cut = key.indexOf("\0");
+    if (cut < 0) {
+      if (key === "connection_id") return encodeInt64(this.connectionId);
+      // Any other top-level name is the filter state stored by proxy_set_property.
+      return this.filterState?.get(key) ?? null;
+    }
+    const top = key.slice(0, cut);
+    const name = key.slice(cut + 1);
+    switch (top) {
+      case "request":
+        return this.requestProperty(name);
+      case "response":
+        return this.responseProperty(name);
+      case "source":
+        return this.addressProperty(this.sourceAddress, name);
+      case "destination":
+        return this.addressProperty(this.destinationAddress, name);
+      case "connection":
+        if (name === "id") return encodeInt64(this.connectionId);
+        if (name === "mtls") return encodeBool(false);
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  private requestProperty(name: string): Uint8Array | null {
+    switch (name) {
+      case "time":
+        return encodeInt64(BigInt(this.startMs) * 1_000_000n);
+      case "protocol":
+        return encodeString(this.protocol);
+      case "duration":
+        return this.completed ? encodeInt64(BigInt(Date.now() - this.startMs) * 1_000_000n) : null;
+    }
+    // Header-derived attributes need the request header map (§9.12).
+    const req = this.req;
+    if (!req.started || !(req.headersAvail || this.inAccessLogPhase)) return null;
+    return requestHeaderAttribute(name, req.headers);
+  }
+
+  private responseProperty(name: string): Uint8Array | null {
+    const resp = this.resp;
+    if (!resp.started) return null;
+    switch (name) {
+      case "code": {
+        const code = Number(resp.headers.get(":status"));
+        return Number.isInteger(code) ? encodeInt64(code) : null;
+      }
+      case "code_details":
+        return encodeString(this.reply ? this.reply.details : "via_upstream");
+      case "headers":
+        return this.readMap(MapType.HttpResponseHeaders) ? encodeMap(resp.headers.joined()) : null;
+      case "trailers":
+        return resp.trailers && this.readMap(MapType.HttpResponseTrailers) ? encodeMap(resp.trailers.joined()) : null;
+      default:
+        return null;
+    }
+  }
+
+  private addressProperty(address: string, name: string): Uint8Array | null {
+    if (name === "address") return encodeString(address);
+    if (name === "port") {
+      const { port } = splitAddress(address);
+      return Number.isNaN(port) ? null : encodeInt64(port);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,102 @@
+// Header, trailer and metadata maps (reference §4.4). Maps 0-3 belong to the effective
+// context's HTTP stream, 6/7 to the root context's HTTP-call response; gRPC metadata
+// (4/5) is never available because this host makes no gRPC calls.
+import { AbiVersion, MAX_MAP_TYPE, MapType, WasmResult } from "../abi/enums.js";
+import { decodePairs, pairsByteLength, writePairs } from "../abi/pairs.js";
+import type { HeaderMap } from "../header-map.js";
+import type { Vm } from "../vm.js";
+import { envImport, type ImportDef } from "./registry.js";
+
+function readable(vm: Vm, type: number): HeaderMap | null {
+  if (type <= MapType.HttpResponseTrailers) return vm.effective.readMap(type);
+  if (type >= MapType.HttpCallResponseHeaders) return vm.root.readMap(type);
+  return null;
+}
+
+function writable(vm: Vm, type: number): HeaderMap | null {
+  return type <= MapType.HttpResponseTrailers ? vm.effective.writeMap(type) : null;
+}
+
+export const headerMapImports: ImportDef[] = [
+  envImport("proxy_get_header_map_pairs", "iii:i", (vm) => (type: number, pp: number, sp: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    const map = readable(vm, type);
+    const n = map === null ? 0 : map.size;
+    // An unavailable or empty map is returned as (0, 0).
+    if (n === 0) return vm.mem.copyOutWith(0, pp, sp, () => {});
+    const { keys, values } = map!;
+    return vm.mem.copyOutWith(pairsByteLength(keys, values, n), pp, sp, (buf, at) => writePairs(buf, at, keys, values, n));
+  }),
+  envImport("proxy_set_header_map_pairs", "iii:i", (vm) => (type: number, ptr: number, len: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    const bytes = vm.mem.view(ptr, len);
+    if (bytes === null) return WasmResult.InvalidMemoryAccess;
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    // A malformed buffer decodes as an empty list and so wipes the map (§12.17).
+    const pairs = decodePairs(bytes);
+    map.clear();
+    for (const [k, v] of pairs) map.add(k, v);
+    vm.effective.headersModified(type);
+    return WasmResult.Ok;
+  }),
+  envImport("proxy_get_header_map_value", "iiiii:i", (vm) => (type: number, kp: number, kl: number, vpp: number, vsp: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    const key = vm.mem.string(kp, kl);
+    if (key === null) return WasmResult.InvalidMemoryAccess;
+    const map = readable(vm, type);
+    if (map === null) return vm.effective.inAccessLog ? WasmResult.NotFound : WasmResult.BadArgument;
+    const value = map.get(key);
+    if (value === undefined) {
+      if (vm.abi !== AbiVersion.V0_1_0) return WasmResult.NotFound;
+      return vm.mem.copyOutWith(0, vpp, vsp, () => {});
+    }
+    return vm.mem.copyOutString(value, vpp, vsp);
+  }),
+  envImport("proxy_add_header_map_value", "iiiii:i", (vm) => (type: number, kp: number, kl: number, vp: number, vl: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    const key = vm.mem.string(kp, kl);
+    const value = vm.mem.string(vp, vl);
+    if (key === null || value === null) return WasmResult.InvalidMemoryAccess;
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    map.add(key, value);
+    vm.effective.headersModified(type);
+    return WasmResult.Ok;
+  }),
+  envImport("proxy_replace_header_map_value", "iiiii:i", (vm) => (type: number, kp: number, kl: number, vp: number, vl: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    const key = vm.mem.string(kp, kl);
+    const value = vm.mem.string(vp, vl);
+    if (key === null || value === null) return WasmResult.InvalidMemoryAccess;
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    map.set(key, value);
+    vm.effective.headersModified(type);
+    return WasmResult.Ok;
+  }),
+  envImport("proxy_remove_header_map_value", "iii:i", (vm) => (type: number, kp: number, kl: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    const key = vm.mem.string(kp, kl);
+    if (key === null) return WasmResult.InvalidMemoryAccess;
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    map.remove(key);
+    vm.effective.headersModified(type);
+    return WasmResult.Ok;
+  }),
+  envImport("proxy_get_header_map_size", "ii:i", (vm) => (type: number, sizePtr: number) => {
+    type >>>= 0;
+    if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
+    // Envoy answers from the mutable map, so only maps 0-3 inside their window work.
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    return vm.mem.setU32(sizePtr, map.byteSize()) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+  }),
+];

@@ -1,0 +1,78 @@
+// Context control, foreign functions and the small always-registered imports
+// (reference §4.11, §4.12, §3.6).
+import { deflateSync, inflateSync } from "node:zlib";
+import { WasmResult } from "../abi/enums.js";
+import { Allow, envImport, type ImportDef } from "./registry.js";
+
+const EMPTY = new Uint8Array(0);
+
+/** Foreign functions this host implements; the result bytes, or a status on failure. */
+function foreign(name: string, args: Uint8Array, clearRouteCache: () => void): Uint8Array | WasmResult {
+  switch (name) {
+    case "compress":
+      try {
+        return new Uint8Array(deflateSync(args));
+      } catch {
+        return WasmResult.SerializationFailure;
+      }
+    case "uncompress":
+      try {
+        return new Uint8Array(inflateSync(args));
+      } catch {
+        return WasmResult.SerializationFailure;
+      }
+    case "clear_route_cache":
+      clearRouteCache();
+      return EMPTY;
+    case "set_envoy_filter_state":
+    case "declare_property":
+    case "sign":
+    case "verify_signature":
+      // Registered by Envoy with protobuf arguments, which this host does not decode.
+      return WasmResult.BadArgument;
+    default:
+      return WasmResult.NotFound;
+  }
+}
+
+let nextDnsToken = 1;
+
+export const miscImports: ImportDef[] = [
+  envImport("proxy_set_effective_context", "i:i", (vm) => (id: number) => {
+    const ctx = vm.contexts.get(id >>> 0);
+    if (!ctx) return WasmResult.BadArgument;
+    vm.effective = ctx; // restored by the VM when the callback returns
+    return WasmResult.Ok;
+  }),
+  envImport("proxy_done", ":i", (vm) => () => {
+    const root = vm.root;
+    if (!root.waitingForDone || root.doneCalled) return WasmResult.NotFound;
+    root.doneCalled = true;
+    return WasmResult.Ok;
+  }),
+  envImport(
+    "proxy_call_foreign_function",
+    "iiiiii:i",
+    (vm) => (np: number, nl: number, ap: number, al: number, rpp: number, rsp: number) => {
+      const name = vm.mem.string(np, nl);
+      const args = vm.mem.copy(ap, al);
+      if (name === null || args === null) return WasmResult.InvalidMemoryAccess;
+      const effective = vm.effective;
+      const r = foreign(name, args, () => effective.clearRouteCache());
+      if (typeof r === "number") return r;
+      if (rpp === 0) return WasmResult.Ok;
+      return vm.mem.copyOut(r, rpp, rsp);
+    },
+  ),
+  envImport("emscripten_notify_memory_growth", "i:", () => () => {}, { allow: Allow.Start }),
+  envImport("pthread_equal", "ii:i", () => (a: number, b: number) => (a === b ? 1 : 0)),
+  envImport("envoy_resolve_dns", "iii:i", (vm) => (ap: number, al: number, tokenPtr: number) => {
+    const address = vm.mem.string(ap, al);
+    if (address === null || !vm.mem.inBounds(tokenPtr, 4)) return WasmResult.InvalidMemoryAccess;
+    // Recorded only: this host has no DNS resolver, so no envoy_on_resolve_dns follows.
+    const token = nextDnsToken++;
+    vm.dnsRequests.push({ token, address });
+    vm.mem.setU32(tokenPtr, token);
+    return WasmResult.Ok;
+  }),
+];

@@ -1,0 +1,336 @@
+// One VM instance: links the module against the host imports of its ABI version, runs the
+// start-up entry points in restricted mode (§2.3), and calls exports with the current and
+// effective context saved and restored around every call (§9.9). A trap in any export
+// fails the whole VM (§9.14); afterwards no export is called again. Nothing a module does
+// makes the host throw.
+import { AbiVersion, LogLevel } from "./abi/enums.js";
+import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
+import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
+import { Context, VmContext } from "./context.js";
+import { ALL_IMPORTS } from "./imports/index.js";
+import { versionBit, WASI_MODULES, type ImportDef } from "./imports/registry.js";
+import { GuestMemory } from "./memory.js";
+import type { RootContext } from "./root-context.js";
+import { Callouts } from "./services/callouts.js";
+import { Metrics } from "./services/metrics.js";
+import type { QueueTarget } from "./services/shared.js";
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  contextId: number;
+}
+
+/** Start = during _initialize/_start/main, Alloc = inside the guest allocator. */
+export const enum Mode {
+  Normal = 0,
+  Start = 1,
+  Alloc = 2,
+}
+
+/** Thrown by a host import that is called where it is not allowed; traps the VM. */
+export class RestrictedCallError extends Error {}
+
+/** Unwinds guest frames after the VM failed inside a nested call (the allocator). */
+class VmAbort extends Error {}
+
+export interface VmHooks {
+  /** Called once when the VM fails. */
+  onFailure?: () => void;
+}
+
+export class Vm {
+  readonly abi: AbiVersion;
+  readonly info: ModuleInfo;
+  readonly module: WebAssembly.Module;
+  private instance!: WebAssembly.Instance;
+  mem!: GuestMemory;
+  /** Callable exports the host knows, by name. */
+  private fns: Record<string, ((...args: number[]) => number | undefined) | undefined> = Object.create(null);
+  private allocFn: ((size: number) => number) | undefined;
+
+  mode: Mode = Mode.Start;
+  failed = false;
+  failure: string | null = null;
+
+  readonly vmContext = new VmContext();
+  current: Context = this.vmContext;
+  effective: Context = this.vmContext;
+  readonly contexts = new Map<number, Context>();
+  private nextContextId = 1;
+
+  readonly logs: LogEntry[] = [];
+  logLevel: LogLevel = LogLevel.Trace;
+
+  /** Host-call counters, indexed like `importNames`. */
+  readonly counts: number[] = [];
+  readonly importNames: string[] = [];
+
+  /** Contexts with deferred actions to run once the running callback has returned. */
+  private deferred: Context[] = [];
+  private flushing = false;
+
+  hooks: VmHooks = {};
+
+  // Plugin-wide state the host calls use; set up by the plugin before any callback.
+  root!: RootContext;
+  readonly metrics = new Metrics();
+  callouts = new Callouts(new Set());
+  /** User-supplied properties by internal path key (segments joined with NUL). */
+  readonly userProps = new Map<string, Uint8Array>();
+  /** WASI environment as KEY=VALUE strings. */
+  environment: string[] = [];
+  queueTarget: QueueTarget = { notify: () => {} };
+  /** envoy_resolve_dns requests (this host has no resolver). */
+  readonly dnsRequests: Array<{ token: number; address: string }> = [];
+
+  private constructor(module: WebAssembly.Module, info: ModuleInfo) {
+    this.module = module;
+    this.info = info;
+    this.abi = info.abi;
+  }
+
+  /**
+   * Inspects and links the module; throws ModuleError when it cannot load. Start-up entry
+   * points are not run yet (see `start`), so the caller can wire hooks first.
+   */
+  static async load(module: WebAssembly.Module, parsed: ParsedModule | null, logLevel: LogLevel): Promise<Vm> {
+    const info = inspectModule(module, parsed);
+    const vm = new Vm(module, info);
+    vm.logLevel = logLevel;
+    const imports = vm.buildImports();
+    let instance: WebAssembly.Instance;
+    try {
+      // A Wasm start section runs here, before any context exists (§2.3): restricted.
+      instance = await WebAssembly.instantiate(module, imports);
+    } catch (e) {
+      throw new ModuleError(`Failed to instantiate Wasm module: ${errorMessage(e)}`);
+    }
+    vm.instance = instance;
+    vm.bind(imports);
+    return vm;
+  }
+
+  private buildImports(): WebAssembly.Imports {
+    const bit = versionBit(this.abi);
+    const env = new Map<string, ImportDef>();
+    const wasi = new Map<string, ImportDef>();
+    for (const def of ALL_IMPORTS) {
+      if ((def.versions & bit) === 0) continue;
+      (def.module === "env" ? env : wasi).set(def.name, def);
+    }
+    const parsed = this.info.parsed;
+    const envObj: Record<string, WebAssembly.ImportValue> = {};
+    const wasiObj: Record<string, WebAssembly.ImportValue> = {};
+    const made = new Map<ImportDef, WebAssembly.ImportValue>();
+    const imports = parsed ? parsed.imports : this.info.imports.map((i) => ({ ...i, typeIndex: undefined, limits: undefined }));
+
+    for (const imp of imports) {
+      const where = `${imp.module}.${imp.name}`;
+      if (imp.kind === "memory") {
+        // An imported memory is created by the host with the declared limits.
+        const limits = "limits" in imp && imp.limits ? imp.limits : { min: 1 };
+        const mem = new WebAssembly.Memory({ initial: limits.min, maximum: limits.max });
+        const obj = imp.module === "env" ? envObj : ((WASI_MODULES as readonly string[]).includes(imp.module) ? wasiObj : null);
+        if (!obj) throw new ModuleError(`Failed to load Wasm module due to a missing import: ${where}`);
+        obj[imp.name] = mem;
+        continue;
+      }
+      const table = imp.module === "env" ? env : (WASI_MODULES as readonly string[]).includes(imp.module) ? wasi : null;
+      const def = imp.kind === "function" ? table?.get(imp.name) : undefined;
+      if (!def) throw new ModuleError(`Failed to load Wasm module due to a missing import: ${where}`);
+      if (parsed && imp.typeIndex !== undefined) {
+        const want = parseSignature(def.sig);
+        const found = parsed.types[imp.typeIndex];
+        if (found && !sameSignature(found, want)) {
+          throw new ModuleError(
+            `Failed to load Wasm module due to an import type mismatch for ${where}, want: ${formatSignature(want)}, found: ${formatSignature(found)}`,
+          );
+        }
+      }
+      let fn = made.get(def);
+      if (!fn) {
+        fn = this.wrap(def);
+        made.set(def, fn);
+      }
+      (imp.module === "env" ? envObj : wasiObj)[imp.name] = fn;
+    }
+    const result: WebAssembly.Imports = { env: envObj };
+    for (const m of WASI_MODULES) result[m] = wasiObj;
+    return result;
+  }
+
+  /** Wraps an import with its counter and the restricted-mode check. */
+  private wrap(def: ImportDef): WebAssembly.ImportValue {
+    const id = this.importNames.indexOf(def.name) >= 0 ? this.importNames.indexOf(def.name) : this.importNames.push(def.name) - 1;
+    this.counts[id] = 0;
+    const impl = def.make(this);
+    const allow = def.allow;
+    const name = def.module === "env" ? `env.${def.name}` : def.name;
+    const counts = this.counts;
+    const vm = this;
+    return function (): number | void {
+      counts[id]!++;
+      if (vm.mode > allow) vm.restricted(name);
+      // eslint-disable-next-line prefer-rest-params
+      return impl.apply(undefined, arguments as unknown as unknown[]);
+    };
+  }
+
+  private bind(imports: WebAssembly.Imports): void {
+    const exports = this.instance.exports;
+    const known = expectedExports(this.abi);
+    for (const name of Object.keys(known)) {
+      const f = exports[name];
+      if (typeof f === "function") this.fns[name] = f as (...args: number[]) => number | undefined;
+    }
+    let memory: WebAssembly.Memory | undefined;
+    for (const e of WebAssembly.Module.exports(this.module)) {
+      if (e.kind === "memory") {
+        memory = exports[e.name] as WebAssembly.Memory;
+        break;
+      }
+    }
+    if (!memory) {
+      for (const ns of Object.values(imports)) {
+        for (const v of Object.values(ns)) if (v instanceof WebAssembly.Memory) memory = v;
+      }
+    }
+    this.allocFn = this.fns[this.info.allocator] as (size: number) => number;
+    this.mem = new GuestMemory(memory!, (size) => this.allocate(size));
+  }
+
+  /** Runs _initialize (+ main / __main_void) or _start in restricted mode. */
+  start(): void {
+    this.mode = Mode.Start;
+    if (this.fns._initialize) {
+      this.invoke(this.vmContext, "_initialize");
+      if (!this.failed) {
+        if (this.fns.main) this.invoke(this.vmContext, "main", 0, 0);
+        else if (this.fns.__main_void) this.invoke(this.vmContext, "__main_void");
+      }
+    } else if (this.fns._start) {
+      this.invoke(this.vmContext, "_start");
+    }
+    this.mode = Mode.Normal;
+  }
+
+  has(name: string): boolean {
+    return this.fns[name] !== undefined;
+  }
+
+  /** Allocates a new context id (ids are never reused; 0 is the VM context). */
+  newContextId(): number {
+    return this.nextContextId++;
+  }
+
+  /**
+   * Calls an export with `ctx` current. Returns its result as u32 (0 for void, failure or
+   * a missing export); check `failed` afterwards.
+   */
+  invoke(ctx: Context, name: string, a?: number, b?: number, c?: number, d?: number, e?: number): number {
+    const fn = this.fns[name];
+    if (fn === undefined || this.failed) return 0;
+    const prevCurrent = this.current;
+    const prevEffective = this.effective;
+    this.current = ctx;
+    this.effective = ctx;
+    try {
+      const r = fn(a!, b!, c!, d!, e!);
+      return typeof r === "number" ? r >>> 0 : 0;
+    } catch (err) {
+      this.fail(name, err);
+      return 0;
+    } finally {
+      this.current = prevCurrent;
+      this.effective = prevEffective;
+    }
+  }
+
+  /** Calls the guest allocator in restricted mode with the VM context current (§8). */
+  private allocate(size: number): number {
+    const fn = this.allocFn!;
+    const prev = [this.mode, this.current, this.effective] as const;
+    this.mode = Mode.Alloc;
+    this.current = this.vmContext;
+    this.effective = this.vmContext;
+    try {
+      return fn(size) >>> 0;
+    } catch (err) {
+      this.fail(this.info.allocator, err);
+      throw new VmAbort("VM failed in allocator");
+    } finally {
+      this.mode = prev[0];
+      this.current = prev[1];
+      this.effective = prev[2];
+    }
+  }
+
+  restricted(name: string): never {
+    throw new RestrictedCallError(
+      `restricted_callback: ${name} is not allowed ${this.mode === Mode.Alloc ? "inside the allocator" : "during start-up"}`,
+    );
+  }
+
+  /** Marks the VM failed and logs like Envoy: `Function: <name> failed: <message>`. */
+  fail(name: string, err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.failure = `Function: ${name} failed: ${errorMessage(err)}`;
+    this.log(LogLevel.Critical, this.failure, this.current.id);
+    this.hooks.onFailure?.();
+  }
+
+  log(level: LogLevel, message: string, contextId: number): void {
+    if (level < this.logLevel) return;
+    this.logs.push({ level, message, contextId });
+  }
+
+  /** Whether a message at `level` would be captured (lets callers skip decoding). */
+  wantsLog(level: number): boolean {
+    return level >= this.logLevel;
+  }
+
+  /** Registers a context so that proxy_set_effective_context can find it. */
+  addContext(ctx: Context): void {
+    this.contexts.set(ctx.id, ctx);
+  }
+
+  removeContext(id: number): void {
+    this.contexts.delete(id);
+  }
+
+  /** Queues `ctx.runDeferred()` for after the running callback. */
+  defer(ctx: Context & { runDeferred(): void }): void {
+    if (!this.deferred.includes(ctx)) this.deferred.push(ctx);
+  }
+
+  /** Runs deferred actions (continue, close, local reply) once callbacks have returned. */
+  flushDeferred(): void {
+    if (this.flushing || this.deferred.length === 0) return;
+    this.flushing = true;
+    try {
+      while (this.deferred.length > 0) {
+        const ctx = this.deferred.shift() as Context & { runDeferred(): void };
+        ctx.runDeferred();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  memoryPages(): number {
+    return this.mem.memory.buffer.byteLength / 65536;
+  }
+
+  exportList(): Array<{ name: string; kind: string }> {
+    return this.info.exports;
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export { ModuleError };
