@@ -22,8 +22,10 @@
 //   the first byte of the offending sequence.
 // - An unterminated string is reported at its opening quote.
 // - A trailing comma is reported at the comma.
-// - Numbers whose magnitude overflows f64 (e.g. 1e309) are an error ("number
-//   out of range"); underflow rounds to (signed) zero.
+// - Numbers are scanned (and their grammar checked) while parsing, but only
+//   converted to f64 by asNumber(): filters that never read a number carry no
+//   conversion code. A magnitude beyond f64 (e.g. 1e309) reads as ±Infinity,
+//   as with JavaScript's JSON.parse; underflow rounds to (signed) zero.
 // - Number conversion: exact (Clinger fast path) when the significand has at
 //   most 15-16 digits and |exponent| <= 22; otherwise a 128-bit scaled
 //   multiply that is correctly rounded except for inputs within ~2^-100 of a
@@ -35,6 +37,9 @@
 
 /** Maximum nesting of arrays/objects. Deeper documents are rejected. */
 export const JSON_MAX_DEPTH: i32 = 64;
+
+const NUMBER_NEGATIVE: i32 = 1;
+const NUMBER_EXACT: i32 = 2;
 
 export enum JsonKind { Null, Bool, Number, String, Array, Object }
 
@@ -48,6 +53,10 @@ export class JsonValue {
     readonly _str: string | null = null,
     /** @internal Array elements, or object member values. */
     readonly _items: JsonValue[] | null = null,
+    /** @internal Number: decimal exponent applied to the significand held in _num's bits. */
+    readonly _exp: i32 = 0,
+    /** @internal Number: NUMBER_NEGATIVE | NUMBER_EXACT. */
+    readonly _flags: i32 = 0,
   ) {}
 
   isNull(): bool { return this.kind == JsonKind.Null; }
@@ -59,8 +68,16 @@ export class JsonValue {
 
   /** true only for the JSON literal `true`. */
   asBool(): bool { return this.kind == JsonKind.Bool && this._num != 0; }
-  /** The number, or NaN unless this is a Number. */
-  asNumber(): f64 { return this.kind == JsonKind.Number ? this._num : NaN; }
+  /**
+   * The number, or NaN unless this is a Number. Converted on first use, so a
+   * filter that never reads numbers carries no conversion code. A magnitude
+   * beyond f64 gives ±Infinity, as JavaScript's JSON.parse does.
+   */
+  asNumber(): f64 {
+    if (this.kind != JsonKind.Number) return NaN;
+    const v = toF64(reinterpret<u64>(this._num), this._exp, (this._flags & NUMBER_EXACT) != 0);
+    return this._flags & NUMBER_NEGATIVE ? -v : v;
+  }
   /** The string, or null unless this is a String. */
   asString(): string | null { return this._str; }
   /** Elements in document order (the value's own array, not a copy), or null unless an Array. */
@@ -75,7 +92,7 @@ export class JsonValue {
     let k = this.kind;
     if (k == JsonKind.Null) return "null";
     if (k == JsonKind.Bool) return this._num != 0 ? "true" : "false";
-    if (k == JsonKind.Number) return numberToString(this._num);
+    if (k == JsonKind.Number) return numberToString(this.asNumber());
     if (k == JsonKind.String) return quote(this._str!);
     let obj = k == JsonKind.Object;
     let items = this._items!;
@@ -222,11 +239,11 @@ let errCode: i32 = 0;
 const E_VALUE = 0, E_END = 1, E_KEY = 2, E_COLON = 3, E_COMMA_ARR = 4, E_COMMA_OBJ = 5,
   E_DIGIT = 6, E_TRUE = 7, E_FALSE = 8, E_NULL = 9, E_EMPTY = 10, E_DEEP = 11, E_TRAILING = 12,
   E_UNTERMINATED = 13, E_CONTROL = 14, E_ESCAPE = 15, E_UESCAPE = 16, E_SURROGATE = 17,
-  E_UTF8 = 18, E_LEADING_ZERO = 19, E_RANGE = 20;
+  E_UTF8 = 18, E_LEADING_ZERO = 19;
 const MESSAGES = "value|end of input|string key|':' after object key|',' or ']'|',' or '}'|digit|" +
   "'true'|'false'|'null'|empty document|nesting too deep|trailing comma|unterminated string|" +
   "control character in string|invalid escape|invalid \\u escape|lone surrogate|invalid UTF-8|" +
-  "leading zero|number out of range";
+  "leading zero";
 
 function message(code: i32): string {
   let m = MESSAGES;
@@ -502,7 +519,6 @@ function digits(p: usize, mode: i32): usize {
 
 /** Number at the cursor (on '-' or a digit). */
 function parseNumber(): JsonValue | null {
-  let start = cur;
   let p = cur;
   let neg = load<u8>(p) == 0x2D;
   if (neg) p++;
@@ -520,9 +536,9 @@ function parseNumber(): JsonValue | null {
     dexp += eneg ? -xexp : xexp;
   }
   cur = p;
-  let v = toF64(mant, dexp, exact);
-  if (!isFinite(v)) return fail(start, E_RANGE);
-  return new JsonValue(JsonKind.Number, neg ? -v : v);
+  // Only the scan happens here; asNumber() converts (see there).
+  return new JsonValue(JsonKind.Number, reinterpret<f64>(mant), null, null, dexp,
+    (neg ? NUMBER_NEGATIVE : 0) | (exact ? NUMBER_EXACT : 0));
 }
 
 /** mant * 10^e as f64 (mant exact unless !exact, i.e. digits beyond the 19th were dropped). */
