@@ -39,19 +39,31 @@ function factoryFor(rootId: string): RootFactory | null {
   return unchecked(rootFactories[fallback >= 0 ? fallback : 0]);
 }
 
-const contexts = new Map<u32, BaseContext>();
-// Callbacks for one stream arrive back to back: remember the last lookup.
-let lastId: u32 = 0;
-let lastContext: BaseContext | null = null;
+// Live contexts by id. Envoy hands out ids from a counter, so the live ones
+// form a sliding window: a direct-mapped table indexed by the id's low bits
+// finds them without hashing, and the rare id whose slot is taken by an older,
+// still-live context goes to a Map.
+const SLOTS: u32 = 256;
+const slotIds = new StaticArray<u32>(SLOTS);
+const slotContexts = new StaticArray<BaseContext | null>(SLOTS);
+const overflow = new Map<u32, BaseContext>();
+
+function storeContext(contextId: u32, context: BaseContext): void {
+  const slot = contextId & (SLOTS - 1);
+  if (unchecked(slotIds[slot]) == 0) {
+    unchecked((slotIds[slot] = contextId));
+    unchecked((slotContexts[slot] = context));
+  } else {
+    overflow.set(contextId, context);
+  }
+}
 
 /** The context for `contextId`, or null when none was made (the stream then passes untouched). */
 export function contextFor(contextId: u32): BaseContext | null {
-  if (contextId == lastId && lastContext !== null) return lastContext;
-  if (!contexts.has(contextId)) return null;
-  const context = contexts.get(contextId);
-  lastId = contextId;
-  lastContext = context;
-  return context;
+  const slot = contextId & (SLOTS - 1);
+  if (unchecked(slotIds[slot]) == contextId) return unchecked(slotContexts[slot]);
+  if (overflow.size == 0 || !overflow.has(contextId)) return null;
+  return overflow.get(contextId);
 }
 
 /** The HTTP context for `contextId`, or null. */
@@ -82,13 +94,13 @@ export function createContext(contextId: u32, parentId: u32): void {
       root = factory(contextId);
     }
     root.rootId = rootId;
-    contexts.set(contextId, root);
+    storeContext(contextId, root);
     return;
   }
   const root = rootContextFor(parentId);
   if (root === null) return;
   const stream = root.newHttpContext(contextId);
-  if (stream !== null) contexts.set(contextId, stream);
+  if (stream !== null) storeContext(contextId, stream);
 }
 
 /** proxy_on_delete: forget the context. */
@@ -96,7 +108,11 @@ export function deleteContext(contextId: u32): void {
   const context = contextFor(contextId);
   if (context === null) return;
   context.onDelete();
-  contexts.delete(contextId);
-  lastId = 0;
-  lastContext = null;
+  const slot = contextId & (SLOTS - 1);
+  if (unchecked(slotIds[slot]) == contextId) {
+    unchecked((slotIds[slot] = 0));
+    unchecked((slotContexts[slot] = null));
+  } else {
+    overflow.delete(contextId);
+  }
 }
