@@ -41,10 +41,14 @@ export class Body {
   prependText(text: string): WasmResult { return this.prepend(String.UTF8.encode(text)); }
 }
 
-export const requestBody = new Body(BufferType.HttpRequestBody);
-export const responseBody = new Body(BufferType.HttpResponseBody);
-export const pluginConfigurationBuffer = new Body(BufferType.PluginConfiguration);
-export const vmConfigurationBuffer = new Body(BufferType.VmConfiguration);
+// @ts-ignore: decorator
+@lazy export const requestBody = new Body(BufferType.HttpRequestBody);
+// @ts-ignore: decorator
+@lazy export const responseBody = new Body(BufferType.HttpResponseBody);
+// @ts-ignore: decorator
+@lazy export const pluginConfigurationBuffer = new Body(BufferType.PluginConfiguration);
+// @ts-ignore: decorator
+@lazy export const vmConfigurationBuffer = new Body(BufferType.VmConfiguration);
 
 /** The plugin configuration bytes (readable during RootContext.onConfigure). */
 export function pluginConfiguration(): ArrayBuffer {

@@ -191,7 +191,11 @@ export class HeaderMap {
   }
 }
 
-export const requestHeaders = new HeaderMap(MapType.HttpRequestHeaders);
-export const requestTrailers = new HeaderMap(MapType.HttpRequestTrailers);
-export const responseHeaders = new HeaderMap(MapType.HttpResponseHeaders);
-export const responseTrailers = new HeaderMap(MapType.HttpResponseTrailers);
+// @ts-ignore: decorator
+@lazy export const requestHeaders = new HeaderMap(MapType.HttpRequestHeaders);
+// @ts-ignore: decorator
+@lazy export const requestTrailers = new HeaderMap(MapType.HttpRequestTrailers);
+// @ts-ignore: decorator
+@lazy export const responseHeaders = new HeaderMap(MapType.HttpResponseHeaders);
+// @ts-ignore: decorator
+@lazy export const responseTrailers = new HeaderMap(MapType.HttpResponseTrailers);

@@ -10,15 +10,34 @@ import {
 
 export * from "proxy-wasm-as/assembly/exports";
 
-const KIND_NAMES: string[] = ["null", "a boolean", "a number", "a string", "an array", "an object"];
+function describe(kind: JsonKind): string {
+  switch (kind) {
+    case JsonKind.Null: return "null";
+    case JsonKind.Bool: return "a boolean";
+    case JsonKind.Number: return "a number";
+    case JsonKind.String: return "a string";
+    case JsonKind.Array: return "an array";
+    default: return "an object";
+  }
+}
 
-// RFC 7230 token characters: what a header name may contain.
+// RFC 9110 token: what a header name may contain.
 function isHeaderName(name: string): bool {
-  if (name.length == 0) return false;
-  for (let i = 0; i < name.length; i++) {
+  const length = name.length;
+  if (length == 0) return false;
+  for (let i = 0; i < length; i++) {
     const c = name.charCodeAt(i);
-    const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-    if (!alnum && "!#$%&'*+-.^_`|~".indexOf(String.fromCharCode(c)) < 0) return false;
+    const letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+    const digit = c >= 0x30 && c <= 0x39;
+    if (!letter && !digit) {
+      switch (c) {
+        case 0x21: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27: case 0x2a: case 0x2b: // ! # $ % & ' * +
+        case 0x2d: case 0x2e: case 0x5e: case 0x5f: case 0x60: case 0x7c: case 0x7e:             // - . ^ _ ` | ~
+          break;
+        default:
+          return false;
+      }
+    }
   }
   return true;
 }
@@ -41,7 +60,7 @@ class HeaderAppendRoot extends RootContext {
       const config = parsed.value!.asObject();
       if (config === null) {
         log.critical("header-append: configuration must be a JSON object of header name to string value, not " +
-          KIND_NAMES[parsed.value!.kind]);
+          describe(parsed.value!.kind));
         return false;
       }
       for (let i = 0; i < config.size; i++) {
@@ -52,7 +71,7 @@ class HeaderAppendRoot extends RootContext {
           return false;
         }
         if (value.kind != JsonKind.String) {
-          log.critical("header-append: the value of \"" + name + "\" must be a string, not " + KIND_NAMES[value.kind]);
+          log.critical("header-append: the value of \"" + name + "\" must be a string, not " + describe(value.kind));
           return false;
         }
         names.push(String.UTF8.encode(name));
