@@ -59,3 +59,13 @@ export function pluginConfiguration(): ArrayBuffer {
 export function vmConfiguration(): ArrayBuffer {
   return vmConfigurationBuffer.read();
 }
+
+/** TCP bytes from the client (during onDownstreamData). */
+// @ts-ignore: decorator
+@lazy export const downstreamData = new Body(BufferType.DownstreamData);
+/** TCP bytes toward the client (during onUpstreamData). */
+// @ts-ignore: decorator
+@lazy export const upstreamData = new Body(BufferType.UpstreamData);
+/** Arguments of a foreign function call into the plugin (during onForeignFunction). */
+// @ts-ignore: decorator
+@lazy export const callData = new Body(BufferType.CallData);

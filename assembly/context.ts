@@ -2,15 +2,23 @@
 // default that lets traffic through untouched.
 import { proxy_done, proxy_set_tick_period_milliseconds } from "./abi/imports";
 import {
-  FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterTrailersStatus, GrpcStatus, StreamType, WasmResult,
+  FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, GrpcStatus, PeerType,
+  StreamType, WasmResult,
 } from "./types";
 import { HeaderPair } from "./headers";
 import { closeStream, continueStream, sendLocalResponse, sendLocalResponseBytes } from "./stream";
 
+/** Which callbacks the dispatcher routes to a context. */
+export const enum ContextKind {
+  Root = 0,
+  Http = 1,
+  Tcp = 2,
+}
+
 /** What every context has: its id and the end-of-life callbacks. */
 export class BaseContext {
-  /** Set by subclasses the dispatcher routes HTTP callbacks to. */
-  protected isHttp: bool = false;
+  /** Set by each subclass: which callbacks the dispatcher routes here. */
+  kind: ContextKind = ContextKind.Root;
 
   constructor(public readonly contextId: u32) {}
 
@@ -20,9 +28,6 @@ export class BaseContext {
   onDelete(): void {}
   /** Access-log point (HTTP: after the response, before onDone). */
   onLog(): void {}
-
-  /** Whether HTTP stream callbacks go to this context. */
-  handlesHttp(): bool { return this.isHttp; }
 }
 
 /** One per plugin (per VM and worker): configuration, timers, queues, and the factory for stream contexts. */
@@ -38,8 +43,12 @@ export class RootContext extends BaseContext {
   onTick(): void {}
   /** A shared queue this root registered has data. */
   onQueueReady(queueId: u32): void {}
+  /** A foreign function called this plugin; `callData()` reads its `argumentsSize` bytes of arguments. */
+  onForeignFunction(functionId: u32, argumentsSize: u32): void {}
   /** Make the context for a new HTTP stream; null lets the stream pass untouched. */
   newHttpContext(contextId: u32): HttpContext | null { return null; }
+  /** Make the context for a new TCP connection (network filter); null lets it pass untouched. */
+  newStreamContext(contextId: u32): StreamContext | null { return null; }
 
   /** Calls onTick every `periodMs` milliseconds; 0 stops the timer. */
   setTickPeriod(periodMs: u32): WasmResult { return <WasmResult>proxy_set_tick_period_milliseconds(periodMs); }
@@ -51,7 +60,7 @@ export class RootContext extends BaseContext {
 export class HttpContext extends BaseContext {
   constructor(contextId: u32, public readonly root: RootContext) {
     super(contextId);
-    this.isHttp = true;
+    this.kind = ContextKind.Http;
   }
 
   onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus { return FilterHeadersStatus.Continue; }
@@ -83,4 +92,28 @@ export class HttpContext extends BaseContext {
   ): WasmResult {
     return sendLocalResponseBytes(status, body, headers, details, grpcStatus);
   }
+}
+
+/** One per TCP connection (network filter). Override the callbacks you need. */
+export class StreamContext extends BaseContext {
+  constructor(contextId: u32, public readonly root: RootContext) {
+    super(contextId);
+    this.kind = ContextKind.Tcp;
+  }
+
+  /** A client connected. */
+  onNewConnection(): FilterStatus { return FilterStatus.Continue; }
+  /** Bytes from the client; `downstreamData` reads and rewrites them. */
+  onDownstreamData(dataSize: u32, endOfStream: bool): FilterStatus { return FilterStatus.Continue; }
+  /** Bytes toward the client; `upstreamData` reads and rewrites them. */
+  onUpstreamData(dataSize: u32, endOfStream: bool): FilterStatus { return FilterStatus.Continue; }
+  onDownstreamConnectionClose(peer: PeerType): void {}
+  onUpstreamConnectionClose(peer: PeerType): void {}
+
+  /** Resumes reading from the client after StopIteration. */
+  continueDownstream(): WasmResult { return continueStream(StreamType.Downstream); }
+  /** Closes the client connection. */
+  closeDownstream(): WasmResult { return closeStream(StreamType.Downstream); }
+  /** Closes the upstream connection. */
+  closeUpstream(): WasmResult { return closeStream(StreamType.Upstream); }
 }

@@ -1,6 +1,6 @@
 // Routing: which context object a callback's context id belongs to, and which
 // root factory serves a root id.
-import { BaseContext, HttpContext, RootContext } from "./context";
+import { BaseContext, ContextKind, HttpContext, RootContext, StreamContext } from "./context";
 import { Attributes } from "./properties";
 import { LogLevel } from "./types";
 import { logAt } from "./log";
@@ -66,18 +66,60 @@ export function contextFor(contextId: u32): BaseContext | null {
   return overflow.get(contextId);
 }
 
+// A stream's context is made on its first callback, not at creation: Envoy
+// creates HTTP streams and TCP connections alike, and only the first callback
+// (request headers or new connection) tells which one this is. Until then the
+// slot holds the stream's root, whose contextId differs from the stream's.
+function isPending(context: BaseContext, contextId: u32): bool {
+  return context.contextId != contextId;
+}
+
+function materialize(contextId: u32, root: RootContext, kind: ContextKind): BaseContext | null {
+  const context: BaseContext | null = kind == ContextKind.Http
+    ? root.newHttpContext(contextId)
+    : root.newStreamContext(contextId);
+  if (context === null) {
+    forget(contextId);
+    return null;
+  }
+  replaceContext(contextId, context);
+  return context;
+}
+
+/** The context of `contextId` for callbacks of `kind`, made on first use; null when the root made none. */
+function contextOfKind(contextId: u32, kind: ContextKind): BaseContext | null {
+  const context = contextFor(contextId);
+  if (context === null) return null;
+  if (isPending(context, contextId)) return materialize(contextId, changetype<RootContext>(context), kind);
+  return context.kind == kind ? context : null;
+}
+
 /** The HTTP context for `contextId`, or null. */
 export function httpContextFor(contextId: u32): HttpContext | null {
-  const context = contextFor(contextId);
-  if (context === null || !context.handlesHttp()) return null;
-  return changetype<HttpContext>(context);
+  return changetype<HttpContext | null>(contextOfKind(contextId, ContextKind.Http));
+}
+
+/** The TCP context for `contextId`, or null. */
+export function streamContextFor(contextId: u32): StreamContext | null {
+  return changetype<StreamContext | null>(contextOfKind(contextId, ContextKind.Tcp));
 }
 
 /** The root context for `contextId`, or null. */
 export function rootContextFor(contextId: u32): RootContext | null {
   const context = contextFor(contextId);
-  if (context === null || context.handlesHttp()) return null;
+  if (context === null || context.kind != ContextKind.Root || isPending(context, contextId)) return null;
   return changetype<RootContext>(context);
+}
+
+/**
+ * The context for on_log / on_done: a stream that never got its first
+ * callback (an HTTP stream without valid headers) becomes an HTTP stream, as
+ * TCP connections always start with on_new_connection.
+ */
+export function contextForEnd(contextId: u32): BaseContext | null {
+  const context = contextFor(contextId);
+  if (context === null || !isPending(context, contextId)) return context;
+  return materialize(contextId, changetype<RootContext>(context), ContextKind.Http);
 }
 
 /** proxy_on_context_create: parent 0 makes a root, otherwise a stream of that root. */
@@ -98,21 +140,29 @@ export function createContext(contextId: u32, parentId: u32): void {
     return;
   }
   const root = rootContextFor(parentId);
-  if (root === null) return;
-  const stream = root.newHttpContext(contextId);
-  if (stream !== null) storeContext(contextId, stream);
+  if (root !== null) storeContext(contextId, root);
+}
+
+function replaceContext(contextId: u32, context: BaseContext): void {
+  const slot = contextId & (SLOTS - 1);
+  if (unchecked(slotIds[slot]) == contextId) unchecked((slotContexts[slot] = context));
+  else overflow.set(contextId, context);
+}
+
+function forget(contextId: u32): void {
+  const slot = contextId & (SLOTS - 1);
+  if (unchecked(slotIds[slot]) == contextId) {
+    unchecked((slotIds[slot] = 0));
+    unchecked((slotContexts[slot] = null));
+  } else if (overflow.has(contextId)) {
+    overflow.delete(contextId);
+  }
 }
 
 /** proxy_on_delete: forget the context. */
 export function deleteContext(contextId: u32): void {
   const context = contextFor(contextId);
   if (context === null) return;
-  context.onDelete();
-  const slot = contextId & (SLOTS - 1);
-  if (unchecked(slotIds[slot]) == contextId) {
-    unchecked((slotIds[slot] = 0));
-    unchecked((slotContexts[slot] = null));
-  } else {
-    overflow.delete(contextId);
-  }
+  if (!isPending(context, contextId)) context.onDelete();
+  forget(contextId);
 }

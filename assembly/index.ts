@@ -6,14 +6,24 @@ export {
   WasmResult, LogLevel, BufferType, MapType, FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus,
   FilterMetadataStatus, FilterStatus, StreamType, PeerType, MetricType, GrpcStatus,
 } from "./types";
-export { BaseContext, RootContext, HttpContext } from "./context";
+export { BaseContext, RootContext, HttpContext, StreamContext } from "./context";
 export { registerRootContext, RootFactory } from "./dispatch";
+export {
+  HttpCallback, HttpCallResponse, HttpRequest, GrpcCallback, Callout, httpCall, grpcCall, grpcStream, grpcSend,
+  grpcClose, grpcCancel, httpCallResponseHeaders, httpCallResponseTrailers, httpCallResponseBody, grpcInitialMetadata,
+  grpcTrailingMetadata, grpcMessage,
+} from "./callouts";
+export { SharedData, SharedDataUpdater, SharedValue, SharedQueue } from "./shared";
+export { Counter, Gauge, Histogram, taggedName } from "./metrics";
+export { ForeignResult, callForeignFunction } from "./foreign";
 export { log, logAt, logEnabled, hostLogLevel } from "./log";
 export {
   HeaderPair, HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, serializePairs, parsePairs,
   parsePairsBuffer,
 } from "./headers";
-export { Body, requestBody, responseBody, pluginConfiguration, vmConfiguration } from "./body";
+export {
+  Body, requestBody, responseBody, downstreamData, upstreamData, callData, pluginConfiguration, vmConfiguration,
+} from "./body";
 export { continueStream, closeStream, sendLocalResponse, sendLocalResponseBytes } from "./stream";
 export {
   Attributes, encodePropertyPath, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,

@@ -1,4 +1,5 @@
-// What every host callback does first.
+// What every host callback does first, and which context is running.
+import { proxy_set_effective_context } from "../abi/imports";
 import { refreshLogLevel } from "../log";
 
 // The minimal runtime frees nothing until __collect runs, and __collect may
@@ -8,7 +9,11 @@ import { refreshLogLevel } from "../log";
 const COLLECT_EVERY: u32 = 256;
 let callbacksSinceCollect: u32 = 0;
 
-export function beginCallback(): void {
+/** The context whose callback is running (or that was made effective): callouts remember it. */
+export let currentContextId: u32 = 0;
+
+export function beginCallback(contextId: u32): void {
+  currentContextId = contextId;
   refreshLogLevel();
   if (ASC_RUNTIME == 1 /* minimal */) {
     if (++callbacksSinceCollect >= COLLECT_EVERY) {
@@ -16,4 +21,10 @@ export function beginCallback(): void {
       __collect();
     }
   }
+}
+
+/** Makes host calls act on `contextId` for the rest of this callback (a callout reply running for its stream). */
+export function enterContext(contextId: u32): void {
+  if (contextId != currentContextId) proxy_set_effective_context(contextId);
+  currentContextId = contextId;
 }

@@ -1,0 +1,248 @@
+// HTTP and gRPC callouts. A call belongs to the context that made it: its
+// reply runs with that context effective, and a reply for a context that is
+// gone is dropped (Envoy still delivers it to the root; reference §4.6).
+// AssemblyScript has no closures, so replies go to callback objects that carry
+// their own state.
+import {
+  proxy_get_status, proxy_grpc_call, proxy_grpc_cancel, proxy_grpc_close, proxy_grpc_send, proxy_grpc_stream,
+  proxy_http_call,
+} from "./abi/imports";
+import { BufferType, GrpcStatus, MapType, WasmResult } from "./types";
+import { HeaderMap, HeaderPair, serializePairs } from "./headers";
+import { Body } from "./body";
+import { OUT_PTR, OUT_SIZE, OUT_U64, takeResultString } from "./runtime/memory";
+import { currentContextId, enterContext } from "./runtime/callback";
+import { contextFor } from "./dispatch";
+
+// @ts-ignore: decorator
+@lazy export const httpCallResponseHeaders = new HeaderMap(MapType.HttpCallResponseHeaders);
+// @ts-ignore: decorator
+@lazy export const httpCallResponseTrailers = new HeaderMap(MapType.HttpCallResponseTrailers);
+// @ts-ignore: decorator
+@lazy export const httpCallResponseBody = new Body(BufferType.HttpCallResponseBody);
+// @ts-ignore: decorator
+@lazy export const grpcInitialMetadata = new HeaderMap(MapType.GrpcReceiveInitialMetadata);
+// @ts-ignore: decorator
+@lazy export const grpcTrailingMetadata = new HeaderMap(MapType.GrpcReceiveTrailingMetadata);
+// @ts-ignore: decorator
+@lazy export const grpcMessage = new Body(BufferType.GrpcReceiveBuffer);
+
+/** The reply to an HTTP callout, read from the host while the callback runs. */
+export class HttpCallResponse {
+  constructor(public readonly headerCount: u32, public readonly bodySize: u32, public readonly trailerCount: u32) {}
+
+  /** The call never got a response (reset, or the reply overflowed the buffer). Timeouts and unreachable clusters arrive as 504/503 responses. */
+  get failed(): bool { return this.headerCount == 0; }
+  /** The :status, or 0 when the call failed. */
+  get status(): u32 {
+    const status = httpCallResponseHeaders.get(":status");
+    return status !== null ? <u32>I32.parseInt(status) : 0;
+  }
+  header(name: string): string | null { return httpCallResponseHeaders.get(name); }
+  headers(): HeaderPair[] { return httpCallResponseHeaders.pairs(); }
+  trailers(): HeaderPair[] { return httpCallResponseTrailers.pairs(); }
+  body(): ArrayBuffer { return httpCallResponseBody.read(0, this.bodySize); }
+  bodyText(): string { return httpCallResponseBody.text(0, this.bodySize); }
+}
+
+/** Receives an HTTP callout's reply. Subclass it and keep the state you need (the stream, say) in fields. */
+export class HttpCallback {
+  onResponse(response: HttpCallResponse): void {}
+}
+
+/** Receives a gRPC call's or stream's events. */
+export class GrpcCallback {
+  /** Streams only: the server's initial metadata (`grpcInitialMetadata` reads it). */
+  onInitialMetadata(count: u32): void {}
+  /** A response message. For a unary call this is the whole successful reply. */
+  onMessage(message: ArrayBuffer): void {}
+  /** Streams only: trailing metadata (`grpcTrailingMetadata` reads it). */
+  onTrailingMetadata(count: u32): void {}
+  /** The call or stream ended: for unary calls only on failure. */
+  onClose(status: GrpcStatus, message: string): void {}
+}
+
+/** The outcome of starting a callout: the host's status and, when Ok, its token. */
+export class Callout {
+  constructor(public readonly status: WasmResult, public readonly token: u32) {}
+  get ok(): bool { return this.status == WasmResult.Ok; }
+}
+
+class Pending {
+  constructor(
+    public readonly contextId: u32,
+    public readonly http: HttpCallback | null,
+    public readonly grpc: GrpcCallback | null,
+  ) {}
+}
+
+// @ts-ignore: decorator
+@lazy const pending = new Map<u32, Pending>();
+
+// The reply dispatchers are reached through these hooks, which the first
+// callout sets: a filter that never calls out carries none of their code.
+export let httpReplyHook: ((token: u32, headerCount: u32, bodySize: u32, trailerCount: u32) => void) | null = null;
+export let grpcReplyHook: ((event: u32, token: u32, value: u32) => void) | null = null;
+
+/** gRPC events passed to grpcReplyHook. */
+export const enum GrpcEvent {
+  InitialMetadata = 0,
+  Message = 1,
+  TrailingMetadata = 2,
+  Close = 3,
+}
+
+function remember(status: u32, contextId: u32, http: HttpCallback | null, grpc: GrpcCallback | null): Callout {
+  const token = status == WasmResult.Ok ? load<u32>(OUT_PTR) : 0;
+  if (status == WasmResult.Ok) pending.set(token, new Pending(contextId, http, grpc));
+  if (http !== null) httpReplyHook = dispatchHttpCallResponse;
+  else grpcReplyHook = dispatchGrpcEvent;
+  return new Callout(<WasmResult>status, token);
+}
+
+/**
+ * Sends an HTTP request to an Envoy cluster (a cluster name, not a URL). The
+ * headers must include :method, :path and :authority (`HttpRequest` fills
+ * them). `timeoutMs` 0 means no timeout.
+ */
+export function httpCall(
+  cluster: string, headers: HeaderPair[], body: ArrayBuffer | null, trailers: HeaderPair[] | null, timeoutMs: u32,
+  callback: HttpCallback,
+): Callout {
+  const encodedCluster = String.UTF8.encode(cluster);
+  const encodedHeaders = serializePairs(headers);
+  const encodedTrailers = trailers !== null && trailers.length > 0 ? serializePairs(trailers) : new ArrayBuffer(0);
+  const payload = body !== null ? body : new ArrayBuffer(0);
+  const status = proxy_http_call(
+    changetype<usize>(encodedCluster), <usize>encodedCluster.byteLength,
+    changetype<usize>(encodedHeaders), <usize>encodedHeaders.byteLength,
+    changetype<usize>(payload), <usize>payload.byteLength,
+    changetype<usize>(encodedTrailers), <usize>encodedTrailers.byteLength,
+    timeoutMs, OUT_PTR);
+  return remember(status, currentContextId, callback, null);
+}
+
+/** Builds an HTTP callout: `new HttpRequest("auth", "GET", "auth.local", "/check").header(…).send(cb)`. */
+export class HttpRequest {
+  private headers: HeaderPair[] = [];
+  private payload: ArrayBuffer | null = null;
+  private trailerList: HeaderPair[] | null = null;
+  private timeout: u32 = 5000;
+
+  constructor(public readonly cluster: string, method: string, authority: string, path: string) {
+    this.headers.push(new HeaderPair(":method", method));
+    this.headers.push(new HeaderPair(":path", path));
+    this.headers.push(new HeaderPair(":authority", authority));
+  }
+
+  header(name: string, value: string): HttpRequest {
+    this.headers.push(new HeaderPair(name, value));
+    return this;
+  }
+
+  /** Adds every pair (for example the request's own headers); pseudo-headers in `pairs` are skipped. */
+  headerPairs(pairs: HeaderPair[]): HttpRequest {
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = unchecked(pairs[i]);
+      if (!pair.name.startsWith(":")) this.headers.push(pair);
+    }
+    return this;
+  }
+
+  body(data: ArrayBuffer): HttpRequest { this.payload = data; return this; }
+  bodyText(text: string): HttpRequest { this.payload = String.UTF8.encode(text); return this; }
+  trailer(name: string, value: string): HttpRequest {
+    let list = this.trailerList;
+    if (list === null) this.trailerList = list = [];
+    list.push(new HeaderPair(name, value));
+    return this;
+  }
+  timeoutMs(milliseconds: u32): HttpRequest { this.timeout = milliseconds; return this; }
+
+  send(callback: HttpCallback): Callout {
+    return httpCall(this.cluster, this.headers, this.payload, this.trailerList, this.timeout, callback);
+  }
+}
+
+/** Starts a unary gRPC call. `cluster` names the Envoy cluster of the gRPC service. */
+export function grpcCall(
+  cluster: string, service: string, method: string, metadata: HeaderPair[] | null, message: ArrayBuffer, timeoutMs: u32,
+  callback: GrpcCallback,
+): Callout {
+  const c = String.UTF8.encode(cluster);
+  const s = String.UTF8.encode(service);
+  const m = String.UTF8.encode(method);
+  const md = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : new ArrayBuffer(0);
+  const status = proxy_grpc_call(
+    changetype<usize>(c), <usize>c.byteLength, changetype<usize>(s), <usize>s.byteLength,
+    changetype<usize>(m), <usize>m.byteLength, changetype<usize>(md), <usize>md.byteLength,
+    changetype<usize>(message), <usize>message.byteLength, timeoutMs, OUT_PTR);
+  return remember(status, currentContextId, null, callback);
+}
+
+/** Opens a gRPC stream; send with grpcSend, end with grpcClose or grpcCancel. */
+export function grpcStream(
+  cluster: string, service: string, method: string, metadata: HeaderPair[] | null, callback: GrpcCallback,
+): Callout {
+  const c = String.UTF8.encode(cluster);
+  const s = String.UTF8.encode(service);
+  const m = String.UTF8.encode(method);
+  const md = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : new ArrayBuffer(0);
+  const status = proxy_grpc_stream(
+    changetype<usize>(c), <usize>c.byteLength, changetype<usize>(s), <usize>s.byteLength,
+    changetype<usize>(m), <usize>m.byteLength, changetype<usize>(md), <usize>md.byteLength, OUT_PTR);
+  return remember(status, currentContextId, null, callback);
+}
+
+export function grpcSend(token: u32, message: ArrayBuffer, endStream: bool = false): WasmResult {
+  return <WasmResult>proxy_grpc_send(token, changetype<usize>(message), <usize>message.byteLength, endStream ? 1 : 0);
+}
+
+/** Half-closes a stream (or cancels a unary call). */
+export function grpcClose(token: u32): WasmResult {
+  return <WasmResult>proxy_grpc_close(token);
+}
+
+/** Resets a stream or cancels a unary call; no callback follows. */
+export function grpcCancel(token: u32): WasmResult {
+  pending.delete(token);
+  return <WasmResult>proxy_grpc_cancel(token);
+}
+
+// Token kinds: the host's low two bits (reference §6.6).
+const GRPC_STREAM_BITS: u32 = 2;
+
+/** The callout's owner, made effective; null (and the entry dropped) when the context is gone. */
+function claim(token: u32, finished: bool): Pending | null {
+  if (!pending.has(token)) return null;
+  const entry = pending.get(token);
+  if (finished) pending.delete(token);
+  if (contextFor(entry.contextId) === null) {
+    pending.delete(token);
+    return null;
+  }
+  enterContext(entry.contextId);
+  return entry;
+}
+
+function dispatchHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
+  const entry = claim(token, true);
+  if (entry === null || entry.http === null) return;
+  entry.http!.onResponse(new HttpCallResponse(headerCount, bodySize, trailerCount));
+}
+
+function dispatchGrpcEvent(event: u32, token: u32, value: u32): void {
+  // A unary call is over once its message arrives; anything is over at close.
+  const finished = event == GrpcEvent.Close || (event == GrpcEvent.Message && (token & 3) != GRPC_STREAM_BITS);
+  const entry = claim(token, finished);
+  if (entry === null || entry.grpc === null) return;
+  const callback = entry.grpc!;
+  if (event == GrpcEvent.InitialMetadata) callback.onInitialMetadata(value);
+  else if (event == GrpcEvent.Message) callback.onMessage(grpcMessage.read(0, value));
+  else if (event == GrpcEvent.TrailingMetadata) callback.onTrailingMetadata(value);
+  else {
+    let message = "";
+    if (proxy_get_status(OUT_U64, OUT_PTR, OUT_SIZE) == WasmResult.Ok) message = takeResultString();
+    callback.onClose(<GrpcStatus>value, message);
+  }
+}
