@@ -1,0 +1,150 @@
+// http-auth: asks an authorization service about every request before letting
+// it through. The request is paused, its headers are sent to the auth cluster;
+// a 200 resumes it, any other answer gets a 403, and an auth service that
+// cannot be reached gets a 503 (fail closed).
+//
+// Configuration (JSON):
+//   cluster        Envoy cluster of the auth service (required)
+//   authority      :authority of the check request (default: the cluster name)
+//   path           path of the check request (default "/check")
+//   timeout_ms     how long to wait (default 1000)
+//   deny_body      body of the 403 reply (default "access denied\n")
+//   allow_headers  names of auth-response headers copied onto the allowed request
+import {
+  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, HttpRequest, JsonObject, RootContext,
+  log, parseJsonBytes, pluginConfiguration, registerRootContext, requestHeaders,
+} from "proxy-wasm-as";
+
+export * from "proxy-wasm-as/assembly/exports";
+
+class AuthSettings {
+  cluster: string = "";
+  authority: string = "";
+  path: string = "/check";
+  timeoutMs: u32 = 1000;
+  denyBody: string = "access denied\n";
+  allowHeaders: string[] = [];
+}
+
+function readSettings(config: JsonObject): AuthSettings | null {
+  const settings = new AuthSettings();
+  const cluster = config.getString("cluster");
+  if (cluster === null || cluster.length == 0) {
+    log.critical("http-auth: \"cluster\" (the Envoy cluster of the auth service) must be a non-empty string");
+    return null;
+  }
+  settings.cluster = cluster;
+  const authority = config.getString("authority");
+  settings.authority = authority !== null ? authority : cluster;
+  const path = config.getString("path");
+  if (path !== null) {
+    if (!path.startsWith("/")) {
+      log.critical("http-auth: \"path\" must start with '/'");
+      return null;
+    }
+    settings.path = path;
+  }
+  const timeout = config.getNumber("timeout_ms", 1000);
+  if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
+    log.critical("http-auth: \"timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
+    return null;
+  }
+  settings.timeoutMs = <u32>timeout;
+  const denyBody = config.getString("deny_body");
+  if (denyBody !== null) settings.denyBody = denyBody;
+  const allow = config.get("allow_headers");
+  if (allow !== null) {
+    const names = allow.asArray();
+    if (names === null) {
+      log.critical("http-auth: \"allow_headers\" must be an array of header names");
+      return null;
+    }
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i].asString();
+      if (name === null) {
+        log.critical("http-auth: \"allow_headers\" must contain only strings");
+        return null;
+      }
+      settings.allowHeaders.push(name);
+    }
+  }
+  return settings;
+}
+
+class AuthRoot extends RootContext {
+  settings: AuthSettings | null = null;
+
+  onConfigure(size: u32): bool {
+    const parsed = parseJsonBytes(pluginConfiguration());
+    if (!parsed.ok) {
+      log.critical("http-auth: configuration is not valid JSON: " + parsed.error!.toString());
+      return false;
+    }
+    const config = parsed.value!.asObject();
+    if (config === null) {
+      log.critical("http-auth: configuration must be a JSON object");
+      return false;
+    }
+    const settings = readSettings(config);
+    if (settings === null) return false;
+    this.settings = settings;
+    return true;
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    const settings = this.settings;
+    return settings !== null ? new AuthStream(contextId, this, settings) : null;
+  }
+}
+
+class AuthStream extends HttpContext {
+  constructor(contextId: u32, root: RootContext, public readonly settings: AuthSettings) {
+    super(contextId, root);
+  }
+
+  onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
+    const s = this.settings;
+    const method = requestHeaders.get(":method");
+    const path = requestHeaders.get(":path");
+    const call = new HttpRequest(s.cluster, "GET", s.authority, s.path)
+      .headerPairs(requestHeaders.pairs())
+      .header("x-forwarded-method", method !== null ? method : "")
+      .header("x-forwarded-uri", path !== null ? path : "")
+      .timeoutMs(s.timeoutMs)
+      .send(new AuthReply(this));
+    if (!call.ok) {
+      log.error("http-auth: cannot call cluster \"" + s.cluster + "\" (status " + call.status.toString() + ")");
+      this.sendLocalResponse(503, "auth service unavailable\n", null, "http_auth_unavailable");
+    }
+    return FilterHeadersStatus.StopIteration;
+  }
+}
+
+class AuthReply extends HttpCallback {
+  constructor(private stream: AuthStream) {
+    super();
+  }
+
+  onResponse(response: HttpCallResponse): void {
+    const stream = this.stream;
+    const status = response.status;
+    if (response.failed || status == 503 || status == 504) {
+      log.warn("http-auth: auth service unavailable (" + (response.failed ? "reset" : status.toString()) + ")");
+      stream.sendLocalResponse(503, "auth service unavailable\n", null, "http_auth_unavailable");
+      return;
+    }
+    if (status != 200) {
+      const headers: HeaderPair[] = [new HeaderPair("content-type", "text/plain")];
+      stream.sendLocalResponse(403, stream.settings.denyBody, headers, "http_auth_denied");
+      return;
+    }
+    const copy = stream.settings.allowHeaders;
+    for (let i = 0; i < copy.length; i++) {
+      const value = response.header(copy[i]);
+      if (value !== null) requestHeaders.set(copy[i], value);
+    }
+    stream.continueRequest();
+  }
+}
+
+registerRootContext((contextId: u32): RootContext => new AuthRoot(contextId));
