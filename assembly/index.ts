@@ -16,6 +16,7 @@ export {
 export { SharedData, SharedDataUpdater, SharedValue, SharedQueue } from "./shared";
 export { Counter, Gauge, Histogram, taggedName } from "./metrics";
 export { ForeignResult, callForeignFunction } from "./foreign";
+export { currentTimeNanoseconds } from "./time";
 export { log, logAt, logEnabled, hostLogLevel } from "./log";
 export {
   HeaderPair, HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, serializePairs, parsePairs,

@@ -1,8 +1,9 @@
 // Replacements for the AssemblyScript standard library's own imports
 // (`env.abort`, `env.trace`, `env.seed`, `env.Date.now`), which Envoy does not
 // provide. asconfig.json wires them in with `use` aliases.
-import { proxy_get_current_time_nanoseconds, proxy_log, wasi_random_get } from "../abi/imports";
-import { LogLevel, WasmResult } from "../types";
+import { proxy_log, wasi_random_get } from "../abi/imports";
+import { currentTimeNanoseconds } from "../time";
+import { LogLevel } from "../types";
 import { OUT_U64 } from "./memory";
 
 let panicking = false;
@@ -45,7 +46,6 @@ export function randomSeed(): f64 {
 /** `Date.now()` from the host's wall clock, in milliseconds. */
 export class HostDate extends Date {
   static now(): i64 {
-    if (proxy_get_current_time_nanoseconds(OUT_U64) != WasmResult.Ok) return 0;
-    return <i64>(load<u64>(OUT_U64) / 1_000_000);
+    return <i64>(currentTimeNanoseconds() / 1_000_000);
   }
 }
