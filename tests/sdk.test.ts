@@ -217,3 +217,61 @@ test("memory stays flat over many requests", async () => {
   run(20_000);
   assert.ok(plugin.memoryPages() - pages <= 1, `memory grew from ${pages} to ${plugin.memoryPages()} pages`);
 });
+
+test("shared data: update adds under CAS, and the CAS changes on every write", async () => {
+  const plugin = await probe({ vmId: "sdk-shared-1" });
+  const run = () => {
+    const stream = plugin.newHttpStream();
+    stream.sendRequestHeaders({ ...BASE, "x-probe": "shared-update", "x-probe-name": "hits" }, true);
+    return stream.requestHeaders.get("x-probe-result")!;
+  };
+  const [status1, rest1] = run().split(":");
+  const [status2, rest2] = run().split(":");
+  assert.equal(status1, "0");
+  assert.equal(status2, "0");
+  const [value1, cas1] = rest1!.split("@");
+  const [value2, cas2] = rest2!.split("@");
+  assert.deepEqual([value1, value2], ["1", "2"]);
+  assert.notEqual(cas1, cas2);
+});
+
+test("shared data: a write at a stale CAS is refused (8), at the current CAS accepted", async () => {
+  const { result } = await runProbe({ "x-probe": "shared-cas", "x-probe-name": "cas-key" }, { vmId: "sdk-shared-2" });
+  assert.equal(result, "8,0,fourth");
+});
+
+test("shared data: a missing key is null, not an abort", async () => {
+  const { result, plugin } = await runProbe({ "x-probe": "shared-missing", "x-probe-name": "nothing-here" }, { vmId: "sdk-shared-3" });
+  assert.equal(result, "<null>");
+  assert.equal(plugin.failed, false);
+});
+
+test("shared queue: register, resolve, FIFO dequeue, empty and unknown", async () => {
+  const { result } = await runProbe({ "x-probe": "queue", "x-probe-name": "q1" }, { vmId: "sdk-queue-1" });
+  assert.equal(result, "same,one,two,empty,0");
+});
+
+test("foreign functions: Envoy's compress round-trips; an unknown name is NotFound", async () => {
+  const { result } = await runProbe({ "x-probe": "foreign", "x-probe-arg": "hello hello hello" });
+  assert.equal(result, "0,hello hello hello,1");
+});
+
+test("metrics: counters add, gauges go both ways, negative counter increments are refused", async () => {
+  const { result, plugin } = await runProbe({ "x-probe": "metrics" });
+  assert.equal(result, "5,6,2");
+  assert.equal(plugin.metrics.get("wasmcustom.probe.requests")?.value, 5n);
+  assert.equal(plugin.metrics.get("wasmcustom.probe.level")?.value, 6n);
+  assert.deepEqual(plugin.metrics.get("wasmcustom.probe.sizes")?.samples, [7n]);
+});
+
+test("timers: onTick runs each period until the root stops it", async () => {
+  const plugin = await probe({ configuration: "tick" });
+  assert.equal(plugin.tickPeriodMs, 1000);
+  for (let i = 0; i < 5; i++) plugin.tick();
+  assert.equal(plugin.metrics.get("wasmcustom.probe.ticks")?.value, 3n);
+  assert.equal(plugin.tickPeriodMs, 0);
+});
+
+test("current time comes from the host clock", async () => {
+  assert.equal((await runProbe({ "x-probe": "time" })).result, "ok");
+});

@@ -2,7 +2,8 @@
 // `x-probe` names what to do; results come back as request headers named
 // `x-probe-…`, which the tests read from the host.
 import {
-  Attributes, FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
+  Attributes, Counter, Gauge, Histogram, SharedData, SharedDataUpdater, SharedQueue, SharedValue, callForeignFunction,
+  currentTimeNanoseconds, FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
   getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, requestBody,
   requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
 } from "proxy-wasm-as";
@@ -22,6 +23,16 @@ function joinPairs(pairs: HeaderPair[]): string {
   return out;
 }
 
+/** Adds one to a decimal counter kept in shared data. */
+class AddOne extends SharedDataUpdater {
+  next(current: SharedValue | null): ArrayBuffer | null {
+    const value = current === null ? 0 : I32.parseInt(current.text());
+    return String.UTF8.encode((value + 1).toString());
+  }
+}
+
+const ticks = new Counter("probe.ticks");
+
 class ProbeRoot extends RootContext {
   vmConfig: string = "";
   pluginConfig: string = "";
@@ -33,7 +44,13 @@ class ProbeRoot extends RootContext {
 
   onConfigure(pluginConfigurationSize: u32): bool {
     this.pluginConfig = String.UTF8.decode(pluginConfiguration());
+    if (this.pluginConfig == "tick") this.setTickPeriod(1000);
     return this.pluginConfig != "reject";
+  }
+
+  onTick(): void {
+    ticks.increment(1);
+    if (ticks.value >= 3) this.setTickPeriod(0);
   }
 
   newHttpContext(contextId: u32): HttpContext {
@@ -134,6 +151,51 @@ class Probe extends HttpContext {
       trace("probe trace", 1, 42);
       requestHeaders.set("x-probe-result", (now > 1_600_000_000_000 ? "time-ok" : "time-bad") + "," +
         (random >= 0 && random < 1 ? "random-ok" : "random-bad"));
+    } else if (a == "shared-update") {
+      const status = SharedData.update(name!, new AddOne());
+      const value = SharedData.get(name!);
+      requestHeaders.set("x-probe-result", status.toString() + ":" + (value !== null ? value.text() + "@" + value.cas.toString() : "<null>"));
+    } else if (a == "shared-cas") {
+      // A write at a stale CAS must fail; a write at the current one must succeed.
+      SharedData.setText(name!, "first");
+      const first = SharedData.get(name!)!;
+      SharedData.setText(name!, "second");
+      const stale = SharedData.setText(name!, "third", first.cas);
+      const current = SharedData.get(name!)!;
+      const fresh = SharedData.setText(name!, "fourth", current.cas);
+      requestHeaders.set("x-probe-result", stale.toString() + "," + fresh.toString() + "," + SharedData.get(name!)!.text());
+    } else if (a == "shared-missing") {
+      requestHeaders.set("x-probe-result", SharedData.get(name!) === null ? "<null>" : "present");
+    } else if (a == "queue") {
+      const token = SharedQueue.register(name!);
+      const resolved = SharedQueue.resolve("", name!);
+      SharedQueue.enqueueText(token, "one");
+      SharedQueue.enqueueText(token, "two");
+      const first = SharedQueue.dequeue(token);
+      const second = SharedQueue.dequeue(token);
+      const empty = SharedQueue.dequeue(token);
+      requestHeaders.set("x-probe-result", (token == resolved ? "same" : "different") + "," +
+        String.UTF8.decode(first!) + "," + String.UTF8.decode(second!) + "," + (empty === null ? "empty" : "not-empty") + "," +
+        SharedQueue.resolve("", "never-registered").toString());
+    } else if (a == "foreign") {
+      const compressed = callForeignFunction("compress", String.UTF8.encode(arg!));
+      const back = callForeignFunction("uncompress", compressed.data);
+      const missing = callForeignFunction("no_such_function", new ArrayBuffer(0));
+      requestHeaders.set("x-probe-result", compressed.status.toString() + "," + String.UTF8.decode(back.data) + "," +
+        missing.status.toString());
+    } else if (a == "metrics") {
+      const counter = new Counter("probe.requests");
+      counter.increment(2);
+      counter.increment(3);
+      const gauge = new Gauge("probe.level");
+      gauge.set(10);
+      gauge.add(-4);
+      new Histogram("probe.sizes").record(7);
+      const refused = counter.increment(-1);
+      requestHeaders.set("x-probe-result", counter.value.toString() + "," + gauge.value.toString() + "," + refused.toString());
+    } else if (a == "time") {
+      const now = currentTimeNanoseconds();
+      requestHeaders.set("x-probe-result", now > 1_600_000_000_000_000_000 ? "ok" : "bad");
     } else if (a == "pause") {
       return FilterHeadersStatus.StopIteration;
     }
