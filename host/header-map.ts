@@ -34,6 +34,9 @@ export const TRAILER_INLINE: ReadonlySet<string> = new Set(["grpc-message", "grp
 /** Maps without inline headers (gRPC metadata, user-built maps). */
 export const NO_INLINE: ReadonlySet<string> = new Set();
 
+/** Up to this many entries, `add` scans for the key before asking whether it is inline. */
+const SCAN_FIRST = 16;
+
 export class HeaderMap {
   /** Keys and values in iteration order; exposed to the host for serialisation. */
   readonly keys: string[] = [];
@@ -86,13 +89,13 @@ export class HeaderMap {
   /** Envoy `addCopy`: inline headers merge into the existing entry, others add an entry. */
   add(name: string, value: string): void {
     const key = name.toLowerCase();
-    if (this.inline.has(key)) {
-      const i = this.indexOf(key);
-      if (i >= 0) {
-        const old = this.values[i]!;
-        this.values[i] = old.length === 0 ? value : old + (key === "cookie" ? "; " : ",") + value;
-        return;
-      }
+    // Only an inline header already present merges. Most adds bring a new header to a
+    // small map, where a scan of the keys is cheaper than the inline-set lookup.
+    const i = this.keys.length <= SCAN_FIRST || this.inline.has(key) ? this.indexOf(key) : -1;
+    if (i >= 0 && this.inline.has(key)) {
+      const old = this.values[i]!;
+      this.values[i] = old.length === 0 ? value : old + (key === "cookie" ? "; " : ",") + value;
+      return;
     }
     this.insert(key, value);
   }

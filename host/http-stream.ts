@@ -17,7 +17,7 @@ import { applySetBufferBytes, concatBytes } from "./body-buffer.js";
 import { Context, type LocalResponseRequest } from "./context.js";
 import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
 import { encodeBool, encodeInt64, encodeMap, encodeString, requestHeaderAttribute, splitAddress } from "./properties.js";
-import type { Vm } from "./vm.js";
+import type { ExportFn, Vm } from "./vm.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -36,6 +36,8 @@ export interface StreamSettings {
   rootId: number;
   failOpen: boolean;
   allowOnHeadersStopIteration: boolean;
+  /** The module's stream callbacks, indexed by Cb (undefined = not exported). */
+  callbacks: ReadonlyArray<ExportFn | undefined>;
 }
 
 export interface HttpStreamOptions {
@@ -90,6 +92,15 @@ const enum Cb {
   Delete = 9,
 }
 
+/** Plugin-wide stream settings; the stream callbacks are looked up once, not per call. */
+export function streamSettings(
+  vm: Vm,
+  rootId: number,
+  options: { failOpen: boolean; allowOnHeadersStopIteration: boolean },
+): StreamSettings {
+  return { vm, rootId, ...options, callbacks: CALLBACKS.map((name) => vm.exportFn(name)) };
+}
+
 /** One direction (request = decoding, response = encoding) of the stream. */
 class Side {
   headers: HeaderMap;
@@ -114,8 +125,8 @@ class Side {
   /** Data that arrived while stopped by StopAllIteration, not yet shown to the filter. */
   held: Uint8Array = EMPTY;
   trailersPending = false;
-  /** Bytes passed on (upstream for the request, downstream for the response). */
-  forwarded: Uint8Array[] = [];
+  /** Bytes passed on (upstream for the request, downstream for the response); null = none yet. */
+  private forwarded: Uint8Array[] | null = null;
   private joined: Uint8Array | null = EMPTY;
 
   constructor(inline: ReadonlySet<string>) {
@@ -124,13 +135,22 @@ class Side {
 
   forward(data: Uint8Array): void {
     if (data.length === 0) return;
-    this.forwarded.push(data);
+    (this.forwarded ??= []).push(data);
     this.joined = null;
   }
 
   forwardedBody(): Uint8Array {
-    if (this.joined === null) this.joined = this.forwarded.length === 1 ? this.forwarded[0]! : new Uint8Array(Buffer.concat(this.forwarded));
+    if (this.joined === null) {
+      const parts = this.forwarded!; // joined is reset only by forward()
+      this.joined = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
+    }
     return this.joined;
+  }
+
+  /** Drops what was passed on so far (a local reply replaces the response). */
+  clearForwarded(): void {
+    this.forwarded = null;
+    this.joined = EMPTY;
   }
 
   /** The filter lets everything it holds pass. */
@@ -164,7 +184,8 @@ export class HttpStream extends Context {
   private inAccessLogPhase = false;
   /** A local reply was requested during the running callback: its status becomes Stop. */
   private forceStop = false;
-  private ops: number[] = [];
+  /** Deferred operations; null = none (most streams never defer anything). */
+  private ops: number[] | null = null;
   private pendingReply: LocalResponseRequest | null = null;
   private reply: LocalReply | null = null;
   private acts: number[] = [];
@@ -181,15 +202,15 @@ export class HttpStream extends Context {
   /** How often the route cache was cleared (request header edits, clear_route_cache). */
   routeCacheClears = 0;
 
-  constructor(settings: StreamSettings, options: HttpStreamOptions = {}) {
+  constructor(settings: StreamSettings, options?: HttpStreamOptions) {
     const vm = settings.vm;
     // A stream on a failed VM never reaches it (Envoy uses a context without a VM, id 0).
     super(vm.failed ? 0 : vm.newContextId());
     this.vm = vm;
     this.settings = settings;
-    this.sourceAddress = options.sourceAddress ?? "127.0.0.1:54321";
-    this.destinationAddress = options.destinationAddress ?? "127.0.0.1:8080";
-    this.protocol = options.protocol ?? "HTTP/1.1";
+    this.sourceAddress = options?.sourceAddress ?? "127.0.0.1:54321";
+    this.destinationAddress = options?.destinationAddress ?? "127.0.0.1:8080";
+    this.protocol = options?.protocol ?? "HTTP/1.1";
     if (vm.failed) {
       // Fail-open skips the filter; fail-closed replies 503 at the first event.
       this.passthrough = settings.failOpen;
@@ -292,13 +313,15 @@ export class HttpStream extends Context {
 
   /** Runs a callback if exported; returns its raw u32 result (0 when not exported). */
   private callback(cb: Cb, a?: number, b?: number): number {
-    const name = CALLBACKS[cb];
-    if (!this.vm.has(name)) {
+    const fn = this.settings.callbacks[cb];
+    if (fn === undefined) {
       this.recordedAt = -1;
       return 0;
     }
     const r =
-      cb === Cb.ContextCreate ? this.vm.invoke(this, name, this.id, this.settings.rootId) : this.vm.invoke(this, name, this.id, a, b);
+      cb === Cb.ContextCreate
+        ? this.vm.call(this, fn, CALLBACKS[cb], this.id, this.settings.rootId)
+        : this.vm.call(this, fn, CALLBACKS[cb], this.id, a, b);
     this.recordedAt = this.acts.push(cb, r) - 1;
     return r;
   }
@@ -391,7 +414,7 @@ export class HttpStream extends Context {
     side.bodyAvail = true;
     side.bodyEos = eos;
     this.forceStop = false;
-    if (!this.vm.has(CALLBACKS[this.isResponse(side) ? Cb.ResponseBody : Cb.RequestBody])) {
+    if (this.settings.callbacks[this.isResponse(side) ? Cb.ResponseBody : Cb.RequestBody] === undefined) {
       side.bodyAvail = false;
       side.release();
       return FilterDataStatus.Continue;
@@ -478,14 +501,17 @@ export class HttpStream extends Context {
   // ---- deferred actions -----------------------------------------------------------------
 
   private defer(op: Op): void {
-    if (this.ops.length === 0) this.vm.defer(this);
+    if (this.ops === null) {
+      this.ops = [];
+      this.vm.defer(this);
+    }
     this.ops.push(op);
   }
 
   runDeferred(): void {
     const ops = this.ops;
-    this.ops = [];
-    if (this.completed) return; // nothing is left to continue, close or reply to
+    this.ops = null;
+    if (this.completed || ops === null) return; // nothing is left to continue, close or reply to
     for (const op of ops) {
       if (this.vm.failed && op !== Op.Close) break;
       switch (op) {
@@ -558,7 +584,7 @@ export class HttpStream extends Context {
     resp.started = true;
     resp.headers = headers;
     resp.trailers = null;
-    resp.forwarded = [];
+    resp.clearForwarded();
     resp.buf = resp.held = EMPTY;
     resp.buffering = false;
     resp.stop = Stop.None;
@@ -594,7 +620,7 @@ export class HttpStream extends Context {
         }
       } else {
         this.pendingReply = null;
-        this.ops = [];
+        this.ops = null;
         this.failStream();
       }
     }
@@ -616,7 +642,7 @@ export class HttpStream extends Context {
     }
     this.resp.started = true;
     this.resp.headers = headers;
-    this.resp.forwarded = [];
+    this.resp.clearForwarded();
     this.resp.headersForwarded = true;
   }
 

@@ -3,11 +3,15 @@
 // ArrayBuffer.
 import { Buffer } from "node:buffer";
 import { WasmResult } from "./abi/enums.js";
+import { StringCache } from "./string-cache.js";
 
 export class GuestMemory {
-  private ab: ArrayBuffer;
+  private ab: ArrayBuffer | SharedArrayBuffer;
   private _buf: Buffer;
   private _dv: DataView;
+  /** A shared memory grows without detaching its old buffer, so it is re-read on every access. */
+  private readonly shared: boolean;
+  private readonly strings = new StringCache();
 
   /**
    * @param memory the module's memory
@@ -18,25 +22,30 @@ export class GuestMemory {
     private readonly allocate: (size: number) => number,
   ) {
     this.ab = memory.buffer;
+    this.shared = !(this.ab instanceof ArrayBuffer);
     this._buf = Buffer.from(this.ab);
     this._dv = new DataView(this.ab);
   }
 
   /** A Buffer over the current memory (valid until the next call into the guest). */
   get buf(): Buffer {
-    if (this.memory.buffer !== this.ab) this.refresh();
+    // Reading `memory.buffer` is a native call; a detached view (length 0) tells that
+    // memory grew far more cheaply.
+    if (this._buf.length === 0 || this.shared) this.sync();
     return this._buf;
   }
 
   get dv(): DataView {
-    if (this.memory.buffer !== this.ab) this.refresh();
+    if (this._buf.length === 0 || this.shared) this.sync();
     return this._dv;
   }
 
-  private refresh(): void {
-    this.ab = this.memory.buffer;
-    this._buf = Buffer.from(this.ab);
-    this._dv = new DataView(this.ab);
+  private sync(): void {
+    const ab = this.memory.buffer;
+    if (ab === this.ab) return;
+    this.ab = ab;
+    this._buf = Buffer.from(ab);
+    this._dv = new DataView(ab);
   }
 
   /** Whether [ptr, ptr+len) lies inside memory; (0, 0) is always valid. Arguments are u32. */
@@ -65,7 +74,7 @@ export class GuestMemory {
     len >>>= 0;
     const b = this.buf;
     if (ptr + len > b.length) return null;
-    return len === 0 ? "" : b.toString("utf8", ptr, ptr + len);
+    return len === 0 ? "" : this.strings.decode(b, this._dv, ptr, len);
   }
 
   setU32(ptr: number, value: number): boolean {
@@ -96,25 +105,49 @@ export class GuestMemory {
    * at the out-pointers. Size 0 writes (0, 0) without calling the allocator.
    */
   copyOutWith(size: number, ptrPtr: number, sizePtr: number, fill: (buf: Buffer, at: number) => void): WasmResult {
-    let addr = 0;
-    if (size > 0) {
-      addr = this.allocate(size) >>> 0;
-      if (addr === 0) return WasmResult.InvalidMemoryAccess;
-      const b = this.buf; // the allocator may have grown memory
-      if (addr + size > b.length) return WasmResult.InvalidMemoryAccess;
-      fill(b, addr);
-    }
-    if (!this.setU32(ptrPtr, addr) || !this.setU32(sizePtr, size)) return WasmResult.InvalidMemoryAccess;
-    return WasmResult.Ok;
+    const addr = this.reserve(size);
+    if (addr < 0) return WasmResult.InvalidMemoryAccess;
+    if (size > 0) fill(this._buf, addr);
+    return this.publish(addr, size, ptrPtr, sizePtr);
   }
 
+  // copyOut, copyOutString and copyOutEmpty are copyOutWith without a closure per call.
+
   copyOut(data: Uint8Array, ptrPtr: number, sizePtr: number): WasmResult {
-    return this.copyOutWith(data.length, ptrPtr, sizePtr, (b, at) => b.set(data, at));
+    const addr = this.reserve(data.length);
+    if (addr < 0) return WasmResult.InvalidMemoryAccess;
+    if (data.length > 0) this._buf.set(data, addr);
+    return this.publish(addr, data.length, ptrPtr, sizePtr);
   }
 
   copyOutString(s: string, ptrPtr: number, sizePtr: number): WasmResult {
-    return this.copyOutWith(Buffer.byteLength(s), ptrPtr, sizePtr, (b, at) => {
-      b.write(s, at, "utf8");
-    });
+    const size = Buffer.byteLength(s);
+    const addr = this.reserve(size);
+    if (addr < 0) return WasmResult.InvalidMemoryAccess;
+    if (size > 0) this._buf.write(s, addr, "utf8");
+    return this.publish(addr, size, ptrPtr, sizePtr);
+  }
+
+  /** Stores (0, 0): an empty answer. */
+  copyOutEmpty(ptrPtr: number, sizePtr: number): WasmResult {
+    return this.publish(0, 0, ptrPtr, sizePtr);
+  }
+
+  /**
+   * Guest memory for `size` bytes: the address (0 for size 0, without calling the
+   * allocator), or -1 when the allocator fails. Afterwards `_buf` is current.
+   */
+  private reserve(size: number): number {
+    if (size === 0) return 0;
+    const addr = this.allocate(size) >>> 0;
+    if (addr === 0) return -1;
+    // The allocator may have grown memory.
+    if (addr + size > this.buf.length) return -1;
+    return addr;
+  }
+
+  private publish(addr: number, size: number, ptrPtr: number, sizePtr: number): WasmResult {
+    if (!this.setU32(ptrPtr, addr) || !this.setU32(sizePtr, size)) return WasmResult.InvalidMemoryAccess;
+    return WasmResult.Ok;
   }
 }

@@ -3,7 +3,7 @@
 import { Buffer } from "node:buffer";
 import { AbiVersion, LogLevel } from "./abi/enums.js";
 import { HeaderMap, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
-import { HttpStream, type HttpStreamOptions, type StreamSettings } from "./http-stream.js";
+import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings } from "./http-stream.js";
 import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.js";
 import type { RootContext } from "./root-context.js";
 import type { HttpCallRequest } from "./services/callouts.js";
@@ -32,7 +32,7 @@ export class Plugin {
   ) {
     this.abiVersion = vm.abi;
     this.rootContextId = root.id;
-    this.settings = { vm, rootId: root.id, ...options };
+    this.settings = streamSettings(vm, root.id, options);
     vm.queueTarget = { notify: (token) => this.queueReady.push(token) };
   }
 

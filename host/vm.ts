@@ -7,6 +7,7 @@ import { AbiVersion, LogLevel } from "./abi/enums.js";
 import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
 import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
 import { Context, VmContext } from "./context.js";
+import { ContextTable } from "./context-table.js";
 import { ALL_IMPORTS } from "./imports/index.js";
 import { versionBit, WASI_MODULES, type ImportDef } from "./imports/registry.js";
 import { GuestMemory } from "./memory.js";
@@ -14,6 +15,9 @@ import type { RootContext } from "./root-context.js";
 import { Callouts } from "./services/callouts.js";
 import { Metrics } from "./services/metrics.js";
 import type { QueueTarget } from "./services/shared.js";
+
+/** An exported Wasm function as JS sees it. */
+export type ExportFn = (...args: number[]) => number | undefined;
 
 export interface LogEntry {
   level: LogLevel;
@@ -46,7 +50,7 @@ export class Vm {
   private instance!: WebAssembly.Instance;
   mem!: GuestMemory;
   /** Callable exports the host knows, by name. */
-  private fns: Record<string, ((...args: number[]) => number | undefined) | undefined> = Object.create(null);
+  private fns: Record<string, ExportFn | undefined> = Object.create(null);
   private allocFn: ((size: number) => number) | undefined;
 
   mode: Mode = Mode.Start;
@@ -56,7 +60,7 @@ export class Vm {
   readonly vmContext = new VmContext();
   current: Context = this.vmContext;
   effective: Context = this.vmContext;
-  readonly contexts = new Map<number, Context>();
+  readonly contexts = new ContextTable();
   private nextContextId = 1;
 
   readonly logs: LogEntry[] = [];
@@ -169,12 +173,53 @@ export class Vm {
     const name = def.module === "env" ? `env.${def.name}` : def.name;
     const counts = this.counts;
     const vm = this;
-    return function (): number | void {
-      counts[id]!++;
-      if (vm.mode > allow) vm.restricted(name);
-      // eslint-disable-next-line prefer-rest-params
-      return impl.apply(undefined, arguments as unknown as unknown[]);
-    };
+    // One wrapper per arity: V8 calls a JS import fastest when its declared parameter
+    // count matches the Wasm signature, and fixed arguments avoid an `arguments` object.
+    type P = number | bigint;
+    switch (def.sig.indexOf(":")) {
+      case 0:
+        return function (): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl();
+        };
+      case 1:
+        return function (a: P): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl(a);
+        };
+      case 2:
+        return function (a: P, b: P): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl(a, b);
+        };
+      case 3:
+        return function (a: P, b: P, c: P): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl(a, b, c);
+        };
+      case 4:
+        return function (a: P, b: P, c: P, d: P): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl(a, b, c, d);
+        };
+      case 5:
+        return function (a: P, b: P, c: P, d: P, e: P): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl(a, b, c, d, e);
+        };
+      default:
+        return function (...args: P[]): number | void {
+          counts[id]!++;
+          if (vm.mode > allow) vm.restricted(name);
+          return impl(...args);
+        };
+    }
   }
 
   private bind(imports: WebAssembly.Imports): void {
@@ -182,7 +227,7 @@ export class Vm {
     const known = expectedExports(this.abi);
     for (const name of Object.keys(known)) {
       const f = exports[name];
-      if (typeof f === "function") this.fns[name] = f as (...args: number[]) => number | undefined;
+      if (typeof f === "function") this.fns[name] = f as ExportFn;
     }
     let memory: WebAssembly.Memory | undefined;
     for (const e of WebAssembly.Module.exports(this.module)) {
@@ -224,13 +269,23 @@ export class Vm {
     return this.nextContextId++;
   }
 
+  /** A callable export, or undefined when the module does not export `name`. */
+  exportFn(name: string): ExportFn | undefined {
+    return this.fns[name];
+  }
+
   /**
    * Calls an export with `ctx` current. Returns its result as u32 (0 for void, failure or
    * a missing export); check `failed` afterwards.
    */
   invoke(ctx: Context, name: string, a?: number, b?: number, c?: number, d?: number, e?: number): number {
     const fn = this.fns[name];
-    if (fn === undefined || this.failed) return 0;
+    return fn === undefined ? 0 : this.call(ctx, fn, name, a, b, c, d, e);
+  }
+
+  /** `invoke` for an export already resolved with `exportFn` (the per-request path skips the lookup). */
+  call(ctx: Context, fn: ExportFn, name: string, a?: number, b?: number, c?: number, d?: number, e?: number): number {
+    if (this.failed) return 0;
     const prevCurrent = this.current;
     const prevEffective = this.effective;
     this.current = ctx;
@@ -250,7 +305,9 @@ export class Vm {
   /** Calls the guest allocator in restricted mode with the VM context current (§8). */
   private allocate(size: number): number {
     const fn = this.allocFn!;
-    const prev = [this.mode, this.current, this.effective] as const;
+    const prevMode = this.mode;
+    const prevCurrent = this.current;
+    const prevEffective = this.effective;
     this.mode = Mode.Alloc;
     this.current = this.vmContext;
     this.effective = this.vmContext;
@@ -260,9 +317,9 @@ export class Vm {
       this.fail(this.info.allocator, err);
       throw new VmAbort("VM failed in allocator");
     } finally {
-      this.mode = prev[0];
-      this.current = prev[1];
-      this.effective = prev[2];
+      this.mode = prevMode;
+      this.current = prevCurrent;
+      this.effective = prevEffective;
     }
   }
 
@@ -293,7 +350,7 @@ export class Vm {
 
   /** Registers a context so that proxy_set_effective_context can find it. */
   addContext(ctx: Context): void {
-    this.contexts.set(ctx.id, ctx);
+    this.contexts.set(ctx);
   }
 
   removeContext(id: number): void {

@@ -24,7 +24,7 @@ export const headerMapImports: ImportDef[] = [
     const map = readable(vm, type);
     const n = map === null ? 0 : map.size;
     // An unavailable or empty map is returned as (0, 0).
-    if (n === 0) return vm.mem.copyOutWith(0, pp, sp, () => {});
+    if (n === 0) return vm.mem.copyOutEmpty(pp, sp);
     const { keys, values } = map!;
     return vm.mem.copyOutWith(pairsByteLength(keys, values, n), pp, sp, (buf, at) => writePairs(buf, at, keys, values, n));
   }),
@@ -52,7 +52,7 @@ export const headerMapImports: ImportDef[] = [
     const value = map.get(key);
     if (value === undefined) {
       if (vm.abi !== AbiVersion.V0_1_0) return WasmResult.NotFound;
-      return vm.mem.copyOutWith(0, vpp, vsp, () => {});
+      return vm.mem.copyOutEmpty(vpp, vsp);
     }
     return vm.mem.copyOutString(value, vpp, vsp);
   }),
