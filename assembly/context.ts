@@ -45,7 +45,12 @@ export class RootContext extends BaseContext {
   onQueueReady(queueId: u32): void {}
   /** A foreign function called this plugin; `callData()` reads its `argumentsSize` bytes of arguments. */
   onForeignFunction(functionId: u32, argumentsSize: u32): void {}
-  /** Make the context for a new HTTP stream; null lets the stream pass untouched. */
+  /**
+   * Make the context for a new HTTP stream; null lets the stream pass
+   * untouched. A filter that keeps no per-stream state may return one shared
+   * context for every stream: nothing is allocated per request then (its
+   * `contextId` is the id it was made with, not the current stream's).
+   */
   newHttpContext(contextId: u32): HttpContext | null { return null; }
   /** Make the context for a new TCP connection (network filter); null lets it pass untouched. */
   newStreamContext(contextId: u32): StreamContext | null { return null; }

@@ -69,9 +69,10 @@ export function contextFor(contextId: u32): BaseContext | null {
 // A stream's context is made on its first callback, not at creation: Envoy
 // creates HTTP streams and TCP connections alike, and only the first callback
 // (request headers or new connection) tells which one this is. Until then the
-// slot holds the stream's root, whose contextId differs from the stream's.
+// slot holds the stream's root. (A root may hand one shared context to every
+// stream, so "pending" is told by kind, not by comparing ids.)
 function isPending(context: BaseContext, contextId: u32): bool {
-  return context.contextId != contextId;
+  return context.kind == ContextKind.Root && context.contextId != contextId;
 }
 
 function materialize(contextId: u32, root: RootContext, kind: ContextKind): BaseContext | null {

@@ -6,7 +6,7 @@ import { refreshLogLevel } from "../log";
 // only run while no managed reference lives on the stack. The start of a
 // callback is such a moment (Envoy never re-enters the module, except for the
 // allocator, which does not come here), so collect every COLLECT_EVERY callbacks.
-const COLLECT_EVERY: u32 = 256;
+const COLLECT_EVERY: u32 = 1024;
 let callbacksSinceCollect: u32 = 0;
 
 /** The context whose callback is running (or that was made effective): callouts remember it. */

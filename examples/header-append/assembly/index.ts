@@ -84,8 +84,13 @@ class HeaderAppendRoot extends RootContext {
     return true;
   }
 
+  // Appending keeps no per-stream state, so every stream shares one context.
+  private shared: HeaderAppend | null = null;
+
   newHttpContext(contextId: u32): HttpContext {
-    return new HeaderAppend(contextId, this);
+    let shared = this.shared;
+    if (shared === null) this.shared = shared = new HeaderAppend(contextId, this);
+    return shared;
   }
 }
 
