@@ -2,7 +2,7 @@
 // The compiler options live in as-pect.asconfig.json (as-pect's default path).
 export default {
   /** Test entry points: every spec file under assembly/__tests__. */
-  entries: ["assembly/__tests__/**/*.spec.ts"],
+  entries: ["assembly/__tests__/**/*.spec.ts", "examples/*/assembly/__tests__/**/*.spec.ts"],
   /** Files added to every test compilation. */
   include: ["assembly/__tests__/**/*.include.ts"],
   /** Regexps of paths never used as entries. */
