@@ -30,4 +30,7 @@ export {
   Attributes, encodePropertyPath, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,
   setProperty, setPropertyString,
 } from "./properties";
-export { JsonKind, JsonValue, JsonObject, JsonError, JsonResult, parseJson, parseJsonBytes, parseJsonMemory } from "./json";
+export {
+  JsonKind, JsonValue, JsonObject, JsonError, JsonResult, parseJson, parseJsonBytes, parseJsonMemory, describeJsonKind,
+} from "./json";
+export { pluginConfigurationObject } from "./config";

@@ -43,6 +43,18 @@ const NUMBER_EXACT: i32 = 2;
 
 export enum JsonKind { Null, Bool, Number, String, Array, Object }
 
+/** The kind as words for messages: "null", "a boolean", "a number", "a string", "an array", "an object". */
+export function describeJsonKind(kind: JsonKind): string {
+  switch (kind) {
+    case JsonKind.Null: return "null";
+    case JsonKind.Bool: return "a boolean";
+    case JsonKind.Number: return "a number";
+    case JsonKind.String: return "a string";
+    case JsonKind.Array: return "an array";
+    default: return "an object";
+  }
+}
+
 export class JsonValue {
   /** Values come from the parser; null/true/false are shared instances. */
   constructor(

@@ -13,8 +13,8 @@
 //   method      method name (default "Check")
 //   timeout_ms  deadline (default 1000)
 import {
-  FilterHeadersStatus, GrpcCallback, GrpcStatus, HttpContext, RootContext, grpcCall, log, parseJsonBytes,
-  pluginConfiguration, registerRootContext, requestHeaders,
+  FilterHeadersStatus, GrpcCallback, GrpcStatus, HttpContext, RootContext, grpcCall, log, pluginConfigurationObject,
+  registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 import { ProtoWriter, readCheckReply } from "./proto";
 
@@ -31,12 +31,8 @@ class GrpcAuthRoot extends RootContext {
   settings: Settings | null = null;
 
   onConfigure(size: u32): bool {
-    const parsed = parseJsonBytes(pluginConfiguration());
-    const config = parsed.ok ? parsed.value!.asObject() : null;
-    if (config === null) {
-      log.critical("grpc-auth: configuration must be a JSON object" + (parsed.ok ? "" : " (" + parsed.error!.toString() + ")"));
-      return false;
-    }
+    const config = pluginConfigurationObject("grpc-auth");
+    if (config === null) return false;
     const settings = new Settings();
     const cluster = config.getString("cluster");
     if (cluster === null || cluster.length == 0) {

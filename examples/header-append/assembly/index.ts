@@ -4,22 +4,11 @@
 // Each pair is appended: a response that already has the header keeps its
 // value and gets another one. No configuration means no headers.
 import {
-  FilterHeadersStatus, HttpContext, JsonKind, RootContext, log, parseJsonBytes, pluginConfiguration,
+  FilterHeadersStatus, HttpContext, JsonKind, RootContext, describeJsonKind, log, pluginConfigurationObject,
   registerRootContext, responseHeaders,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/assembly/exports";
-
-function describe(kind: JsonKind): string {
-  switch (kind) {
-    case JsonKind.Null: return "null";
-    case JsonKind.Bool: return "a boolean";
-    case JsonKind.Number: return "a number";
-    case JsonKind.String: return "a string";
-    case JsonKind.Array: return "an array";
-    default: return "an object";
-  }
-}
 
 // RFC 9110 token: what a header name may contain.
 function isHeaderName(name: string): bool {
@@ -48,35 +37,23 @@ class HeaderAppendRoot extends RootContext {
   values: ArrayBuffer[] = [];
 
   onConfigure(configurationSize: u32): bool {
+    const config = pluginConfigurationObject("header-append", "a JSON object of header name to string value");
+    if (config === null) return false;
     const names = new Array<ArrayBuffer>();
     const values = new Array<ArrayBuffer>();
-    if (configurationSize > 0) {
-      const parsed = parseJsonBytes(pluginConfiguration());
-      const error = parsed.error;
-      if (error !== null) {
-        log.critical("header-append: configuration is not valid JSON: " + error.toString());
+    for (let i = 0; i < config.size; i++) {
+      const name = config.keyAt(i);
+      const value = config.valueAt(i);
+      if (!isHeaderName(name)) {
+        log.critical("header-append: \"" + name + "\" is not a valid header name");
         return false;
       }
-      const config = parsed.value!.asObject();
-      if (config === null) {
-        log.critical("header-append: configuration must be a JSON object of header name to string value, not " +
-          describe(parsed.value!.kind));
+      if (value.kind != JsonKind.String) {
+        log.critical("header-append: the value of \"" + name + "\" must be a string, not " + describeJsonKind(value.kind));
         return false;
       }
-      for (let i = 0; i < config.size; i++) {
-        const name = config.keyAt(i);
-        const value = config.valueAt(i);
-        if (!isHeaderName(name)) {
-          log.critical("header-append: \"" + name + "\" is not a valid header name");
-          return false;
-        }
-        if (value.kind != JsonKind.String) {
-          log.critical("header-append: the value of \"" + name + "\" must be a string, not " + describe(value.kind));
-          return false;
-        }
-        names.push(String.UTF8.encode(name));
-        values.push(String.UTF8.encode(value.asString()!));
-      }
+      names.push(String.UTF8.encode(name));
+      values.push(String.UTF8.encode(value.asString()!));
     }
     // Only a fully valid configuration replaces the one in force.
     this.names = names;

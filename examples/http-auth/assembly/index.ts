@@ -12,7 +12,7 @@
 //   allow_headers  names of auth-response headers copied onto the allowed request
 import {
   FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, HttpRequest, JsonObject, RootContext,
-  log, parseJsonBytes, pluginConfiguration, registerRootContext, requestHeaders,
+  log, pluginConfigurationObject, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/assembly/exports";
@@ -75,16 +75,8 @@ class AuthRoot extends RootContext {
   settings: AuthSettings | null = null;
 
   onConfigure(size: u32): bool {
-    const parsed = parseJsonBytes(pluginConfiguration());
-    if (!parsed.ok) {
-      log.critical("http-auth: configuration is not valid JSON: " + parsed.error!.toString());
-      return false;
-    }
-    const config = parsed.value!.asObject();
-    if (config === null) {
-      log.critical("http-auth: configuration must be a JSON object");
-      return false;
-    }
+    const config = pluginConfigurationObject("http-auth");
+    if (config === null) return false;
     const settings = readSettings(config);
     if (settings === null) return false;
     this.settings = settings;

@@ -5,8 +5,8 @@
 // Configuration (JSON, optional):
 //   prefix   metric name prefix (default "http")
 import {
-  Counter, FilterHeadersStatus, Histogram, HttpContext, RootContext, currentTimeNanoseconds, log, parseJsonBytes,
-  pluginConfiguration, registerRootContext, requestHeaders, responseHeaders, taggedName,
+  Counter, FilterHeadersStatus, Histogram, HttpContext, RootContext, currentTimeNanoseconds, log,
+  pluginConfigurationObject, registerRootContext, requestHeaders, responseHeaders, taggedName,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/assembly/exports";
@@ -17,21 +17,15 @@ class MetricsRoot extends RootContext {
   duration: Histogram = new Histogram("http.request_duration_ms");
 
   onConfigure(size: u32): bool {
-    if (size > 0) {
-      const parsed = parseJsonBytes(pluginConfiguration());
-      const config = parsed.ok ? parsed.value!.asObject() : null;
-      if (config === null) {
-        log.critical("metrics: configuration must be a JSON object" + (parsed.ok ? "" : " (" + parsed.error!.toString() + ")"));
+    const config = pluginConfigurationObject("metrics");
+    if (config === null) return false;
+    const prefix = config.getString("prefix");
+    if (prefix !== null) {
+      if (prefix.length == 0) {
+        log.critical("metrics: \"prefix\" must not be empty");
         return false;
       }
-      const prefix = config.getString("prefix");
-      if (prefix !== null) {
-        if (prefix.length == 0) {
-          log.critical("metrics: \"prefix\" must not be empty");
-          return false;
-        }
-        this.prefix = prefix;
-      }
+      this.prefix = prefix;
     }
     this.duration = new Histogram(this.prefix + ".request_duration_ms");
     this.counters.clear();

@@ -7,8 +7,8 @@
 //   queue   shared queue name (default "request-facts")
 //   metric  gauge name prefix (default "requests_by_path"); each path is a tag
 import {
-  FilterHeadersStatus, Gauge, HttpContext, RootContext, SharedQueue, WasmResult, log, parseJsonBytes,
-  pluginConfiguration, registerRootContext, requestHeaders, taggedName,
+  FilterHeadersStatus, Gauge, HttpContext, RootContext, SharedQueue, WasmResult, log, pluginConfigurationObject,
+  registerRootContext, requestHeaders, taggedName,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/assembly/exports";
@@ -21,19 +21,12 @@ class AggregatorRoot extends RootContext {
   counts: Map<string, i64> = new Map();
 
   onConfigure(size: u32): bool {
-    if (size > 0) {
-      const parsed = parseJsonBytes(pluginConfiguration());
-      const config = parsed.ok ? parsed.value!.asObject() : null;
-      if (config === null) {
-        log.critical("queue-aggregator: configuration must be a JSON object" +
-          (parsed.ok ? "" : " (" + parsed.error!.toString() + ")"));
-        return false;
-      }
-      const queueName = config.getString("queue");
-      if (queueName !== null) this.queueName = queueName;
-      const metric = config.getString("metric");
-      if (metric !== null) this.metric = metric;
-    }
+    const config = pluginConfigurationObject("queue-aggregator");
+    if (config === null) return false;
+    const queueName = config.getString("queue");
+    if (queueName !== null) this.queueName = queueName;
+    const metric = config.getString("metric");
+    if (metric !== null) this.metric = metric;
     this.queue = SharedQueue.register(this.queueName);
     if (this.queue == 0) {
       log.critical("queue-aggregator: cannot register shared queue \"" + this.queueName + "\"");

@@ -9,7 +9,7 @@
 //   key_header           rate-limit by this request header instead of the client address
 import {
   FilterHeadersStatus, HeaderPair, HttpContext, RootContext, SharedData, SharedDataUpdater, SharedValue, WasmResult,
-  Attributes, currentTimeNanoseconds, log, parseJsonBytes, pluginConfiguration, registerRootContext, requestHeaders,
+  Attributes, currentTimeNanoseconds, log, pluginConfigurationObject, registerRootContext, requestHeaders,
   responseHeaders,
 } from "proxy-wasm-as";
 
@@ -54,16 +54,8 @@ class RateLimitRoot extends RootContext {
   limits: Limits | null = null;
 
   onConfigure(size: u32): bool {
-    const parsed = parseJsonBytes(pluginConfiguration());
-    if (!parsed.ok) {
-      log.critical("rate-limit: configuration is not valid JSON: " + parsed.error!.toString());
-      return false;
-    }
-    const config = parsed.value!.asObject();
-    if (config === null) {
-      log.critical("rate-limit: configuration must be a JSON object");
-      return false;
-    }
+    const config = pluginConfigurationObject("rate-limit");
+    if (config === null) return false;
     const limits = new Limits();
     limits.rate = config.getNumber("requests_per_second", 0);
     if (!(limits.rate > 0) || !isFinite(limits.rate)) {

@@ -5,7 +5,7 @@
 // Configuration (JSON, optional):
 //   deny_cidrs   ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"]: clients refused at connect
 import {
-  Attributes, Counter, FilterStatus, PeerType, RootContext, StreamContext, log, parseJsonBytes, pluginConfiguration,
+  Attributes, Counter, FilterStatus, PeerType, RootContext, StreamContext, log, pluginConfigurationObject,
   registerRootContext,
 } from "proxy-wasm-as";
 import { Cidr, hostOf, parseAddress, parseCidr } from "./cidr";
@@ -20,30 +20,24 @@ class StatsRoot extends RootContext {
   deny: Cidr[] = [];
 
   onConfigure(size: u32): bool {
+    const config = pluginConfigurationObject("tcp-stats");
+    if (config === null) return false;
     const deny = new Array<Cidr>();
-    if (size > 0) {
-      const parsed = parseJsonBytes(pluginConfiguration());
-      const config = parsed.ok ? parsed.value!.asObject() : null;
-      if (config === null) {
-        log.critical("tcp-stats: configuration must be a JSON object" + (parsed.ok ? "" : " (" + parsed.error!.toString() + ")"));
+    const list = config.get("deny_cidrs");
+    if (list !== null) {
+      const items = list.asArray();
+      if (items === null) {
+        log.critical("tcp-stats: \"deny_cidrs\" must be an array of CIDR strings");
         return false;
       }
-      const list = config.get("deny_cidrs");
-      if (list !== null) {
-        const items = list.asArray();
-        if (items === null) {
-          log.critical("tcp-stats: \"deny_cidrs\" must be an array of CIDR strings");
+      for (let i = 0; i < items.length; i++) {
+        const text = items[i].asString();
+        const cidr = text !== null ? parseCidr(text) : null;
+        if (cidr === null) {
+          log.critical("tcp-stats: deny_cidrs[" + i.toString() + "] is not a valid address or CIDR range: " + items[i].toString());
           return false;
         }
-        for (let i = 0; i < items.length; i++) {
-          const text = items[i].asString();
-          const cidr = text !== null ? parseCidr(text) : null;
-          if (cidr === null) {
-            log.critical("tcp-stats: deny_cidrs[" + i.toString() + "] is not a valid address or CIDR range: " + items[i].toString());
-            return false;
-          }
-          deny.push(cidr);
-        }
+        deny.push(cidr);
       }
     }
     this.deny = deny;

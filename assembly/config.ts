@@ -1,0 +1,27 @@
+// Plugin configuration as a JSON object: the shape almost every filter wants,
+// with the error reporting every filter owes its operators.
+import { pluginConfiguration } from "./body";
+import { JsonObject, describeJsonKind, parseJsonBytes } from "./json";
+import { log } from "./log";
+
+/**
+ * Reads the plugin configuration (call it from onConfigure) as a JSON object;
+ * an empty configuration reads as `{}`. On a problem it logs one critical line
+ * — "<filterName>: configuration is not valid JSON: at byte N: …" or
+ * "<filterName>: configuration must be <expected>, not an array" — and returns
+ * null, and onConfigure should return false so the proxy rejects it.
+ */
+export function pluginConfigurationObject(filterName: string, expected: string = "a JSON object"): JsonObject | null {
+  const bytes = pluginConfiguration();
+  if (bytes.byteLength == 0) return new JsonObject([], []);
+  const parsed = parseJsonBytes(bytes);
+  const error = parsed.error;
+  if (error !== null) {
+    log.critical(filterName + ": configuration is not valid JSON: " + error.toString());
+    return null;
+  }
+  const value = parsed.value!;
+  const object = value.asObject();
+  if (object === null) log.critical(filterName + ": configuration must be " + expected + ", not " + describeJsonKind(value.kind));
+  return object;
+}
