@@ -109,17 +109,29 @@ export function httpCall(
   cluster: string, headers: HeaderPair[], body: ArrayBuffer | null, trailers: HeaderPair[] | null, timeoutMs: u32,
   callback: HttpCallback,
 ): Callout {
+  const encodedTrailers = trailers !== null && trailers.length > 0 ? serializePairs(trailers) : null;
+  return httpCallFor(currentContextId, cluster, serializePairs(headers), body, encodedTrailers, timeoutMs, callback);
+}
+
+/**
+ * httpCall for adapters: headers and trailers already serialised, and an
+ * explicit owner, the context whose reply runs with it effective (and is
+ * dropped once it is gone). Filters use httpCall.
+ */
+export function httpCallFor(
+  ownerContextId: u32, cluster: string, encodedHeaders: ArrayBuffer, body: ArrayBuffer | null,
+  encodedTrailers: ArrayBuffer | null, timeoutMs: u32, callback: HttpCallback,
+): Callout {
   const encodedCluster = String.UTF8.encode(cluster);
-  const encodedHeaders = serializePairs(headers);
-  const encodedTrailers = trailers !== null && trailers.length > 0 ? serializePairs(trailers) : new ArrayBuffer(0);
   const payload = body !== null ? body : new ArrayBuffer(0);
+  const trailerBytes = encodedTrailers !== null ? encodedTrailers : new ArrayBuffer(0);
   const status = proxy_http_call(
     changetype<usize>(encodedCluster), <usize>encodedCluster.byteLength,
     changetype<usize>(encodedHeaders), <usize>encodedHeaders.byteLength,
     changetype<usize>(payload), <usize>payload.byteLength,
-    changetype<usize>(encodedTrailers), <usize>encodedTrailers.byteLength,
+    changetype<usize>(trailerBytes), <usize>trailerBytes.byteLength,
     timeoutMs, OUT_PTR);
-  return remember(status, currentContextId, callback, null);
+  return remember(status, ownerContextId, callback, null);
 }
 
 /** Builds an HTTP callout: `new HttpRequest("auth", "GET", "auth.local", "/check").header(…).send(cb)`. */

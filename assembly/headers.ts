@@ -58,12 +58,13 @@ export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
 }
 
 /**
- * Parses serialised pairs from memory. Like the host, a malformed buffer
+ * Walks serialised pairs in memory, making each one with `make(namePtr,
+ * nameLength, valuePtr, valueLength)`. Like the host, a malformed buffer
  * (sizes that run past the end, missing NUL terminators, trailing bytes)
  * yields no pairs at all rather than a partial list.
  */
-export function parsePairs(ptr: usize, length: usize): HeaderPair[] {
-  const pairs = new Array<HeaderPair>();
+export function parsePairsWith<T>(ptr: usize, length: usize, make: (name: usize, nameLength: usize, value: usize, valueLength: usize) => T): T[] {
+  const pairs = new Array<T>();
   if (length < 4) return pairs;
   const count = <usize>load<u32>(ptr);
   // Each pair needs 8 bytes of sizes and 2 terminators: reject impossible counts before looping.
@@ -75,16 +76,22 @@ export function parsePairs(ptr: usize, length: usize): HeaderPair[] {
     const nameLength = <usize>load<u32>(sizes);
     const valueLength = <usize>load<u32>(sizes, 4);
     sizes += 8;
-    if (nameLength > end - data || end - data - nameLength < valueLength + 2) return new Array<HeaderPair>();
-    if (load<u8>(data + nameLength) != 0 || load<u8>(data + nameLength + 1 + valueLength) != 0) return new Array<HeaderPair>();
-    const name = String.UTF8.decodeUnsafe(data, nameLength);
-    data += nameLength + 1;
-    const value = String.UTF8.decodeUnsafe(data, valueLength);
-    data += valueLength + 1;
-    pairs.push(new HeaderPair(name, value));
+    if (nameLength > end - data || end - data - nameLength < valueLength + 2) return new Array<T>();
+    if (load<u8>(data + nameLength) != 0 || load<u8>(data + nameLength + 1 + valueLength) != 0) return new Array<T>();
+    pairs.push(make(data, nameLength, data + nameLength + 1, valueLength));
+    data += nameLength + valueLength + 2;
   }
-  if (data != end) return new Array<HeaderPair>();
+  if (data != end) return new Array<T>();
   return pairs;
+}
+
+function textPair(name: usize, nameLength: usize, value: usize, valueLength: usize): HeaderPair {
+  return new HeaderPair(String.UTF8.decodeUnsafe(name, nameLength), String.UTF8.decodeUnsafe(value, valueLength));
+}
+
+/** Parses serialised pairs from memory as text (see parsePairsWith). */
+export function parsePairs(ptr: usize, length: usize): HeaderPair[] {
+  return parsePairsWith<HeaderPair>(ptr, length, textPair);
 }
 
 /** Parses serialised pairs held in an ArrayBuffer. */
