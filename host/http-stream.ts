@@ -14,9 +14,12 @@ import {
   WasmResult,
 } from "./abi/enums.js";
 import { applySetBufferBytes, concatBytes } from "./body-buffer.js";
+import { msToNs } from "./clock.js";
 import { Context, type LocalResponseRequest } from "./context.js";
 import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
-import { encodeBool, encodeInt64, encodeMap, encodeString, requestHeaderAttribute, splitAddress } from "./properties.js";
+import { addressAttribute, encodeBool, encodeInt64, encodeMap, encodeString, nextConnectionId, requestHeaderAttribute } from "./properties.js";
+import { resolveProperty } from "./imports/properties.js";
+import { pathKey } from "./properties.js";
 import type { ExportFn, Vm } from "./vm.js";
 
 const EMPTY = new Uint8Array(0);
@@ -38,6 +41,21 @@ export interface StreamSettings {
   allowOnHeadersStopIteration: boolean;
   /** The module's stream callbacks, indexed by Cb (undefined = not exported). */
   callbacks: ReadonlyArray<ExportFn | undefined>;
+}
+
+/**
+ * Where a stream in a filter chain passes what it lets through: the next filter (request)
+ * or the previous one (response). Single-plugin streams have none.
+ * @internal
+ */
+export interface StreamSink {
+  headers(response: boolean, headers: HeaderMap, endOfStream: boolean): void;
+  data(response: boolean, data: Uint8Array, endOfStream: boolean): void;
+  trailers(response: boolean, trailers: HeaderMap): void;
+  /** The filter asked for a local reply (or failed closed): the chain sends it. */
+  localReply(from: HttpStream, reply: LocalResponseRequest): void;
+  /** A callback ran; `index` is its position in the stream's action list. */
+  callback(from: HttpStream, index: number): void;
 }
 
 export interface HttpStreamOptions {
@@ -113,6 +131,10 @@ class Side {
   done = false;
   stop = Stop.None;
   headersForwarded = false;
+  /** The headers arrived with end of stream. */
+  headersEos = false;
+  /** End of stream was passed on (chains). */
+  eosEmitted = false;
   // Envoy's references to the maps and body: set while the filter may use them.
   headersAvail = false;
   trailersAvail = false;
@@ -163,8 +185,6 @@ class Side {
   }
 }
 
-let nextConnectionId = 1;
-
 function toBytes(chunk: string | Uint8Array): Uint8Array {
   return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
 }
@@ -192,11 +212,13 @@ export class HttpStream extends Context {
   /** Index in `acts` of the result of the last callback run, -1 if it was not exported. */
   private recordedAt = -1;
   private filterState: Map<string, Uint8Array> | null = null;
-  private readonly startMs = Date.now();
-  private readonly connectionId = nextConnectionId++;
+  private readonly startMs: number;
+  private readonly connectionId = nextConnectionId();
   private readonly sourceAddress: string;
   private readonly destinationAddress: string;
   private readonly protocol: string;
+  /** @internal Set by a filter chain. */
+  sink: StreamSink | null = null;
   /** Set when the stream was reset instead of completing normally (e.g. "wasm_close_stream"). */
   resetReason: string | null = null;
   /** How often the route cache was cleared (request header edits, clear_route_cache). */
@@ -208,6 +230,7 @@ export class HttpStream extends Context {
     super(vm.failed ? 0 : vm.newContextId());
     this.vm = vm;
     this.settings = settings;
+    this.startMs = vm.clock.nowMs();
     this.sourceAddress = options?.sourceAddress ?? "127.0.0.1:54321";
     this.destinationAddress = options?.destinationAddress ?? "127.0.0.1:8080";
     this.protocol = options?.protocol ?? "HTTP/1.1";
@@ -262,6 +285,15 @@ export class HttpStream extends Context {
     return this.completed;
   }
 
+  /**
+   * A property as the module would read it in this stream now (request.*, response.*,
+   * source.*, filter state set with proxy_set_property, values set by the test …); null
+   * when absent. A string path is split at ".".
+   */
+  getProperty(path: string[] | string): Uint8Array | null {
+    return resolveProperty(this.vm, pathKey(path), this);
+  }
+
   // ---- events from the test ------------------------------------------------------------
 
   sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
@@ -289,20 +321,79 @@ export class HttpStream extends Context {
   /** End of the stream: proxy_on_log, proxy_on_done, proxy_on_delete (§9.3). */
   complete(): void {
     if (this.completed) return;
+    this.accessLog();
+    this.destroy();
+  }
+
+  /** @internal The access-log phase (a chain logs every filter before destroying any). */
+  accessLog(): void {
+    if (this.completed) return;
     this.completed = true;
+    const vm = this.vm;
+    if (this.passthrough || this.id === 0 || vm.failed) return;
+    this.ensureCreated();
+    this.inAccessLogPhase = true;
+    this.callback(Cb.Log);
+    this.inAccessLogPhase = false;
+  }
+
+  /** @internal proxy_on_done and proxy_on_delete, after accessLog(). */
+  destroy(): void {
     const vm = this.vm;
     if (this.passthrough || this.id === 0 || vm.failed) {
       vm.removeContext(this.id);
       return;
     }
-    this.ensureCreated();
-    this.inAccessLogPhase = true;
-    this.callback(Cb.Log);
-    this.inAccessLogPhase = false;
     this.callback(Cb.Done);
     this.callback(Cb.Delete);
     vm.removeContext(this.id);
     vm.flushDeferred();
+  }
+
+  /** @internal A chain delivers the response (or a local reply) from the next filter. */
+  encodeHeaders(headers: HeaderInput, endOfStream: boolean): number {
+    return this.onHeaders(this.resp, headers, endOfStream);
+  }
+  /** @internal */
+  encodeData(data: Uint8Array, endOfStream: boolean): number {
+    return this.onData(this.resp, data, endOfStream);
+  }
+  /** @internal */
+  encodeTrailers(trailers: HeaderInput): number {
+    return this.onTrailers(this.resp, trailers);
+  }
+
+  /** @internal A chain records the local reply this filter asked for. */
+  setLocalReply(reply: LocalReply): void {
+    this.reply = reply;
+  }
+
+  /** @internal A chain stops this filter's request side (a local reply elsewhere). */
+  endRequest(): void {
+    const req = this.req;
+    req.done = true;
+    req.stop = Stop.None;
+    req.headersAvail = req.bodyAvail = req.trailersAvail = false;
+  }
+
+  /** @internal A chain resets the stream. */
+  reset(reason: string): void {
+    this.resetStream(reason);
+  }
+
+  /** @internal Whether response headers went on from this filter. */
+  get responseHeadersForwarded(): boolean {
+    return this.resp.headersForwarded;
+  }
+
+  /** @internal Whether response headers reached this filter. */
+  get responseStarted(): boolean {
+    return this.resp.started;
+  }
+
+  /** @internal Builds the headers of a local reply as Envoy does. */
+  buildReplyHeaders(r: LocalResponseRequest): HeaderMap {
+    return this.replyHeaders(r.status, r.body, r.headers, r.grpcStatus);
   }
 
   // ---- the state machine ----------------------------------------------------------------
@@ -323,6 +414,7 @@ export class HttpStream extends Context {
         ? this.vm.call(this, fn, CALLBACKS[cb], this.id, this.settings.rootId)
         : this.vm.call(this, fn, CALLBACKS[cb], this.id, a, b);
     this.recordedAt = this.acts.push(cb, r) - 1;
+    if (this.sink !== null) this.sink.callback(this, this.recordedAt >> 1);
     return r;
   }
 
@@ -337,9 +429,39 @@ export class HttpStream extends Context {
     this.callback(Cb.ContextCreate);
   }
 
-  /** The filter is skipped: events pass through untouched (fail-open). */
-  private bypass(): boolean {
-    return this.passthrough;
+  /**
+   * The filter is skipped: events pass through untouched (fail-open; in a chain also the
+   * response of a filter whose context was never created, as Envoy's encode callbacks do).
+   */
+  private bypass(side: Side): boolean {
+    return this.passthrough || (this.sink !== null && !this.created && side === this.resp);
+  }
+
+  /** Lets everything the filter holds on `side` pass, telling the chain (if any). */
+  private release(side: Side, withTrailers = false): void {
+    const sink = this.sink;
+    if (sink === null) {
+      side.release();
+      return;
+    }
+    const headersFirst = !side.headersForwarded;
+    const data = side.buf;
+    side.release();
+    const response = side === this.resp;
+    if (headersFirst) {
+      sink.headers(response, side.headers, side.headersEos);
+      if (side.headersEos) side.eosEmitted = true;
+    }
+    // Trailers the filter created in the last body callback follow the body.
+    const createdTrailers = !withTrailers && side.bodyEos && side.trailers !== null && !side.eosEmitted;
+    const trailers = withTrailers || createdTrailers;
+    const eos = !side.eosEmitted && !trailers && side.bodyEos;
+    if (data.length > 0 || eos) sink.data(response, data, eos);
+    if (eos) side.eosEmitted = true;
+    if (trailers && !side.eosEmitted && side.trailers !== null) {
+      side.eosEmitted = true;
+      sink.trailers(response, side.trailers);
+    }
   }
 
   /** The direction is over for the filter (local reply, reset, completed): events are dropped. */
@@ -357,8 +479,9 @@ export class HttpStream extends Context {
     } else {
       for (const k in input) map.add(k, input[k]!);
     }
-    if (this.bypass()) {
-      side.headersForwarded = true;
+    side.headersEos = eos;
+    if (this.bypass(side)) {
+      this.release(side);
       return FilterHeadersStatus.Continue;
     }
     if (this.dropped(side)) return FilterHeadersStatus.Continue;
@@ -383,7 +506,7 @@ export class HttpStream extends Context {
     this.recordStatus(status);
     if (status === FilterHeadersStatus.Continue) {
       side.headersAvail = false; // Envoy drops the map once headers continue
-      side.release();
+      this.release(side);
     } else {
       side.stop = status === FilterHeadersStatus.StopIteration ? Stop.Headers : Stop.HeadersAll;
     }
@@ -395,8 +518,10 @@ export class HttpStream extends Context {
     if (!side.started) throw new Error("send headers before the body");
     if (side.ended) throw new Error("the body was sent after the end of stream");
     side.ended = eos;
-    if (this.bypass()) {
-      side.forward(data);
+    if (this.bypass(side)) {
+      side.buf = data;
+      side.bodyEos = eos;
+      this.release(side);
       return FilterDataStatus.Continue;
     }
     if (this.dropped(side)) return FilterDataStatus.Continue;
@@ -416,7 +541,7 @@ export class HttpStream extends Context {
     this.forceStop = false;
     if (this.settings.callbacks[this.isResponse(side) ? Cb.ResponseBody : Cb.RequestBody] === undefined) {
       side.bodyAvail = false;
-      side.release();
+      this.release(side);
       return FilterDataStatus.Continue;
     }
     const r = this.callback(this.isResponse(side) ? Cb.ResponseBody : Cb.RequestBody, data.length, eos ? 1 : 0);
@@ -427,7 +552,7 @@ export class HttpStream extends Context {
     switch (status) {
       case FilterDataStatus.Continue:
         side.bodyAvail = false;
-        side.release();
+        this.release(side);
         break;
       case FilterDataStatus.StopIterationAndBuffer:
       case FilterDataStatus.StopIterationAndWatermark:
@@ -448,7 +573,10 @@ export class HttpStream extends Context {
     if (side.ended) throw new Error("trailers were sent after the end of stream");
     side.ended = true;
     side.trailers = new HeaderMap(Array.isArray(input) ? input : Object.entries(input), TRAILER_INLINE);
-    if (this.bypass()) return FilterTrailersStatus.Continue;
+    if (this.bypass(side)) {
+      this.release(side, true);
+      return FilterTrailersStatus.Continue;
+    }
     if (this.dropped(side)) return FilterTrailersStatus.Continue;
     if (this.vm.failed) return this.failed(FilterTrailersStatus.StopIteration);
     if (side.stop === Stop.HeadersAll) {
@@ -469,7 +597,7 @@ export class HttpStream extends Context {
     if (status === FilterTrailersStatus.Continue) {
       side.trailersAvail = false;
       side.bodyAvail = false;
-      side.release();
+      this.release(side, true);
     } else {
       side.stop = Stop.Trailers;
     }
@@ -483,11 +611,12 @@ export class HttpStream extends Context {
     const stop = side.stop;
     if (stop === Stop.None) return;
     if (stop !== Stop.HeadersAll) {
-      side.release();
+      this.release(side, stop === Stop.Trailers);
       return;
     }
     // After StopAllIteration the filter itself receives the held body and trailers.
     side.stop = Stop.None;
+    if (this.sink !== null) this.release(side);
     side.headersForwarded = true;
     const held = side.held;
     side.held = EMPTY;
@@ -565,6 +694,11 @@ export class HttpStream extends Context {
     req.done = true;
     req.stop = Stop.None;
     req.headersAvail = req.bodyAvail = req.trailersAvail = false;
+    if (this.sink !== null) {
+      // In a chain the reply goes through every filter's encoder side: the chain sends it.
+      this.sink.localReply(this, r);
+      return;
+    }
     if (resp.headersForwarded) {
       // Response headers already went downstream: Envoy resets instead (§9.6).
       this.resetStream("local_reply_after_response_headers_sent");
@@ -614,9 +748,10 @@ export class HttpStream extends Context {
         this.passthrough = true;
         for (const side of [this.req, this.resp]) {
           side.headersAvail = side.bodyAvail = side.trailersAvail = false;
-          side.forward(side.held);
+          side.buf = concatBytes(side.buf, side.held);
           side.held = EMPTY;
-          if (side.started) side.release();
+          if (side.ended) side.bodyEos = side.trailers === null;
+          if (side.started) this.release(side, side.trailers !== null && side.ended);
         }
       } else {
         this.pendingReply = null;
@@ -629,6 +764,17 @@ export class HttpStream extends Context {
   }
 
   private failStream(): void {
+    if (this.sink !== null) {
+      // The failed filter passes the chain's 503 through (its VM takes no more callbacks).
+      this.passthrough = true;
+      for (const side of [this.req, this.resp]) {
+        side.stop = Stop.None;
+        side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+      }
+      this.req.done = true;
+      this.sink.localReply(this, { status: 503, details: "wasm_fail_stream", body: EMPTY, headers: [], grpcStatus: GrpcStatus.Unavailable });
+      return;
+    }
     if (this.reply !== null || this.resp.headersForwarded) {
       this.resetStream("wasm_fail_stream");
       return;
@@ -704,11 +850,13 @@ export class HttpStream extends Context {
   }
 
   override body(type: number): Uint8Array {
+    if (type > 1) return EMPTY; // TCP data: no network connection on an HTTP stream
     const side = type === 0 ? this.req : this.resp;
     return side.bodyAvail ? side.buf : EMPTY;
   }
 
   override setBody(type: number, start: number, size: number, data: Uint8Array): WasmResult {
+    if (type > 1) return WasmResult.BadArgument;
     const side = type === 0 ? this.req : this.resp;
     if (!side.bodyAvail) return WasmResult.BadArgument;
     const next = applySetBufferBytes(side.buf, start, size, data);
@@ -781,11 +929,11 @@ export class HttpStream extends Context {
   private requestProperty(name: string): Uint8Array | null {
     switch (name) {
       case "time":
-        return encodeInt64(BigInt(this.startMs) * 1_000_000n);
+        return encodeInt64(msToNs(this.startMs));
       case "protocol":
         return encodeString(this.protocol);
       case "duration":
-        return this.completed ? encodeInt64(BigInt(Date.now() - this.startMs) * 1_000_000n) : null;
+        return this.completed ? encodeInt64(this.vm.clock.now() - msToNs(this.startMs)) : null;
     }
     // Header-derived attributes need the request header map (§9.12).
     const req = this.req;
@@ -813,11 +961,6 @@ export class HttpStream extends Context {
   }
 
   private addressProperty(address: string, name: string): Uint8Array | null {
-    if (name === "address") return encodeString(address);
-    if (name === "port") {
-      const { port } = splitAddress(address);
-      return Number.isNaN(port) ? null : encodeInt64(port);
-    }
-    return null;
+    return addressAttribute(address, name);
   }
 }

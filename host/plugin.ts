@@ -1,12 +1,16 @@
 // A plugin: one VM with one root context, started like an Envoy worker does it
 // (§9.1, §4.3): context_create(root, 0) → vm_start → configure, then HTTP streams.
 import { Buffer } from "node:buffer";
-import { AbiVersion, LogLevel } from "./abi/enums.js";
-import { HeaderMap, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
+import { AbiVersion, GrpcStatus, LogLevel, MetricType, WasmResult } from "./abi/enums.js";
+import { resolveProperty } from "./imports/properties.js";
+import { enqueueFromHost, getSharedData, queueSize, resolveQueue, setSharedData } from "./services/shared.js";
+import { VirtualClock, type Clock, type TimerHandle } from "./clock.js";
+import { HeaderMap, NO_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
 import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings } from "./http-stream.js";
 import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.js";
 import type { RootContext } from "./root-context.js";
-import type { HttpCallRequest } from "./services/callouts.js";
+import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
+import type { GrpcCallRequest, GrpcStreamState, HttpCallRequest } from "./services/callouts.js";
 import type { MetricStat } from "./services/metrics.js";
 import type { LogEntry, Vm } from "./vm.js";
 
@@ -16,24 +20,42 @@ export interface HttpCallResponse {
   trailers?: HeaderInput;
 }
 
+/** The answer to a unary gRPC call: a message (success) or a non-zero status (failure). */
+export type GrpcCallResponse = { message: string | Uint8Array; status?: GrpcStatus.Ok } | { status: GrpcStatus; message?: string };
+
+function bytes(v: string | Uint8Array | undefined): Uint8Array {
+  if (v === undefined) return new Uint8Array(0);
+  return typeof v === "string" ? new Uint8Array(Buffer.from(v)) : v;
+}
+
 export class Plugin {
   readonly abiVersion: AbiVersion;
   readonly rootContextId: number;
   private _vmStarted = false;
   private _configured = false;
   private readonly settings: StreamSettings;
+  private tcp: TcpSettings | null = null;
+  private readonly failOpen: boolean;
   private readonly queueReady: number[] = [];
+  private tickTimer: TimerHandle | null = null;
+  /** The clock the plugin reads time from. */
+  readonly clock: Clock;
 
   /** @internal Use startPlugin(). */
   constructor(
     private readonly vm: Vm,
     private readonly root: RootContext,
-    options: { failOpen: boolean; allowOnHeadersStopIteration: boolean },
+    options: { failOpen: boolean; allowOnHeadersStopIteration: boolean; clock: Clock },
   ) {
     this.abiVersion = vm.abi;
     this.rootContextId = root.id;
+    this.clock = options.clock;
+    this.failOpen = options.failOpen;
+    vm.clock = options.clock;
     this.settings = streamSettings(vm, root.id, options);
     vm.queueTarget = { notify: (token) => this.queueReady.push(token) };
+    root.onTickPeriod = (period) => this.armTick(period);
+    vm.callouts.onHttpCall = (call) => this.armHttpTimeout(call.token, call.timeoutMs);
   }
 
   /** @internal Runs the root context's start-up callbacks. */
@@ -83,6 +105,26 @@ export class Plugin {
     return this.vm.logs.filter((l) => l.level === level).map((l) => l.message);
   }
 
+  /** Messages logged at each level (like proxytest's GetTraceLogs … GetCriticalLogs). */
+  get traceLogs(): string[] {
+    return this.logsAt(LogLevel.Trace);
+  }
+  get debugLogs(): string[] {
+    return this.logsAt(LogLevel.Debug);
+  }
+  get infoLogs(): string[] {
+    return this.logsAt(LogLevel.Info);
+  }
+  get warnLogs(): string[] {
+    return this.logsAt(LogLevel.Warn);
+  }
+  get errorLogs(): string[] {
+    return this.logsAt(LogLevel.Error);
+  }
+  get criticalLogs(): string[] {
+    return this.logsAt(LogLevel.Critical);
+  }
+
   clearLogs(): void {
     this.vm.logs.length = 0;
   }
@@ -103,8 +145,94 @@ export class Plugin {
     this.vm.userProps.set(pathKey(path), encodePropertyValue(value));
   }
 
+  /**
+   * A property as the root context would read it (values set by the test, plugin_name,
+   * plugin_root_id, plugin_vm_id), encoded as Envoy serialises it; null when absent. For
+   * stream attributes and filter state use `stream.getProperty`.
+   */
+  getProperty(path: string[] | string): Uint8Array | null {
+    return resolveProperty(this.vm, pathKey(path), this.root);
+  }
+
+  // ---- foreign functions, shared data, queues ---------------------------------------------
+
+  /**
+   * Makes `name` callable with proxy_call_foreign_function. The function gets the argument
+   * bytes and returns the result bytes (a string is UTF-8 encoded) or a WasmResult status.
+   * It takes precedence over the functions Envoy registers (compress, uncompress,
+   * clear_route_cache); unknown names give NotFound.
+   */
+  registerForeignFunction(name: string, fn: (args: Uint8Array) => Uint8Array | string | WasmResult): void {
+    this.vm.foreignFunctions.set(name, (args) => {
+      const r = fn(args);
+      return typeof r === "string" ? new Uint8Array(Buffer.from(r)) : r;
+    });
+  }
+
+  /** Shared data under this plugin's vm_id: the value and its CAS, or undefined. */
+  getSharedData(key: string): { value: Uint8Array; cas: number } | undefined {
+    const e = getSharedData(this.root.names.vmId, key);
+    return e === undefined ? undefined : { value: e.value, cas: e.cas };
+  }
+
+  /** Writes shared data under this plugin's vm_id (as another worker would; CAS 0 = unconditional). */
+  setSharedData(key: string, value: string | Uint8Array, cas = 0): WasmResult {
+    return setSharedData(this.root.names.vmId, key, bytes(value), cas);
+  }
+
+  /** Token of a queue registered under this plugin's vm_id (or `vmId`), or undefined. */
+  queueToken(name: string, vmId = this.root.names.vmId): number | undefined {
+    return resolveQueue(vmId, name);
+  }
+
+  /** Items waiting in a queue, by token or by name under this plugin's vm_id (like proxytest's GetQueueSize). */
+  queueSize(queue: number | string): number {
+    const token = typeof queue === "number" ? queue : this.queueToken(queue);
+    const size = token === undefined ? undefined : queueSize(token);
+    if (size === undefined) throw new Error(`no shared queue ${String(queue)}`);
+    return size;
+  }
+
+  /** Puts an item on a queue as another worker would; the registrant gets proxy_on_queue_ready (dispatchQueueReady). */
+  enqueue(queue: number | string, value: string | Uint8Array): WasmResult {
+    const token = typeof queue === "number" ? queue : this.queueToken(queue);
+    return token === undefined ? WasmResult.NotFound : enqueueFromHost(token, bytes(value));
+  }
+
+  // ---- metrics (like proxytest's GetCounterMetric / GetGaugeMetric / GetHistogramMetric) ----
+
+  private stat(name: string, type: MetricType): MetricStat | undefined {
+    const s = this.vm.metrics.stats.get(name.startsWith("wasmcustom.") ? name : `wasmcustom.${name}`);
+    return s !== undefined && s.type === type ? s : undefined;
+  }
+
+  /** A counter's value by name (with or without the `wasmcustom.` prefix); undefined if not defined as a counter. */
+  counter(name: string): bigint | undefined {
+    return this.stat(name, MetricType.Counter)?.value;
+  }
+
+  /** A gauge's value, as a signed number. */
+  gauge(name: string): bigint | undefined {
+    const v = this.stat(name, MetricType.Gauge)?.value;
+    return v === undefined ? undefined : BigInt.asIntN(64, v);
+  }
+
+  /** A histogram's recorded samples, in order. */
+  histogram(name: string): bigint[] | undefined {
+    return this.stat(name, MetricType.Histogram)?.samples.slice();
+  }
+
   newHttpStream(options?: HttpStreamOptions): HttpStream {
     return new HttpStream(this.settings, options);
+  }
+
+  /**
+   * A downstream connection through the plugin as a network (TCP) filter. Call `connect()`
+   * first (proxy_on_context_create + proxy_on_new_connection).
+   */
+  newTcpConnection(options?: TcpConnectionOptions): TcpConnection {
+    this.tcp ??= tcpSettings(this.vm, this.root.id, this.failOpen);
+    return new TcpConnection(this.tcp, options);
   }
 
   /** Every export name, in export-section order. */
@@ -123,11 +251,62 @@ export class Plugin {
     return this.root.tickPeriodMs;
   }
 
-  /** Fires the root context's timer once (proxy_on_tick), as Envoy does every period. */
+  /**
+   * Fires proxy_on_tick once, now, if a period is set (whatever the clock). With a virtual
+   * clock, `advanceTime` fires the timer by itself.
+   */
   tick(): void {
     if (this.vm.failed || this.root.tickPeriodMs === 0) return;
     this.vm.invoke(this.root, "proxy_on_tick", this.root.id);
     this.afterRootCallback();
+  }
+
+  /** The virtual clock's current time in ms since the epoch (real time otherwise). */
+  get now(): number {
+    return this.clock.nowMs();
+  }
+
+  /**
+   * Moves the virtual clock forward, firing ticks (and callout timeouts) as they fall due.
+   * Needs `clock: "virtual"` (or a VirtualClock) in the plugin options.
+   */
+  advanceTime(ms: number): void {
+    if (!(this.clock instanceof VirtualClock)) {
+      throw new Error('advanceTime needs a virtual clock: startPlugin({ …, clock: "virtual" })');
+    }
+    this.clock.advance(ms);
+  }
+
+  /** Envoy's timer per root context (§9.11): setting the period replaces the timer. */
+  private armTick(periodMs: number): void {
+    this.tickTimer?.cancel();
+    this.tickTimer = null;
+    if (periodMs > 0 && this.clock instanceof VirtualClock) {
+      this.tickTimer = this.clock.schedule(periodMs, () => this.fireTick());
+    }
+  }
+
+  private fireTick(): void {
+    this.tickTimer = null;
+    const { vm, root } = this;
+    // Without proxy_on_tick Envoy does not re-arm the timer.
+    if (vm.failed || !vm.has("proxy_on_tick") || !vm.contexts.has(root.id)) return;
+    vm.invoke(root, "proxy_on_tick", root.id);
+    this.afterRootCallback();
+    // Re-armed after each tick; a period set inside onTick already replaced the timer.
+    if (this.tickTimer === null && root.tickPeriodMs > 0 && !vm.failed) this.armTick(root.tickPeriodMs);
+  }
+
+  /** On a virtual clock, Envoy's async client answers a timed-out call with a 504 (§9.7). */
+  private armHttpTimeout(token: number, timeoutMs: number): void {
+    if (timeoutMs === 0 || !(this.clock instanceof VirtualClock)) return;
+    this.clock.schedule(timeoutMs, () => {
+      if (!this.vm.callouts.pendingHttp.has(token)) return;
+      this.respondHttpCall(token, {
+        headers: { ":status": "504", "content-length": "24", "content-type": "text/plain" },
+        body: "upstream request timeout",
+      });
+    });
   }
 
   /** HTTP callouts made with proxy_http_call and not yet answered. */
@@ -160,6 +339,103 @@ export class Plugin {
       vm.invoke(root, "proxy_on_http_call_response", root.id, token, headers.size, body.length, trailers.size);
       root.httpCallResponse = null;
     }
+    this.afterRootCallback();
+  }
+
+  // ---- gRPC (§4.7, §9.8) -------------------------------------------------------------------
+
+  /** Unary gRPC calls (proxy_grpc_call) not yet answered or cancelled. */
+  get pendingGrpcCalls(): GrpcCallRequest[] {
+    return [...this.vm.callouts.grpcCalls.values()];
+  }
+
+  /** gRPC streams (proxy_grpc_stream) Envoy still tracks, with the messages sent on them. */
+  get grpcStreams(): GrpcStreamState[] {
+    return [...this.vm.callouts.grpcStreams.values()];
+  }
+
+  /** Tokens of gRPC calls and streams the module cancelled or reset. */
+  get cancelledGrpcCalls(): readonly number[] {
+    return this.vm.callouts.grpcCancelled;
+  }
+
+  /**
+   * Answers a unary gRPC call. Success (`{ message }`) produces only proxy_on_grpc_receive
+   * with the message in buffer 5; failure (`{ status, message }`, status ≠ 0) produces
+   * proxy_on_grpc_close with the status, whose message proxy_get_status returns.
+   */
+  respondGrpcCall(token: number, response: GrpcCallResponse): void {
+    const calls = this.vm.callouts.grpcCalls;
+    if (!calls.has(token)) throw new Error(`no pending gRPC call with token ${token}`);
+    calls.delete(token);
+    const status = response.status ?? GrpcStatus.Ok;
+    if (status === GrpcStatus.Ok) this.grpcReceive(token, bytes(response.message));
+    else this.grpcClose(token, status, typeof response.message === "string" ? response.message : "");
+  }
+
+  private openStream(token: number): GrpcStreamState {
+    const stream = this.vm.callouts.grpcStreams.get(token);
+    if (stream === undefined) throw new Error(`no open gRPC stream with token ${token}`);
+    if (stream.remoteClosed) throw new Error(`gRPC stream ${token} was already closed by the remote side`);
+    return stream;
+  }
+
+  /** The remote side's initial metadata: proxy_on_grpc_receive_initial_metadata, map 4. */
+  grpcStreamInitialMetadata(token: number, metadata: HeaderInput): void {
+    this.openStream(token);
+    const map = new HeaderMap(metadata, NO_INLINE);
+    this.rootCallback(() => {
+      this.root.grpcInitialMetadata = map;
+      this.vm.invoke(this.root, "proxy_on_grpc_receive_initial_metadata", this.root.id, token, map.size);
+      this.root.grpcInitialMetadata = null;
+    });
+  }
+
+  /** A message from the remote side: proxy_on_grpc_receive, buffer 5. */
+  grpcStreamMessage(token: number, message: string | Uint8Array): void {
+    this.openStream(token);
+    this.grpcReceive(token, bytes(message));
+  }
+
+  /** The remote side's trailing metadata: proxy_on_grpc_receive_trailing_metadata, map 5. */
+  grpcStreamTrailingMetadata(token: number, metadata: HeaderInput): void {
+    this.openStream(token);
+    const map = new HeaderMap(metadata, NO_INLINE);
+    this.rootCallback(() => {
+      this.root.grpcTrailingMetadata = map;
+      this.vm.invoke(this.root, "proxy_on_grpc_receive_trailing_metadata", this.root.id, token, map.size);
+      this.root.grpcTrailingMetadata = null;
+    });
+  }
+
+  /** The remote side closes the stream: proxy_on_grpc_close with the status. */
+  grpcStreamClose(token: number, status: GrpcStatus = GrpcStatus.Ok, message = ""): void {
+    const stream = this.openStream(token);
+    stream.remoteClosed = true;
+    if (stream.localClosed) this.vm.callouts.grpcStreams.delete(token);
+    this.grpcClose(token, status, message);
+  }
+
+  private grpcReceive(token: number, message: Uint8Array): void {
+    this.rootCallback(() => {
+      this.root.grpcMessage = message;
+      this.vm.invoke(this.root, "proxy_on_grpc_receive", this.root.id, token, message.length);
+      this.root.grpcMessage = null;
+    });
+  }
+
+  private grpcClose(token: number, status: number, message: string): void {
+    this.rootCallback(() => {
+      this.root.statusCode = status;
+      this.root.statusMessage = message;
+      this.vm.invoke(this.root, "proxy_on_grpc_close", this.root.id, token, status);
+    });
+  }
+
+  /** Runs a root-context delivery unless the VM failed, then the deferred actions. */
+  private rootCallback(run: () => void): void {
+    if (this.vm.failed) return;
+    run();
     this.afterRootCallback();
   }
 

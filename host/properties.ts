@@ -109,3 +109,20 @@ export function requestHeaderAttribute(name: string, headers: HeaderMap): Uint8A
       return null;
   }
 }
+
+/** `source.*` / `destination.*` attributes of an "ip:port" address. */
+export function addressAttribute(address: string, name: string): Uint8Array | null {
+  if (name === "address") return encodeString(address);
+  if (name === "port") {
+    const { port } = splitAddress(address);
+    return Number.isNaN(port) ? null : encodeInt64(port);
+  }
+  return null;
+}
+
+let connectionIds = 1;
+
+/** Downstream connection ids (`connection.id`), process-wide like Envoy's. */
+export function nextConnectionId(): number {
+  return connectionIds++;
+}

@@ -22,11 +22,18 @@ export class RootContext extends Context {
   /** Buffer 8 while a foreign-function style callback runs. */
   callData: Uint8Array | null = null;
   tickPeriodMs = 0;
+  /** Called when the module sets the tick period (the plugin re-arms its timer). */
+  onTickPeriod: ((periodMs: number) => void) | null = null;
   /** Last status, read by proxy_get_status. */
   statusCode = 0;
   statusMessage = "";
   /** The response being delivered by proxy_on_http_call_response. */
   httpCallResponse: HttpCallResponseData | null = null;
+  /** Buffer 5 during proxy_on_grpc_receive. */
+  grpcMessage: Uint8Array | null = null;
+  /** Map 4 / map 5 during the gRPC metadata callbacks. */
+  grpcInitialMetadata: HeaderMap | null = null;
+  grpcTrailingMetadata: HeaderMap | null = null;
   /** proxy_on_done returned 0: waiting for proxy_done. */
   waitingForDone = false;
   doneCalled = false;
@@ -40,11 +47,18 @@ export class RootContext extends Context {
     super(id);
   }
 
+  setTickPeriod(periodMs: number): void {
+    this.tickPeriodMs = periodMs;
+    this.onTickPeriod?.(periodMs);
+  }
+
   get rootId(): number {
     return this.id;
   }
 
   override readMap(type: MapType): HeaderMap | null {
+    if (type === MapType.GrpcReceiveInitialMetadata) return this.grpcInitialMetadata;
+    if (type === MapType.GrpcReceiveTrailingMetadata) return this.grpcTrailingMetadata;
     const r = this.httpCallResponse;
     if (r === null) return null;
     if (type === MapType.HttpCallResponseHeaders) return r.headers;

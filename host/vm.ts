@@ -3,9 +3,10 @@
 // effective context saved and restored around every call (§9.9). A trap in any export
 // fails the whole VM (§9.14); afterwards no export is called again. Nothing a module does
 // makes the host throw.
-import { AbiVersion, LogLevel } from "./abi/enums.js";
+import { AbiVersion, LogLevel, type WasmResult } from "./abi/enums.js";
 import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
 import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
+import { REAL_CLOCK, type Clock } from "./clock.js";
 import { Context, VmContext } from "./context.js";
 import { ContextTable } from "./context-table.js";
 import { ALL_IMPORTS } from "./imports/index.js";
@@ -37,6 +38,15 @@ export class RestrictedCallError extends Error {}
 
 /** Unwinds guest frames after the VM failed inside a nested call (the allocator). */
 class VmAbort extends Error {}
+
+/** Sees every callback into the module and every log line, in order (a trace, e.g. for a CLI). */
+export interface HostTrace {
+  /** A callback is about to run with `contextId` current. */
+  enter?(callback: string, contextId: number): void;
+  /** It returned (result as u32; 0 for void, a failure or a trap: check `failed`). */
+  exit?(callback: string, contextId: number, result: number, failed: boolean): void;
+  log?(entry: LogEntry): void;
+}
 
 export interface VmHooks {
   /** Called once when the VM fails. */
@@ -75,6 +85,8 @@ export class Vm {
   private flushing = false;
 
   hooks: VmHooks = {};
+  /** Optional trace of callbacks and logs; null on the fast path. */
+  trace: HostTrace | null = null;
 
   // Plugin-wide state the host calls use; set up by the plugin before any callback.
   root!: RootContext;
@@ -85,6 +97,10 @@ export class Vm {
   /** WASI environment as KEY=VALUE strings. */
   environment: string[] = [];
   queueTarget: QueueTarget = { notify: () => {} };
+  /** Where time comes from (real unless the plugin was given a virtual clock). */
+  clock: Clock = REAL_CLOCK;
+  /** Foreign functions registered by the test (they take precedence over the built-in ones). */
+  readonly foreignFunctions = new Map<string, (args: Uint8Array) => Uint8Array | WasmResult>();
   /** envoy_resolve_dns requests (this host has no resolver). */
   readonly dnsRequests: Array<{ token: number; address: string }> = [];
 
@@ -290,11 +306,16 @@ export class Vm {
     const prevEffective = this.effective;
     this.current = ctx;
     this.effective = ctx;
+    const trace = this.trace;
+    if (trace !== null) trace.enter?.(name, ctx.id);
     try {
       const r = fn(a!, b!, c!, d!, e!);
-      return typeof r === "number" ? r >>> 0 : 0;
+      const v = typeof r === "number" ? r >>> 0 : 0;
+      if (trace !== null) trace.exit?.(name, ctx.id, v, false);
+      return v;
     } catch (err) {
       this.fail(name, err);
+      if (trace !== null) trace.exit?.(name, ctx.id, 0, true);
       return 0;
     } finally {
       this.current = prevCurrent;
@@ -340,7 +361,9 @@ export class Vm {
 
   log(level: LogLevel, message: string, contextId: number): void {
     if (level < this.logLevel) return;
-    this.logs.push({ level, message, contextId });
+    const entry = { level, message, contextId };
+    this.logs.push(entry);
+    if (this.trace !== null) this.trace.log?.(entry);
   }
 
   /** Whether a message at `level` would be captured (lets callers skip decoding). */

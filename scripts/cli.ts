@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// proxy-wasm-as <command>: validate, package, push, render. Each command lives
+// proxy-wasm-as <command>: validate, package, push, render, run. Each command lives
 // in its own module; adding one means adding it to COMMANDS.
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -8,8 +8,11 @@ import { validateCommand } from "./manifest/command.js";
 import { packageCommand } from "./package/command.js";
 import { pushCommand } from "./registry/command.js";
 import { renderCommand } from "./render/command.js";
+import { RUN_HELP, RUN_SUMMARY, runCommand } from "./run/command.js";
 
-export const COMMANDS: Command[] = [validateCommand, packageCommand, pushCommand, renderCommand];
+const runOnHost: Command = { name: "run", summary: RUN_SUMMARY, help: RUN_HELP, run: (argv, io) => runCommand(argv, io) };
+
+export const COMMANDS: Command[] = [validateCommand, packageCommand, pushCommand, renderCommand, runOnHost];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -12,11 +12,11 @@ export function currentBuffer(vm: Vm, type: number): Uint8Array | null {
   switch (type) {
     case BufferType.HttpRequestBody:
     case BufferType.HttpResponseBody:
-      return vm.effective.body(type);
     case BufferType.NetworkDownstreamData:
     case BufferType.NetworkUpstreamData:
+      return vm.effective.body(type);
     case BufferType.GrpcReceiveBuffer:
-      return EMPTY;
+      return vm.root.grpcMessage ?? EMPTY;
     case BufferType.HttpCallResponseBody:
       return vm.root.httpCallResponse ? vm.root.httpCallResponse.body : null;
     case BufferType.VmConfiguration:
@@ -43,7 +43,7 @@ export const bufferImports: ImportDef[] = [
     if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
     const data = vm.mem.copy(ptr, len);
     if (data === null) return WasmResult.InvalidMemoryAccess;
-    if (type === BufferType.HttpRequestBody || type === BufferType.HttpResponseBody) {
+    if (type <= BufferType.NetworkUpstreamData) {
       return vm.effective.setBody(type, start, size, data);
     }
     // Everything else is immutable here (or absent: NotFound).

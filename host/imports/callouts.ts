@@ -1,9 +1,11 @@
-// HTTP and gRPC callouts (reference §4.6, §4.7). HTTP calls go to clusters the test
-// declares and wait for the test to answer them; gRPC has no configured clusters here, so
-// every call is answered as Envoy answers an unknown cluster.
+// HTTP and gRPC callouts (reference §4.6, §4.7). Calls go to clusters the test declares
+// and wait for the test to answer them (Plugin.respondHttpCall, respondGrpcCall, the
+// grpcStream* methods).
 import { WasmResult } from "../abi/enums.js";
 import { decodePairs } from "../abi/pairs.js";
-import { HeaderMap, REQUEST_INLINE, TRAILER_INLINE } from "../header-map.js";
+import { HeaderMap, NO_INLINE, REQUEST_INLINE, TRAILER_INLINE } from "../header-map.js";
+import { grpcServiceCluster } from "../services/callouts.js";
+import type { Vm } from "../vm.js";
 import { envImport, type ImportDef } from "./registry.js";
 
 export const calloutImports: ImportDef[] = [
@@ -28,15 +30,9 @@ export const calloutImports: ImportDef[] = [
         const trailers = new HeaderMap(decodePairs(trailerBytes), TRAILER_INLINE);
         if (body.length > 0) headers.set("content-length", String(body.length));
         const token = vm.callouts.httpToken();
-        vm.callouts.pendingHttp.set(token, {
-          token,
-          cluster,
-          headers,
-          body,
-          trailers,
-          timeoutMs: timeout >>> 0,
-          contextId: vm.effective.id,
-        });
+        const call = { token, cluster, headers, body, trailers, timeoutMs: timeout >>> 0, contextId: vm.effective.id };
+        vm.callouts.pendingHttp.set(token, call);
+        vm.callouts.onHttpCall?.(call);
         vm.mem.setU32(tokenPtr, token);
         return WasmResult.Ok;
       },
@@ -49,31 +45,113 @@ export const calloutImports: ImportDef[] = [
     "proxy_grpc_call",
     "iiiiiiiiiiii:i",
     (vm) =>
-      (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, msgp: number, msgl: number, _timeout: number, tokenPtr: number) => {
-        const ok = vm.mem.inBounds(sp, sl) && vm.mem.inBounds(np, nl) && vm.mem.inBounds(mp, ml) && vm.mem.inBounds(mdp, mdl) && vm.mem.inBounds(msgp, msgl);
-        if (!ok || !vm.mem.inBounds(tokenPtr, 4)) return WasmResult.InvalidMemoryAccess;
-        // No gRPC cluster is configured in this host: Envoy's answer for an unknown cluster.
-        return WasmResult.ParseFailure;
+      (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, msgp: number, msgl: number, timeout: number, tokenPtr: number) => {
+        const service = vm.mem.view(sp, sl);
+        const serviceName = vm.mem.string(np, nl);
+        const method = vm.mem.string(mp, ml);
+        const metadata = vm.mem.view(mdp, mdl);
+        const message = vm.mem.copy(msgp, msgl);
+        if (service === null || serviceName === null || method === null || metadata === null || message === null) {
+          return WasmResult.InvalidMemoryAccess;
+        }
+        const cluster = grpcCluster(vm, service);
+        if (typeof cluster === "number") return cluster;
+        const token = vm.callouts.grpcCallToken();
+        vm.callouts.grpcCalls.set(token, {
+          token,
+          cluster,
+          serviceName,
+          method,
+          initialMetadata: new HeaderMap(decodePairs(metadata), NO_INLINE),
+          message,
+          timeoutMs: timeout >>> 0,
+          contextId: vm.effective.id,
+        });
+        // cpp-host writes the token after the call was made: a bad pointer still leaves it in flight.
+        return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
   ),
   envImport(
     "proxy_grpc_stream",
     "iiiiiiiii:i",
     (vm) => (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, tokenPtr: number) => {
-      const ok = vm.mem.inBounds(sp, sl) && vm.mem.inBounds(np, nl) && vm.mem.inBounds(mp, ml) && vm.mem.inBounds(mdp, mdl);
-      if (!ok || !vm.mem.inBounds(tokenPtr, 4)) return WasmResult.InvalidMemoryAccess;
-      return WasmResult.ParseFailure;
+      const service = vm.mem.view(sp, sl);
+      const serviceName = vm.mem.string(np, nl);
+      const method = vm.mem.string(mp, ml);
+      const metadata = vm.mem.view(mdp, mdl);
+      if (service === null || serviceName === null || method === null || metadata === null) return WasmResult.InvalidMemoryAccess;
+      const cluster = grpcCluster(vm, service);
+      if (typeof cluster === "number") return cluster;
+      const token = vm.callouts.grpcStreamToken();
+      vm.callouts.grpcStreams.set(token, {
+        token,
+        cluster,
+        serviceName,
+        method,
+        initialMetadata: new HeaderMap(decodePairs(metadata), NO_INLINE),
+        messages: [],
+        endOfStreamSent: false,
+        localClosed: false,
+        remoteClosed: false,
+        contextId: vm.effective.id,
+      });
+      return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
   ),
-  envImport("proxy_grpc_send", "iiii:i", (vm) => (token: number, ptr: number, len: number) => {
-    if (!vm.mem.inBounds(ptr, len)) return WasmResult.InvalidMemoryAccess;
-    // Only stream tokens can send; no stream exists, so a stream token is unknown.
-    return (token & 3) === 2 ? WasmResult.NotFound : WasmResult.BadArgument;
+  envImport("proxy_grpc_send", "iiii:i", (vm) => (token: number, ptr: number, len: number, endStream: number) => {
+    const message = vm.mem.copy(ptr, len);
+    if (message === null) return WasmResult.InvalidMemoryAccess;
+    token >>>= 0;
+    if ((token & 3) !== 2) return WasmResult.BadArgument;
+    const stream = vm.callouts.grpcStreams.get(token);
+    if (stream === undefined) return WasmResult.NotFound;
+    if (!stream.remoteClosed) {
+      stream.messages.push(message);
+      if (endStream !== 0) stream.endOfStreamSent = true;
+    }
+    return WasmResult.Ok;
   }),
-  envImport("proxy_grpc_cancel", "i:i", () => (token: number) =>
-    (token & 3) === 1 || (token & 3) === 2 ? WasmResult.NotFound : WasmResult.BadArgument,
-  ),
-  envImport("proxy_grpc_close", "i:i", () => (token: number) =>
-    (token & 3) === 1 || (token & 3) === 2 ? WasmResult.NotFound : WasmResult.BadArgument,
-  ),
+  envImport("proxy_grpc_cancel", "i:i", (vm) => (token: number) => {
+    token >>>= 0;
+    const { grpcCalls, grpcStreams, grpcCancelled } = vm.callouts;
+    const kind = token & 3;
+    if (kind !== 1 && kind !== 2) return WasmResult.BadArgument;
+    const table: Map<number, unknown> = kind === 1 ? grpcCalls : grpcStreams;
+    if (!table.has(token)) return WasmResult.NotFound;
+    // Unary: cancel; stream: reset. Either way nothing more is delivered.
+    table.delete(token);
+    grpcCancelled.push(token);
+    return WasmResult.Ok;
+  }),
+  envImport("proxy_grpc_close", "i:i", (vm) => (token: number) => {
+    token >>>= 0;
+    const { grpcCalls, grpcStreams, grpcCancelled } = vm.callouts;
+    const kind = token & 3;
+    if (kind === 1) {
+      // Closing a unary call cancels it.
+      if (!grpcCalls.delete(token)) return WasmResult.NotFound;
+      grpcCancelled.push(token);
+      return WasmResult.Ok;
+    }
+    if (kind === 2) {
+      const stream = grpcStreams.get(token);
+      if (stream === undefined) return WasmResult.NotFound;
+      // Half-close; Envoy forgets the stream once both sides are closed.
+      stream.endOfStreamSent = true;
+      stream.localClosed = true;
+      if (stream.remoteClosed) grpcStreams.delete(token);
+      return WasmResult.Ok;
+    }
+    return WasmResult.BadArgument;
+  }),
 ];
+
+/** The cluster a gRPC call goes to, or the status Envoy returns (§4.7). */
+function grpcCluster(vm: Vm, service: Uint8Array): string | WasmResult {
+  const fromProto = grpcServiceCluster(service);
+  // A GrpcService without envoy_grpc (google_grpc, or nothing): no client can be made here.
+  if (fromProto === null) return WasmResult.BadArgument;
+  const cluster = fromProto ?? new TextDecoder().decode(service);
+  if (!vm.callouts.grpcClusters.has(cluster)) return WasmResult.ParseFailure;
+  return cluster;
+}

@@ -1,6 +1,6 @@
 // Header, trailer and metadata maps (reference §4.4). Maps 0-3 belong to the effective
-// context's HTTP stream, 6/7 to the root context's HTTP-call response; gRPC metadata
-// (4/5) is never available because this host makes no gRPC calls.
+// context's HTTP stream; 4/5 (gRPC metadata) and 6/7 (HTTP-call response) to the root
+// context, each only during its callback.
 import { AbiVersion, MAX_MAP_TYPE, MapType, WasmResult } from "../abi/enums.js";
 import { decodePairs, pairsByteLength, writePairs } from "../abi/pairs.js";
 import type { HeaderMap } from "../header-map.js";
@@ -9,8 +9,8 @@ import { envImport, type ImportDef } from "./registry.js";
 
 function readable(vm: Vm, type: number): HeaderMap | null {
   if (type <= MapType.HttpResponseTrailers) return vm.effective.readMap(type);
-  if (type >= MapType.HttpCallResponseHeaders) return vm.root.readMap(type);
-  return null;
+  // gRPC metadata and HTTP-call responses belong to the root context.
+  return vm.root.readMap(type);
 }
 
 function writable(vm: Vm, type: number): HeaderMap | null {

@@ -23,11 +23,11 @@ export const loggingImports: ImportDef[] = [
     { versions: V0_2_1 },
   ),
   envImport("proxy_get_current_time_nanoseconds", "i:i", (vm) => (ptr: number) =>
-    vm.mem.setU64(ptr, BigInt(Date.now()) * 1_000_000n) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess,
+    vm.mem.setU64(ptr, vm.clock.now()) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess,
   ),
   envImport("proxy_set_tick_period_milliseconds", "i:i", (vm) => (period: number) => {
     // The timer belongs to the root context of the calling context.
-    vm.root.tickPeriodMs = period >>> 0;
+    vm.root.setTickPeriod(period >>> 0);
     return WasmResult.Ok;
   }),
 ];

@@ -1,11 +1,12 @@
 // proxy_get_property / proxy_set_property (reference §4.2, §7.2, §7.3, §9.12).
 import { WasmResult } from "../abi/enums.js";
 import { encodeString, wirePathKey } from "../properties.js";
+import type { Context } from "../context.js";
 import type { Vm } from "../vm.js";
 import { envImport, type ImportDef } from "./registry.js";
 
 /** Resolves a property for the effective context: user values, plugin names, then stream attributes. */
-export function resolveProperty(vm: Vm, key: string): Uint8Array | null {
+export function resolveProperty(vm: Vm, key: string, ctx: Context = vm.effective): Uint8Array | null {
   const user = vm.userProps.get(key);
   if (user !== undefined) return user;
   switch (key) {
@@ -16,7 +17,7 @@ export function resolveProperty(vm: Vm, key: string): Uint8Array | null {
     case "plugin_vm_id":
       return encodeString(vm.root.names.vmId);
   }
-  return vm.effective.streamProperty(key);
+  return ctx.streamProperty(key);
 }
 
 export const propertyImports: ImportDef[] = [

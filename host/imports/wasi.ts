@@ -10,7 +10,7 @@ import { Allow, wasiImport, type ImportDef } from "./registry.js";
 function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
   if (fd !== 1 && fd !== 2) return Errno.Badf;
   const count = iovsLen >>> 0;
-  if (!vm.mem.inBounds(iovs, count * 8)) return Errno.Fault;
+  if (count > 0x1fffffff || !vm.mem.inBounds(iovs, count * 8)) return Errno.Fault;
   const parts: Uint8Array[] = [];
   let total = 0;
   for (let i = 0; i < count; i++) {
@@ -134,8 +134,8 @@ export const wasiImports: ImportDef[] = [
     "iIi:i",
     (vm) => (clock: number, _precision: bigint, timePtr: number) => {
       let t: bigint;
-      if (clock === 0) t = BigInt(Date.now()) * 1_000_000n;
-      else if (clock === 1) t = process.hrtime.bigint();
+      if (clock === 0) t = vm.clock.now();
+      else if (clock === 1) t = vm.clock.monotonic();
       else return Errno.Notsup;
       return vm.mem.setU64(timePtr, t) ? Errno.Success : Errno.Fault;
     },

@@ -80,6 +80,16 @@ export function enqueue(token: number, value: Uint8Array): WasmResult {
   return WasmResult.Ok;
 }
 
+/** Items waiting in a queue, or undefined for an unknown queue. */
+export function queueSize(token: number): number | undefined {
+  return queuesByToken.get(token)?.items.length;
+}
+
+/** Puts an item on a queue from outside any VM (a test playing another worker); NotFound if unknown. */
+export function enqueueFromHost(token: number, value: Uint8Array): WasmResult {
+  return enqueue(token, value);
+}
+
 export function dequeue(token: number): { result: WasmResult; value?: Uint8Array } {
   const q = queuesByToken.get(token);
   if (!q) return { result: WasmResult.NotFound };

@@ -1,0 +1,418 @@
+// One downstream connection through the plugin as an Envoy network (TCP) filter
+// (reference §3.4, §4.3, §4.5, §9.14): context creation at the new connection, data in
+// both directions with buffers 2 and 3, Envoy's read-buffer accumulation while stopped,
+// deferred continue/close, the synthesised upstream close, and on_done → on_log →
+// on_delete at the end (the reverse of HTTP's log-before-done).
+import { Buffer } from "node:buffer";
+import { FilterStatus, PeerType, StreamType, WasmResult } from "./abi/enums.js";
+import { applySetBufferBytes, concatBytes } from "./body-buffer.js";
+import { Context } from "./context.js";
+import { addressAttribute, encodeBool, encodeInt64, nextConnectionId } from "./properties.js";
+import { resolveProperty } from "./imports/properties.js";
+import { pathKey } from "./properties.js";
+import type { ExportFn, Vm } from "./vm.js";
+
+const EMPTY = new Uint8Array(0);
+
+export interface TcpConnectionOptions {
+  /** "ip:port" of the client; default 127.0.0.1:54321. */
+  sourceAddress?: string;
+  /** "ip:port" the client connected to; default 127.0.0.1:8080. */
+  destinationAddress?: string;
+}
+
+export const TCP_CALLBACKS = [
+  "proxy_on_context_create",
+  "proxy_on_new_connection",
+  "proxy_on_downstream_data",
+  "proxy_on_upstream_data",
+  "proxy_on_downstream_connection_close",
+  "proxy_on_upstream_connection_close",
+  "proxy_on_done",
+  "proxy_on_log",
+  "proxy_on_delete",
+] as const;
+const enum Cb {
+  ContextCreate = 0,
+  NewConnection = 1,
+  DownstreamData = 2,
+  UpstreamData = 3,
+  DownstreamClose = 4,
+  UpstreamClose = 5,
+  Done = 6,
+  Log = 7,
+  Delete = 8,
+}
+
+export interface TcpSettings {
+  vm: Vm;
+  rootId: number;
+  failOpen: boolean;
+  callbacks: ReadonlyArray<ExportFn | undefined>;
+}
+
+export function tcpSettings(vm: Vm, rootId: number, failOpen: boolean): TcpSettings {
+  return { vm, rootId, failOpen, callbacks: TCP_CALLBACKS.map((n) => vm.exportFn(n)) };
+}
+
+/** Who closed the connection. */
+export type CloseCause = "downstream" | "upstream" | "filter" | "failure";
+
+/** One direction: downstream = client → upstream (read path), upstream = upstream → client (write path). */
+class Direction {
+  /** Bytes the filter sees now (Envoy's buffer, accumulating while stopped). */
+  buf: Uint8Array = EMPTY;
+  /** Buffer readable/writable by the module. */
+  avail = false;
+  paused = false;
+  eosSeen = false;
+  eosForwarded = false;
+  private parts: Uint8Array[] = [];
+  private joined: Uint8Array | null = EMPTY;
+
+  forward(data: Uint8Array, eos: boolean): void {
+    if (data.length > 0) {
+      this.parts.push(data);
+      this.joined = null;
+    }
+    if (eos) this.eosForwarded = true;
+  }
+
+  forwarded(): Uint8Array {
+    if (this.joined === null) this.joined = this.parts.length === 1 ? this.parts[0]! : new Uint8Array(Buffer.concat(this.parts));
+    return this.joined;
+  }
+}
+
+const enum Op {
+  ContinueDownstream = 1,
+  Close = 2,
+}
+
+function toBytes(chunk: string | Uint8Array): Uint8Array {
+  return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
+}
+
+export class TcpConnection extends Context {
+  private readonly vm: Vm;
+  private readonly settings: TcpSettings;
+  private readonly down = new Direction();
+  private readonly up = new Direction();
+  private created = false;
+  private completed = false;
+  private passthrough = false;
+  private _closed: CloseCause | null = null;
+  private ops: number[] | null = null;
+  private acts: number[] = [];
+  private recordedAt = -1;
+  private filterState: Map<string, Uint8Array> | null = null;
+  private readonly connectionId = nextConnectionId();
+  private readonly sourceAddress: string;
+  private readonly destinationAddress: string;
+  /** Close callbacks delivered to the module, in order. */
+  readonly closeEvents: Array<{ callback: string; peer: PeerType }> = [];
+
+  constructor(settings: TcpSettings, options?: TcpConnectionOptions) {
+    const vm = settings.vm;
+    super(vm.failed ? 0 : vm.newContextId());
+    this.vm = vm;
+    this.settings = settings;
+    this.sourceAddress = options?.sourceAddress ?? "127.0.0.1:54321";
+    this.destinationAddress = options?.destinationAddress ?? "127.0.0.1:8080";
+    if (vm.failed) this.passthrough = settings.failOpen;
+    else vm.addContext(this);
+  }
+
+  get contextId(): number {
+    return this.id;
+  }
+
+  get rootId(): number {
+    return this.settings.rootId;
+  }
+
+  // ---- public state -------------------------------------------------------------------
+
+  /** Bytes passed on toward the upstream (downstream data after the filter). */
+  get forwardedUpstream(): Uint8Array {
+    return this.down.forwarded();
+  }
+  /** Bytes passed on toward the client (upstream data after the filter). */
+  get forwardedDownstream(): Uint8Array {
+    return this.up.forwarded();
+  }
+  /** Whether end of stream was passed on toward the upstream / the client. */
+  get endOfStreamForwarded(): { upstream: boolean; downstream: boolean } {
+    return { upstream: this.down.eosForwarded, downstream: this.up.eosForwarded };
+  }
+  /** A direction held by the filter (StopIteration): its data waits in Envoy's buffer. */
+  get paused(): { downstream: boolean; upstream: boolean } {
+    return { downstream: this.down.paused, upstream: this.up.paused };
+  }
+  get closed(): boolean {
+    return this._closed !== null;
+  }
+  /** Who closed the connection: the client, the upstream, the filter (proxy_close_stream) or a VM failure. */
+  get closedBy(): CloseCause | null {
+    return this._closed;
+  }
+  /** Whether the filter itself closed the connection with proxy_close_stream. */
+  get closedByFilter(): boolean {
+    return this._closed === "filter";
+  }
+  get actions(): Array<{ callback: string; result: number }> {
+    const out: Array<{ callback: string; result: number }> = [];
+    for (let i = 0; i < this.acts.length; i += 2) out.push({ callback: TCP_CALLBACKS[this.acts[i]!]!, result: this.acts[i + 1]! });
+    return out;
+  }
+  get isComplete(): boolean {
+    return this.completed;
+  }
+
+  /** A property as the module would read it on this connection (source.*, connection.*, filter state …). */
+  getProperty(path: string[] | string): Uint8Array | null {
+    return resolveProperty(this.vm, pathKey(path), this);
+  }
+
+  // ---- events from the test ------------------------------------------------------------
+
+  /** The client connected: proxy_on_context_create then proxy_on_new_connection. */
+  connect(): FilterStatus {
+    if (this.created || this.completed) throw new Error("connect() was already called on this connection");
+    if (this.passthrough) return FilterStatus.Continue;
+    if (this.vm.failed || this.id === 0) return this.fail();
+    this.created = true;
+    this.callback(Cb.ContextCreate, this.id, this.settings.rootId);
+    if (this.vm.failed) return this.fail();
+    const r = this.callback(Cb.NewConnection, this.id);
+    if (this.vm.failed) return this.fail();
+    const status = r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
+    this.recordStatus(status);
+    this.vm.flushDeferred();
+    return status;
+  }
+
+  /** Bytes read from the client (proxy_on_downstream_data, buffer 2). */
+  sendDownstreamData(chunk: string | Uint8Array, endOfStream = false): FilterStatus {
+    return this.onData(this.down, toBytes(chunk), endOfStream);
+  }
+
+  /** Bytes received from the upstream, on their way to the client (proxy_on_upstream_data, buffer 3). */
+  sendUpstreamData(chunk: string | Uint8Array, endOfStream = false): FilterStatus {
+    return this.onData(this.up, toBytes(chunk), endOfStream);
+  }
+
+  /**
+   * The downstream connection closed: proxy_on_downstream_connection_close with `peer`
+   * (Remote = the client closed it, the default; Local = Envoy did).
+   */
+  closeDownstream(peer: PeerType = PeerType.Remote): void {
+    if (this._closed !== null || this.completed) return;
+    this._closed = "downstream";
+    this.closeCallback(peer);
+  }
+
+  /**
+   * The upstream connection closed. Envoy's Wasm filter does not watch upstream events: the
+   * TCP proxy closes the downstream connection (FlushWrite), which the module sees as
+   * proxy_on_downstream_connection_close(Local). proxy_on_upstream_connection_close only
+   * comes (with peer Unknown) from upstream data carrying end of stream. `peer` is recorded
+   * in `closeEvents` only for the record of what the test did.
+   */
+  closeUpstream(_peer: PeerType = PeerType.Remote): void {
+    if (this._closed !== null || this.completed) return;
+    this._closed = "upstream";
+    this.closeCallback(PeerType.Local);
+  }
+
+  /** The connection is gone: proxy_on_done, proxy_on_log, proxy_on_delete (TCP order). */
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    const vm = this.vm;
+    if (this.passthrough || !this.created || vm.failed) {
+      vm.removeContext(this.id);
+      return;
+    }
+    this.callback(Cb.Done, this.id);
+    this.callback(Cb.Log, this.id);
+    this.callback(Cb.Delete, this.id);
+    vm.removeContext(this.id);
+    vm.flushDeferred();
+  }
+
+  // ---- the filter -----------------------------------------------------------------------
+
+  private callback(cb: Cb, a?: number, b?: number, c?: number): number {
+    const fn = this.settings.callbacks[cb];
+    if (fn === undefined) {
+      this.recordedAt = -1;
+      return 0;
+    }
+    const r = this.vm.call(this, fn, TCP_CALLBACKS[cb], a, b, c);
+    this.recordedAt = this.acts.push(cb, r) - 1;
+    return r;
+  }
+
+  private recordStatus(status: number): void {
+    if (this.recordedAt >= 0) this.acts[this.recordedAt] = status;
+  }
+
+  private onData(dir: Direction, data: Uint8Array, eos: boolean): FilterStatus {
+    if (dir.eosSeen) throw new Error("data was sent after the end of stream in this direction");
+    dir.eosSeen = eos;
+    if (this.passthrough) {
+      dir.forward(data, eos);
+      return FilterStatus.Continue;
+    }
+    if (this._closed !== null || this.completed) return FilterStatus.StopIteration; // nowhere to go
+    if (!this.created) throw new Error("connect() the connection before sending data");
+    if (this.vm.failed) return this.fail();
+    // Envoy calls the filter again with everything still in its buffer.
+    dir.buf = concatBytes(dir.buf, data);
+    dir.avail = true;
+    const upstream = dir === this.up;
+    const r = this.callback(upstream ? Cb.UpstreamData : Cb.DownstreamData, this.id, dir.buf.length, eos ? 1 : 0);
+    if (this.vm.failed) return this.fail();
+    const status = r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
+    this.recordStatus(status);
+    if (status === FilterStatus.Continue) {
+      dir.avail = false;
+      dir.paused = false;
+      dir.forward(dir.buf, eos);
+      dir.buf = EMPTY;
+    } else {
+      dir.paused = true;
+      // Buffer 2 stays reachable while the read path is stopped; buffer 3 only in its callback.
+      if (upstream) dir.avail = false;
+    }
+    // Envoy synthesises the upstream close when its write path sees end of stream.
+    if (upstream && eos && !this.vm.failed) {
+      this.closeEvents.push({ callback: TCP_CALLBACKS[Cb.UpstreamClose], peer: PeerType.Unknown });
+      this.callback(Cb.UpstreamClose, this.id, PeerType.Unknown);
+      if (this.vm.failed) return this.fail();
+    }
+    this.vm.flushDeferred();
+    return status;
+  }
+
+  private closeCallback(peer: PeerType): void {
+    this.down.avail = this.up.avail = false;
+    if (this.passthrough || !this.created || this.vm.failed) return;
+    this.closeEvents.push({ callback: TCP_CALLBACKS[Cb.DownstreamClose], peer });
+    this.callback(Cb.DownstreamClose, this.id, peer);
+    if (this.vm.failed) {
+      this.fail();
+      return;
+    }
+    this.vm.flushDeferred();
+  }
+
+  /** The VM failed (now or before): fail closed closes the connection, fail open lets everything pass. */
+  private fail(): FilterStatus {
+    if (this.settings.failOpen) {
+      if (!this.passthrough) {
+        this.passthrough = true;
+        this.ops = null;
+        for (const dir of [this.down, this.up]) {
+          dir.avail = dir.paused = false;
+          dir.forward(dir.buf, dir.eosSeen);
+          dir.buf = EMPTY;
+        }
+      }
+      this.recordStatus(FilterStatus.Continue);
+      return FilterStatus.Continue;
+    }
+    this.ops = null;
+    if (this._closed === null) this._closed = "failure";
+    this.down.avail = this.up.avail = false;
+    this.recordStatus(FilterStatus.StopIteration);
+    return FilterStatus.StopIteration;
+  }
+
+  // ---- deferred actions -----------------------------------------------------------------
+
+  private defer(op: Op): void {
+    if (this.ops === null) {
+      this.ops = [];
+      this.vm.defer(this);
+    }
+    this.ops.push(op);
+  }
+
+  runDeferred(): void {
+    const ops = this.ops;
+    this.ops = null;
+    if (ops === null || this.completed) return;
+    for (const op of ops) {
+      if (this.vm.failed || this._closed !== null) break;
+      if (op === Op.ContinueDownstream) {
+        const dir = this.down;
+        if (!dir.paused) continue;
+        // continueReading(): the held data goes on to the next filter.
+        dir.paused = false;
+        dir.avail = false;
+        dir.forward(dir.buf, dir.eosSeen);
+        dir.buf = EMPTY;
+      } else {
+        // connection().close(FlushWrite): the filter sees its own LocalClose event.
+        this._closed = "filter";
+        this.closeCallback(PeerType.Local);
+      }
+    }
+  }
+
+  // ---- what the host calls see (Context) -------------------------------------------------
+
+  override body(type: number): Uint8Array {
+    const dir = type === 2 ? this.down : type === 3 ? this.up : null;
+    return dir !== null && dir.avail ? dir.buf : EMPTY;
+  }
+
+  override setBody(type: number, start: number, size: number, data: Uint8Array): WasmResult {
+    const dir = type === 2 ? this.down : type === 3 ? this.up : null;
+    if (dir === null || !dir.avail) return WasmResult.BadArgument;
+    const next = applySetBufferBytes(dir.buf, start, size, data);
+    if (next === null) return WasmResult.BadArgument;
+    dir.buf = next;
+    return WasmResult.Ok;
+  }
+
+  override continueStream(type: StreamType): WasmResult {
+    // Request/Response: no HTTP stream here (Ok, nothing happens). Upstream is Unimplemented (import).
+    if (type === StreamType.Downstream) this.defer(Op.ContinueDownstream);
+    return WasmResult.Ok;
+  }
+
+  override closeStream(type: StreamType): WasmResult {
+    if (type === StreamType.Downstream || type === StreamType.Upstream) this.defer(Op.Close);
+    return WasmResult.Ok;
+  }
+
+  override setProperty(key: string, value: Uint8Array): WasmResult {
+    (this.filterState ??= new Map()).set(key, value);
+    return WasmResult.Ok;
+  }
+
+  override streamProperty(key: string): Uint8Array | null {
+    const cut = key.indexOf("\0");
+    if (cut < 0) {
+      if (key === "connection_id") return encodeInt64(this.connectionId);
+      return this.filterState?.get(key) ?? null;
+    }
+    const top = key.slice(0, cut);
+    const name = key.slice(cut + 1);
+    switch (top) {
+      case "source":
+        return addressAttribute(this.sourceAddress, name);
+      case "destination":
+        return addressAttribute(this.destinationAddress, name);
+      case "connection":
+        if (name === "id") return encodeInt64(this.connectionId);
+        if (name === "mtls") return encodeBool(false);
+        return null;
+      default:
+        return null;
+    }
+  }
+}
