@@ -275,3 +275,53 @@ test("timers: onTick runs each period until the root stops it", async () => {
 test("current time comes from the host clock", async () => {
   assert.equal((await runProbe({ "x-probe": "time" })).result, "ok");
 });
+
+test("gRPC stream: open, send, half-close; metadata, messages and close come back to the callback", async () => {
+  const plugin = await probe({ clusters: ["grpc-backend"] });
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders({ ...BASE, "x-probe": "grpc-stream" }, true);
+  assert.equal(stream.requestHeaders.get("x-probe-result"), "0,0,0");
+  const [opened] = plugin.grpcStreams;
+  assert.ok(opened, "a stream is open");
+  assert.equal(opened.serviceName, "probe.v1.Echo");
+  assert.equal(opened.method, "Chat");
+  assert.equal(opened.initialMetadata.get("x-md"), "1");
+  assert.deepEqual(opened.messages.map((m) => Buffer.from(m).toString()), ["ping"]);
+  assert.equal(opened.localClosed, true);
+  plugin.grpcStreamInitialMetadata(opened.token, { "x-meta": "m" });
+  plugin.grpcStreamMessage(opened.token, "pong");
+  plugin.grpcStreamTrailingMetadata(opened.token, { "x-trailer": "t" });
+  plugin.grpcStreamClose(opened.token, 0, "");
+  assert.deepEqual(plugin.logsAt(LogLevel.Info), [
+    "grpc initial:1:m", "grpc message:pong", "grpc trailing:1:t", "grpc close:0:",
+  ]);
+});
+
+test("gRPC stream: a cancelled stream is gone (NotFound afterwards)", async () => {
+  const plugin = await probe({ clusters: ["grpc-backend"] });
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders({ ...BASE, "x-probe": "grpc-cancel" }, true);
+  assert.equal(stream.requestHeaders.get("x-probe-result"), "0,1");
+});
+
+test("TCP: stream contexts rewrite data both ways and see close events", async () => {
+  const plugin = await probe({ logLevel: LogLevel.Info });
+  const connection = plugin.newTcpConnection();
+  assert.equal(connection.connect(), 0);
+  connection.sendDownstreamData("upper:abc", false);
+  connection.sendDownstreamData("wrap:x", false);
+  connection.sendUpstreamData("12345", false);
+  assert.equal(Buffer.from(connection.forwardedUpstream).toString(), "ABC<wrap:x>");
+  assert.equal(Buffer.from(connection.forwardedDownstream).toString(), "[5]12345");
+  connection.closeDownstream();
+  connection.complete();
+  assert.deepEqual(plugin.logsAt(LogLevel.Info), ["tcp new connection", "tcp downstream close 2"]);
+});
+
+test("TCP: StopIteration holds the data back", async () => {
+  const plugin = await probe();
+  const connection = plugin.newTcpConnection();
+  connection.connect();
+  assert.equal(connection.sendDownstreamData("pause", false), 1);
+  assert.equal(connection.forwardedUpstream.length, 0);
+});

@@ -2,7 +2,9 @@
 // `x-probe` names what to do; results come back as request headers named
 // `x-probe-…`, which the tests read from the host.
 import {
-  Attributes, Counter, Gauge, Histogram, SharedData, SharedDataUpdater, SharedQueue, SharedValue, callForeignFunction,
+  Attributes, Counter, FilterStatus, Gauge, GrpcCallback, GrpcStatus, Histogram, PeerType, SharedData, StreamContext,
+  callData, downstreamData, grpcCancel, grpcClose, grpcInitialMetadata, grpcSend, grpcStream, grpcTrailingMetadata,
+  upstreamData, SharedDataUpdater, SharedQueue, SharedValue, callForeignFunction,
   currentTimeNanoseconds, FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
   getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, requestBody,
   requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
@@ -33,6 +35,49 @@ class AddOne extends SharedDataUpdater {
 
 const ticks = new Counter("probe.ticks");
 
+/** Records every event of a gRPC stream into the request's headers of the stream that opened it. */
+class StreamEvents extends GrpcCallback {
+  events: string[] = [];
+  onInitialMetadata(count: u32): void {
+    const value = grpcInitialMetadata.get("x-meta");
+    this.events.push("initial:" + count.toString() + ":" + (value !== null ? value : "<null>"));
+  }
+  onMessage(message: ArrayBuffer): void { this.events.push("message:" + String.UTF8.decode(message)); }
+  onTrailingMetadata(count: u32): void {
+    const value = grpcTrailingMetadata.get("x-trailer");
+    this.events.push("trailing:" + count.toString() + ":" + (value !== null ? value : "<null>"));
+  }
+  onClose(status: GrpcStatus, message: string): void {
+    this.events.push("close:" + (<i32>status).toString() + ":" + message);
+    new Counter("probe.grpc_events").increment(this.events.length);
+    for (let i = 0; i < this.events.length; i++) log.info("grpc " + this.events[i]);
+  }
+}
+
+/** TCP: rewrites data in both directions as the configuration says. */
+class TcpProbe extends StreamContext {
+  onNewConnection(): FilterStatus {
+    log.info("tcp new connection");
+    return FilterStatus.Continue;
+  }
+  onDownstreamData(dataSize: u32, endOfStream: bool): FilterStatus {
+    const text = downstreamData.text();
+    if (text == "pause") return FilterStatus.StopIteration;
+    if (text.startsWith("upper:")) downstreamData.replaceText(text.substring(6).toUpperCase());
+    else if (text.startsWith("wrap:")) {
+      downstreamData.prependText("<");
+      downstreamData.appendText(">");
+    }
+    return FilterStatus.Continue;
+  }
+  onUpstreamData(dataSize: u32, endOfStream: bool): FilterStatus {
+    upstreamData.prependText("[" + dataSize.toString() + "]");
+    return FilterStatus.Continue;
+  }
+  onDownstreamConnectionClose(peer: PeerType): void { log.info("tcp downstream close " + (<i32>peer).toString()); }
+  onUpstreamConnectionClose(peer: PeerType): void { log.info("tcp upstream close " + (<i32>peer).toString()); }
+}
+
 class ProbeRoot extends RootContext {
   vmConfig: string = "";
   pluginConfig: string = "";
@@ -55,6 +100,14 @@ class ProbeRoot extends RootContext {
 
   newHttpContext(contextId: u32): HttpContext {
     return new Probe(contextId, this);
+  }
+
+  newStreamContext(contextId: u32): StreamContext {
+    return new TcpProbe(contextId, this);
+  }
+
+  onForeignFunction(functionId: u32, argumentsSize: u32): void {
+    log.info("foreign " + functionId.toString() + ": " + callData.text(0, argumentsSize));
   }
 }
 
@@ -193,6 +246,17 @@ class Probe extends HttpContext {
       new Histogram("probe.sizes").record(7);
       const refused = counter.increment(-1);
       requestHeaders.set("x-probe-result", counter.value.toString() + "," + gauge.value.toString() + "," + refused.toString());
+    } else if (a == "grpc-stream") {
+      const events = new StreamEvents();
+      const stream = grpcStream("grpc-backend", "probe.v1.Echo", "Chat", [new HeaderPair("x-md", "1")], events);
+      const sent = grpcSend(stream.token, String.UTF8.encode("ping"));
+      const closed = grpcClose(stream.token);
+      requestHeaders.set("x-probe-result", stream.status.toString() + "," + sent.toString() + "," + closed.toString());
+    } else if (a == "grpc-cancel") {
+      const stream = grpcStream("grpc-backend", "probe.v1.Echo", "Chat", null, new StreamEvents());
+      const cancelled = grpcCancel(stream.token);
+      const again = grpcSend(stream.token, String.UTF8.encode("late"));
+      requestHeaders.set("x-probe-result", cancelled.toString() + "," + again.toString());
     } else if (a == "time") {
       const now = currentTimeNanoseconds();
       requestHeaders.set("x-probe-result", now > 1_600_000_000_000_000_000 ? "ok" : "bad");
