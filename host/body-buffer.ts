@@ -1,6 +1,42 @@
-// Envoy's rules for proxy_set_buffer_bytes on a mutable body/data buffer (reference §4.3).
+// Envoy's rules for proxy_set_buffer_bytes on a mutable body/data buffer (reference §4.3),
+// and the byte helpers the streams, connections and chains share.
+import { Buffer } from "node:buffer";
 
 const EMPTY = new Uint8Array(0);
+
+/** Text (UTF-8 encoded) or bytes as given. */
+export function toBytes(chunk: string | Uint8Array): Uint8Array {
+  return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
+}
+
+/** Chunks as one array (the chunk itself when there is only one). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
+}
+
+/** Bytes passed on chunk by chunk, joined only when read (and once per change). */
+export class PassedBytes {
+  /** null = nothing passed yet (most directions never pass any data). */
+  private parts: Uint8Array[] | null = null;
+  private joined: Uint8Array | null = EMPTY;
+
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    (this.parts ??= []).push(data);
+    this.joined = null;
+  }
+
+  bytes(): Uint8Array {
+    if (this.joined === null) this.joined = joinBytes(this.parts!); // joined is reset only by push()
+    return this.joined;
+  }
+
+  /** Forgets what was passed (a local reply replaces the response). */
+  clear(): void {
+    this.parts = null;
+    this.joined = EMPTY;
+  }
+}
 
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;

@@ -4,12 +4,12 @@
 // stops the request where it was sent and runs through every filter's response side in
 // reverse; filters that never saw the request pass it through untouched, as Envoy's Wasm
 // filter does for a context that was never created.
-import { Buffer } from "node:buffer";
 import { FilterHeadersStatus } from "./abi/enums.js";
+import { joinBytes, toBytes } from "./body-buffer.js";
 import { VirtualClock, type Clock } from "./clock.js";
 import type { LocalResponseRequest } from "./context.js";
 import { HeaderMap, type HeaderInput } from "./header-map.js";
-import type { HttpStream, HttpStreamOptions, LocalReply, StreamSink } from "./http-stream.js";
+import { localReplyOf, type HttpStream, type HttpStreamOptions, type LocalReply, type StreamSink } from "./http-stream.js";
 import type { Plugin } from "./plugin.js";
 
 /** Maistra ServiceMeshExtension phases, in chain order. */
@@ -17,10 +17,6 @@ export const PHASES = ["PreAuthN", "PostAuthN", "PreAuthZ", "PostAuthZ", "PreSta
 export type Phase = (typeof PHASES)[number];
 
 const EMPTY = new Uint8Array(0);
-
-function toBytes(chunk: string | Uint8Array): Uint8Array {
-  return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
-}
 
 /** Orders chain entries: phase, then priority (higher first), then name. */
 export function orderChain<T extends { name: string; phase: Phase; priority?: number }>(entries: readonly T[]): T[] {
@@ -189,16 +185,8 @@ export class ChainStream {
         return;
       }
     }
-    const headers = from.buildReplyHeaders(r);
-    const grpc = r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null;
-    const reply: LocalReply = {
-      status: r.status,
-      details: r.details,
-      body: r.body,
-      bodyText: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length).toString("utf8"),
-      headers,
-      grpcStatus: grpc,
-    };
+    const reply = localReplyOf(r);
+    const headers = reply.headers;
     this.reply = reply;
     from.setLocalReply(reply);
     for (const s of this.streams) s.endRequest();
@@ -225,7 +213,7 @@ export class ChainStream {
   /** What reached the upstream (after every filter), or null if the request never got there. */
   get upstreamRequest(): { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap | null; endOfStream: boolean } | null {
     const u = this.upstream;
-    return u === null ? null : { headers: u.headers, body: join(u.body), trailers: u.trailers, endOfStream: u.endOfStream };
+    return u === null ? null : { headers: u.headers, body: joinBytes(u.body), trailers: u.trailers, endOfStream: u.endOfStream };
   }
 
   /** The request headers as the last filter that saw them left them. */
@@ -235,14 +223,14 @@ export class ChainStream {
     return new HeaderMap();
   }
   get requestBody(): Uint8Array {
-    return this.upstream === null ? EMPTY : join(this.upstream.body);
+    return this.upstream === null ? EMPTY : joinBytes(this.upstream.body);
   }
   /** The response as it left the first filter toward the client. */
   get responseHeaders(): HeaderMap {
     return this.downstream?.headers ?? new HeaderMap();
   }
   get responseBody(): Uint8Array {
-    return this.downstream === null ? EMPTY : join(this.downstream.body);
+    return this.downstream === null ? EMPTY : joinBytes(this.downstream.body);
   }
   get responseTrailers(): HeaderMap {
     return this.downstream?.trailers ?? new HeaderMap();
@@ -265,8 +253,4 @@ export class ChainStream {
   get isComplete(): boolean {
     return this.completed;
   }
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
 }

@@ -13,14 +13,13 @@ import {
   StreamType,
   WasmResult,
 } from "./abi/enums.js";
-import { applySetBufferBytes, concatBytes } from "./body-buffer.js";
+import { applySetBufferBytes, concatBytes, PassedBytes, toBytes } from "./body-buffer.js";
 import { msToNs } from "./clock.js";
-import { Context, type LocalResponseRequest } from "./context.js";
+import type { LocalResponseRequest } from "./context.js";
+import { FilterContext, type ConnectionOptions, type FilterSettings } from "./filter-context.js";
 import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
-import { addressAttribute, encodeBool, encodeInt64, encodeMap, encodeString, nextConnectionId, requestHeaderAttribute } from "./properties.js";
-import { resolveProperty } from "./imports/properties.js";
-import { pathKey } from "./properties.js";
-import type { ExportFn, Vm } from "./vm.js";
+import { encodeInt64, encodeMap, encodeString, requestHeaderAttribute } from "./properties.js";
+import type { Vm } from "./vm.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -34,13 +33,36 @@ export interface LocalReply {
   grpcStatus: number | null;
 }
 
-export interface StreamSettings {
-  vm: Vm;
-  rootId: number;
-  failOpen: boolean;
+export interface StreamSettings extends FilterSettings {
   allowOnHeadersStopIteration: boolean;
-  /** The module's stream callbacks, indexed by Cb (undefined = not exported). */
-  callbacks: ReadonlyArray<ExportFn | undefined>;
+}
+
+/** Builds the headers of a local reply like Envoy's local reply path. */
+function replyHeaders(r: LocalResponseRequest): HeaderMap {
+  const h = new HeaderMap(null, RESPONSE_INLINE);
+  h.add(":status", String(r.status));
+  for (const [k, v] of r.headers) h.add(k, v);
+  if (r.grpcStatus >= GrpcStatus.Ok && r.grpcStatus <= GrpcStatus.Unauthenticated) h.set("grpc-status", String(r.grpcStatus));
+  if (r.body.length > 0) {
+    h.set("content-length", String(r.body.length));
+    if (!h.has("content-type")) h.set("content-type", "text/plain");
+  } else {
+    h.remove("content-length");
+    h.remove("content-type");
+  }
+  return h;
+}
+
+/** @internal The local reply sent for a request, with the headers Envoy gives it. */
+export function localReplyOf(r: LocalResponseRequest): LocalReply {
+  return {
+    status: r.status,
+    details: r.details,
+    body: r.body,
+    bodyText: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length).toString("utf8"),
+    headers: replyHeaders(r),
+    grpcStatus: r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null,
+  };
 }
 
 /**
@@ -58,11 +80,7 @@ export interface StreamSink {
   callback(from: HttpStream, index: number): void;
 }
 
-export interface HttpStreamOptions {
-  /** "ip:port" of the client; default 127.0.0.1:54321. */
-  sourceAddress?: string;
-  /** "ip:port" the client connected to; default 127.0.0.1:8080. */
-  destinationAddress?: string;
+export interface HttpStreamOptions extends ConnectionOptions {
   /** "HTTP/1.0", "HTTP/1.1", "HTTP/2" or "HTTP/3"; default HTTP/1.1. */
   protocol?: string;
 }
@@ -147,32 +165,23 @@ class Side {
   /** Data that arrived while stopped by StopAllIteration, not yet shown to the filter. */
   held: Uint8Array = EMPTY;
   trailersPending = false;
-  /** Bytes passed on (upstream for the request, downstream for the response); null = none yet. */
-  private forwarded: Uint8Array[] | null = null;
-  private joined: Uint8Array | null = EMPTY;
+  /** Body bytes passed on (upstream for the request, downstream for the response). */
+  readonly forwarded = new PassedBytes();
 
   constructor(inline: ReadonlySet<string>) {
     this.headers = new HeaderMap(null, inline);
   }
 
-  forward(data: Uint8Array): void {
-    if (data.length === 0) return;
-    (this.forwarded ??= []).push(data);
-    this.joined = null;
+  /** Envoy drops its references to the maps and the body. */
+  dropRefs(): void {
+    this.headersAvail = this.bodyAvail = this.trailersAvail = false;
   }
 
-  forwardedBody(): Uint8Array {
-    if (this.joined === null) {
-      const parts = this.forwarded!; // joined is reset only by forward()
-      this.joined = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
-    }
-    return this.joined;
-  }
-
-  /** Drops what was passed on so far (a local reply replaces the response). */
-  clearForwarded(): void {
-    this.forwarded = null;
-    this.joined = EMPTY;
+  /** No more filter callbacks for this direction (local reply, reset, failure). */
+  finish(): void {
+    this.done = true;
+    this.stop = Stop.None;
+    this.dropRefs();
   }
 
   /** The filter lets everything it holds pass. */
@@ -180,42 +189,27 @@ class Side {
     this.stop = Stop.None;
     this.headersForwarded = true;
     this.buffering = false;
-    this.forward(this.buf);
+    this.forwarded.push(this.buf);
     this.buf = EMPTY;
   }
 }
 
-function toBytes(chunk: string | Uint8Array): Uint8Array {
-  return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
-}
+/** The reply when the VM fails under a stream that fails closed. */
+const FAIL_STREAM_REPLY: LocalResponseRequest = { status: 503, details: "wasm_fail_stream", body: EMPTY, headers: [], grpcStatus: GrpcStatus.Unavailable };
 
-export class HttpStream extends Context {
-  private readonly vm: Vm;
-  private readonly settings: StreamSettings;
+export class HttpStream extends FilterContext<StreamSettings> {
   private readonly req = new Side(REQUEST_INLINE);
   private readonly resp = new Side(RESPONSE_INLINE);
   /** proxy_on_context_create has run. */
   private created = false;
-  private completed = false;
-  /** The filter is skipped (fail-open after a VM failure). */
-  private passthrough = false;
   /** The VM failed with this stream alive and the failure was applied to it. */
   private failureHandled = false;
   private inAccessLogPhase = false;
   /** A local reply was requested during the running callback: its status becomes Stop. */
   private forceStop = false;
-  /** Deferred operations; null = none (most streams never defer anything). */
-  private ops: number[] | null = null;
   private pendingReply: LocalResponseRequest | null = null;
   private reply: LocalReply | null = null;
-  private acts: number[] = [];
-  /** Index in `acts` of the result of the last callback run, -1 if it was not exported. */
-  private recordedAt = -1;
-  private filterState: Map<string, Uint8Array> | null = null;
   private readonly startMs: number;
-  private readonly connectionId = nextConnectionId();
-  private readonly sourceAddress: string;
-  private readonly destinationAddress: string;
   private readonly protocol: string;
   /** @internal Set by a filter chain. */
   sink: StreamSink | null = null;
@@ -225,29 +219,10 @@ export class HttpStream extends Context {
   routeCacheClears = 0;
 
   constructor(settings: StreamSettings, options?: HttpStreamOptions) {
-    const vm = settings.vm;
-    // A stream on a failed VM never reaches it (Envoy uses a context without a VM, id 0).
-    super(vm.failed ? 0 : vm.newContextId());
-    this.vm = vm;
-    this.settings = settings;
-    this.startMs = vm.clock.nowMs();
-    this.sourceAddress = options?.sourceAddress ?? "127.0.0.1:54321";
-    this.destinationAddress = options?.destinationAddress ?? "127.0.0.1:8080";
+    // On a failed VM, fail-closed replies 503 at the first event.
+    super(settings, CALLBACKS, options);
+    this.startMs = this.vm.clock.nowMs();
     this.protocol = options?.protocol ?? "HTTP/1.1";
-    if (vm.failed) {
-      // Fail-open skips the filter; fail-closed replies 503 at the first event.
-      this.passthrough = settings.failOpen;
-    } else {
-      vm.addContext(this);
-    }
-  }
-
-  get contextId(): number {
-    return this.id;
-  }
-
-  get rootId(): number {
-    return this.settings.rootId;
   }
 
   // ---- public state -------------------------------------------------------------------
@@ -265,33 +240,16 @@ export class HttpStream extends Context {
     return this.resp.trailers ?? new HeaderMap(null, TRAILER_INLINE);
   }
   get requestBody(): Uint8Array {
-    return this.req.forwardedBody();
+    return this.req.forwarded.bytes();
   }
   get responseBody(): Uint8Array {
-    return this.resp.forwardedBody();
+    return this.resp.forwarded.bytes();
   }
   get localReply(): LocalReply | null {
     return this.reply;
   }
   get paused(): { request: boolean; response: boolean } {
     return { request: this.req.stop !== Stop.None, response: this.resp.stop !== Stop.None };
-  }
-  get actions(): Array<{ callback: string; result: number }> {
-    const out: Array<{ callback: string; result: number }> = [];
-    for (let i = 0; i < this.acts.length; i += 2) out.push({ callback: CALLBACKS[this.acts[i]!]!, result: this.acts[i + 1]! });
-    return out;
-  }
-  get isComplete(): boolean {
-    return this.completed;
-  }
-
-  /**
-   * A property as the module would read it in this stream now (request.*, response.*,
-   * source.*, filter state set with proxy_set_property, values set by the test …); null
-   * when absent. A string path is split at ".".
-   */
-  getProperty(path: string[] | string): Uint8Array | null {
-    return resolveProperty(this.vm, pathKey(path), this);
   }
 
   // ---- events from the test ------------------------------------------------------------
@@ -370,10 +328,7 @@ export class HttpStream extends Context {
 
   /** @internal A chain stops this filter's request side (a local reply elsewhere). */
   endRequest(): void {
-    const req = this.req;
-    req.done = true;
-    req.stop = Stop.None;
-    req.headersAvail = req.bodyAvail = req.trailersAvail = false;
+    this.req.finish();
   }
 
   /** @internal A chain resets the stream. */
@@ -391,11 +346,6 @@ export class HttpStream extends Context {
     return this.resp.started;
   }
 
-  /** @internal Builds the headers of a local reply as Envoy does. */
-  buildReplyHeaders(r: LocalResponseRequest): HeaderMap {
-    return this.replyHeaders(r.status, r.body, r.headers, r.grpcStatus);
-  }
-
   // ---- the state machine ----------------------------------------------------------------
 
   private isResponse(side: Side): boolean {
@@ -404,23 +354,9 @@ export class HttpStream extends Context {
 
   /** Runs a callback if exported; returns its raw u32 result (0 when not exported). */
   private callback(cb: Cb, a?: number, b?: number): number {
-    const fn = this.settings.callbacks[cb];
-    if (fn === undefined) {
-      this.recordedAt = -1;
-      return 0;
-    }
-    const r =
-      cb === Cb.ContextCreate
-        ? this.vm.call(this, fn, CALLBACKS[cb], this.id, this.settings.rootId)
-        : this.vm.call(this, fn, CALLBACKS[cb], this.id, a, b);
-    this.recordedAt = this.acts.push(cb, r) - 1;
-    if (this.sink !== null) this.sink.callback(this, this.recordedAt >> 1);
+    const r = cb === Cb.ContextCreate ? this.run(cb, this.id, this.settings.rootId) : this.run(cb, this.id, a, b);
+    if (this.recordedAt >= 0 && this.sink !== null) this.sink.callback(this, this.recordedAt >> 1);
     return r;
-  }
-
-  /** Records the host-converted result of the callback that just ran. */
-  private recordStatus(status: number): void {
-    if (this.recordedAt >= 0) this.acts[this.recordedAt] = status;
   }
 
   private ensureCreated(): void {
@@ -629,14 +565,6 @@ export class HttpStream extends Context {
 
   // ---- deferred actions -----------------------------------------------------------------
 
-  private defer(op: Op): void {
-    if (this.ops === null) {
-      this.ops = [];
-      this.vm.defer(this);
-    }
-    this.ops.push(op);
-  }
-
   runDeferred(): void {
     const ops = this.ops;
     this.ops = null;
@@ -665,35 +593,13 @@ export class HttpStream extends Context {
 
   private resetStream(reason: string): void {
     if (this.resetReason === null) this.resetReason = reason;
-    for (const side of [this.req, this.resp]) {
-      side.done = true;
-      side.stop = Stop.None;
-      side.headersAvail = side.bodyAvail = side.trailersAvail = false;
-    }
-  }
-
-  /** Builds the reply's headers like Envoy's local reply path. */
-  private replyHeaders(status: number, body: Uint8Array, extra: Array<[string, string]>, grpcStatus: number): HeaderMap {
-    const h = new HeaderMap(null, RESPONSE_INLINE);
-    h.add(":status", String(status));
-    for (const [k, v] of extra) h.add(k, v);
-    if (grpcStatus >= GrpcStatus.Ok && grpcStatus <= GrpcStatus.Unauthenticated) h.set("grpc-status", String(grpcStatus));
-    if (body.length > 0) {
-      h.set("content-length", String(body.length));
-      if (!h.has("content-type")) h.set("content-type", "text/plain");
-    } else {
-      h.remove("content-length");
-      h.remove("content-type");
-    }
-    return h;
+    this.req.finish();
+    this.resp.finish();
   }
 
   private executeLocalReply(r: LocalResponseRequest): void {
-    const req = this.req;
     const resp = this.resp;
-    req.done = true;
-    req.stop = Stop.None;
-    req.headersAvail = req.bodyAvail = req.trailersAvail = false;
+    this.req.finish();
     if (this.sink !== null) {
       // In a chain the reply goes through every filter's encoder side: the chain sends it.
       this.sink.localReply(this, r);
@@ -704,30 +610,21 @@ export class HttpStream extends Context {
       this.resetStream("local_reply_after_response_headers_sent");
       return;
     }
-    const grpc = r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null;
-    const headers = this.replyHeaders(r.status, r.body, r.headers, r.grpcStatus);
-    this.reply = {
-      status: r.status,
-      details: r.details,
-      body: r.body,
-      bodyText: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length).toString("utf8"),
-      headers,
-      grpcStatus: grpc,
-    };
+    this.reply = localReplyOf(r);
     const viaFilter = !resp.started;
     resp.started = true;
-    resp.headers = headers;
+    resp.headers = this.reply.headers;
     resp.trailers = null;
-    resp.clearForwarded();
+    resp.forwarded.clear();
     resp.buf = resp.held = EMPTY;
     resp.buffering = false;
     resp.stop = Stop.None;
-    resp.headersAvail = resp.bodyAvail = resp.trailersAvail = false;
+    resp.dropRefs();
     resp.ended = r.body.length === 0;
     if (!viaFilter) {
       // Sent while the filter was handling the upstream response: Envoy replies directly.
       resp.headersForwarded = true;
-      resp.forward(r.body);
+      resp.forwarded.push(r.body);
       resp.done = true;
       return;
     }
@@ -747,7 +644,7 @@ export class HttpStream extends Context {
       if (this.settings.failOpen) {
         this.passthrough = true;
         for (const side of [this.req, this.resp]) {
-          side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+          side.dropRefs();
           side.buf = concatBytes(side.buf, side.held);
           side.held = EMPTY;
           if (side.ended) side.bodyEos = side.trailers === null;
@@ -767,28 +664,22 @@ export class HttpStream extends Context {
     if (this.sink !== null) {
       // The failed filter passes the chain's 503 through (its VM takes no more callbacks).
       this.passthrough = true;
-      for (const side of [this.req, this.resp]) {
-        side.stop = Stop.None;
-        side.headersAvail = side.bodyAvail = side.trailersAvail = false;
-      }
-      this.req.done = true;
-      this.sink.localReply(this, { status: 503, details: "wasm_fail_stream", body: EMPTY, headers: [], grpcStatus: GrpcStatus.Unavailable });
+      this.req.finish();
+      this.resp.stop = Stop.None;
+      this.resp.dropRefs();
+      this.sink.localReply(this, FAIL_STREAM_REPLY);
       return;
     }
     if (this.reply !== null || this.resp.headersForwarded) {
       this.resetStream("wasm_fail_stream");
       return;
     }
-    const headers = this.replyHeaders(503, EMPTY, [], GrpcStatus.Unavailable);
-    this.reply = { status: 503, details: "wasm_fail_stream", body: EMPTY, bodyText: "", headers, grpcStatus: GrpcStatus.Unavailable };
-    for (const side of [this.req, this.resp]) {
-      side.done = true;
-      side.stop = Stop.None;
-      side.headersAvail = side.bodyAvail = side.trailersAvail = false;
-    }
+    this.reply = localReplyOf(FAIL_STREAM_REPLY);
+    this.req.finish();
+    this.resp.finish();
     this.resp.started = true;
-    this.resp.headers = headers;
-    this.resp.clearForwarded();
+    this.resp.headers = this.reply.headers;
+    this.resp.forwarded.clear();
     this.resp.headersForwarded = true;
   }
 
@@ -869,7 +760,7 @@ export class HttpStream extends Context {
     if (type !== StreamType.HttpRequest && type !== StreamType.HttpResponse) return WasmResult.Ok;
     // Envoy drops its references at once; the continuation itself waits for the callback to end.
     const side = type === StreamType.HttpRequest ? this.req : this.resp;
-    side.headersAvail = side.bodyAvail = side.trailersAvail = false;
+    side.dropRefs();
     this.defer(type === StreamType.HttpRequest ? Op.ContinueRequest : Op.ContinueResponse);
     return WasmResult.Ok;
   }
@@ -894,36 +785,10 @@ export class HttpStream extends Context {
     this.defer(Op.LocalReply);
   }
 
-  override setProperty(key: string, value: Uint8Array): WasmResult {
-    (this.filterState ??= new Map()).set(key, value);
-    return WasmResult.Ok;
-  }
-
-  override streamProperty(key: string): Uint8Array | null {
-    const cut = key.indexOf("\0");
-    if (cut < 0) {
-      if (key === "connection_id") return encodeInt64(this.connectionId);
-      // Any other top-level name is the filter state stored by proxy_set_property.
-      return this.filterState?.get(key) ?? null;
-    }
-    const top = key.slice(0, cut);
-    const name = key.slice(cut + 1);
-    switch (top) {
-      case "request":
-        return this.requestProperty(name);
-      case "response":
-        return this.responseProperty(name);
-      case "source":
-        return this.addressProperty(this.sourceAddress, name);
-      case "destination":
-        return this.addressProperty(this.destinationAddress, name);
-      case "connection":
-        if (name === "id") return encodeInt64(this.connectionId);
-        if (name === "mtls") return encodeBool(false);
-        return null;
-      default:
-        return null;
-    }
+  protected override scopedProperty(top: string, name: string): Uint8Array | null {
+    if (top === "request") return this.requestProperty(name);
+    if (top === "response") return this.responseProperty(name);
+    return null;
   }
 
   private requestProperty(name: string): Uint8Array | null {
@@ -958,9 +823,5 @@ export class HttpStream extends Context {
       default:
         return null;
     }
-  }
-
-  private addressProperty(address: string, name: string): Uint8Array | null {
-    return addressAttribute(address, name);
   }
 }

@@ -1,7 +1,7 @@
 // A plugin: one VM with one root context, started like an Envoy worker does it
 // (§9.1, §4.3): context_create(root, 0) → vm_start → configure, then HTTP streams.
-import { Buffer } from "node:buffer";
 import { AbiVersion, GrpcStatus, LogLevel, MetricType, WasmResult } from "./abi/enums.js";
+import { toBytes } from "./body-buffer.js";
 import { resolveProperty } from "./imports/properties.js";
 import { enqueueFromHost, getSharedData, queueSize, resolveQueue, setSharedData } from "./services/shared.js";
 import { VirtualClock, type Clock, type TimerHandle } from "./clock.js";
@@ -24,8 +24,7 @@ export interface HttpCallResponse {
 export type GrpcCallResponse = { message: string | Uint8Array; status?: GrpcStatus.Ok } | { status: GrpcStatus; message?: string };
 
 function bytes(v: string | Uint8Array | undefined): Uint8Array {
-  if (v === undefined) return new Uint8Array(0);
-  return typeof v === "string" ? new Uint8Array(Buffer.from(v)) : v;
+  return v === undefined ? new Uint8Array(0) : toBytes(v);
 }
 
 export class Plugin {
@@ -165,7 +164,7 @@ export class Plugin {
   registerForeignFunction(name: string, fn: (args: Uint8Array) => Uint8Array | string | WasmResult): void {
     this.vm.foreignFunctions.set(name, (args) => {
       const r = fn(args);
-      return typeof r === "string" ? new Uint8Array(Buffer.from(r)) : r;
+      return typeof r === "string" ? toBytes(r) : r;
     });
   }
 
@@ -256,9 +255,8 @@ export class Plugin {
    * clock, `advanceTime` fires the timer by itself.
    */
   tick(): void {
-    if (this.vm.failed || this.root.tickPeriodMs === 0) return;
-    this.vm.invoke(this.root, "proxy_on_tick", this.root.id);
-    this.afterRootCallback();
+    if (this.root.tickPeriodMs === 0) return;
+    this.rootCallback(() => this.vm.invoke(this.root, "proxy_on_tick", this.root.id));
   }
 
   /** The virtual clock's current time in ms since the epoch (real time otherwise). */
@@ -324,22 +322,22 @@ export class Plugin {
     if (!pending.has(token)) throw new Error(`no pending HTTP call with token ${token}`);
     pending.delete(token);
     const { vm, root } = this;
-    if (vm.failed) return;
-    if (response === null) {
-      root.statusCode = 11;
-      root.statusMessage = "reset";
-      vm.invoke(root, "proxy_on_http_call_response", root.id, token, 0, 0, 0);
-    } else {
+    this.rootCallback(() => {
+      if (response === null) {
+        root.statusCode = 11;
+        root.statusMessage = "reset";
+        vm.invoke(root, "proxy_on_http_call_response", root.id, token, 0, 0, 0);
+        return;
+      }
       const headers = new HeaderMap(response.headers, RESPONSE_INLINE);
-      const body = typeof response.body === "string" ? new Uint8Array(Buffer.from(response.body)) : (response.body ?? new Uint8Array(0));
+      const body = bytes(response.body);
       const trailers = new HeaderMap(response.trailers ?? null, TRAILER_INLINE);
       root.statusCode = 0;
       root.statusMessage = "";
       root.httpCallResponse = { headers, body, trailers };
       vm.invoke(root, "proxy_on_http_call_response", root.id, token, headers.size, body.length, trailers.size);
       root.httpCallResponse = null;
-    }
-    this.afterRootCallback();
+    });
   }
 
   // ---- gRPC (§4.7, §9.8) -------------------------------------------------------------------
@@ -382,13 +380,7 @@ export class Plugin {
 
   /** The remote side's initial metadata: proxy_on_grpc_receive_initial_metadata, map 4. */
   grpcStreamInitialMetadata(token: number, metadata: HeaderInput): void {
-    this.openStream(token);
-    const map = new HeaderMap(metadata, NO_INLINE);
-    this.rootCallback(() => {
-      this.root.grpcInitialMetadata = map;
-      this.vm.invoke(this.root, "proxy_on_grpc_receive_initial_metadata", this.root.id, token, map.size);
-      this.root.grpcInitialMetadata = null;
-    });
+    this.grpcStreamMetadata(token, metadata, "grpcInitialMetadata", "proxy_on_grpc_receive_initial_metadata");
   }
 
   /** A message from the remote side: proxy_on_grpc_receive, buffer 5. */
@@ -399,12 +391,22 @@ export class Plugin {
 
   /** The remote side's trailing metadata: proxy_on_grpc_receive_trailing_metadata, map 5. */
   grpcStreamTrailingMetadata(token: number, metadata: HeaderInput): void {
+    this.grpcStreamMetadata(token, metadata, "grpcTrailingMetadata", "proxy_on_grpc_receive_trailing_metadata");
+  }
+
+  /** Delivers metadata on an open stream, readable as the root's map `field` during `callback`. */
+  private grpcStreamMetadata(
+    token: number,
+    metadata: HeaderInput,
+    field: "grpcInitialMetadata" | "grpcTrailingMetadata",
+    callback: string,
+  ): void {
     this.openStream(token);
     const map = new HeaderMap(metadata, NO_INLINE);
     this.rootCallback(() => {
-      this.root.grpcTrailingMetadata = map;
-      this.vm.invoke(this.root, "proxy_on_grpc_receive_trailing_metadata", this.root.id, token, map.size);
-      this.root.grpcTrailingMetadata = null;
+      this.root[field] = map;
+      this.vm.invoke(this.root, callback, this.root.id, token, map.size);
+      this.root[field] = null;
     });
   }
 
@@ -472,8 +474,7 @@ export class Plugin {
     const done = vm.has("proxy_on_done") ? vm.invoke(root, "proxy_on_done", root.id) : 1;
     if (vm.failed) return true;
     if (done !== 0) {
-      vm.invoke(root, "proxy_on_delete", root.id);
-      vm.removeContext(root.id);
+      this.deleteRoot();
       return true;
     }
     root.waitingForDone = true;
@@ -485,9 +486,11 @@ export class Plugin {
   private afterRootCallback(): void {
     const { vm, root } = this;
     vm.flushDeferred();
-    if (root.waitingForDone && root.doneCalled && vm.contexts.has(root.id)) {
-      vm.invoke(root, "proxy_on_delete", root.id);
-      vm.removeContext(root.id);
-    }
+    if (root.waitingForDone && root.doneCalled && vm.contexts.has(root.id)) this.deleteRoot();
+  }
+
+  private deleteRoot(): void {
+    this.vm.invoke(this.root, "proxy_on_delete", this.root.id);
+    this.vm.removeContext(this.root.id);
   }
 }

@@ -65,18 +65,28 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, i), port: Number.isInteger(port) ? port : NaN };
 }
 
+/** The `request.<name>` attributes that are one request header's value. */
+const HEADER_VALUE_ATTRIBUTES: ReadonlyMap<string, string> = new Map([
+  ["path", ":path"],
+  ["host", ":authority"],
+  ["scheme", ":scheme"],
+  ["method", ":method"],
+  ["referer", "referer"],
+  ["useragent", "user-agent"],
+  ["id", "x-request-id"],
+]);
+
 /**
  * The `request.<name>` attributes Envoy derives from the request header map; null when the
  * attribute does not exist (the header is absent or the name is not header-derived).
  */
 export function requestHeaderAttribute(name: string, headers: HeaderMap): Uint8Array | null {
-  const str = (h: string) => {
-    const v = headers.get(h);
+  const header = HEADER_VALUE_ATTRIBUTES.get(name);
+  if (header !== undefined) {
+    const v = headers.get(header);
     return v === undefined ? null : encodeString(v);
-  };
+  }
   switch (name) {
-    case "path":
-      return str(":path");
     case "url_path": {
       const p = headers.get(":path");
       if (p === undefined) return null;
@@ -91,18 +101,6 @@ export function requestHeaderAttribute(name: string, headers: HeaderMap): Uint8A
       const f = p.indexOf("#", q);
       return encodeString(p.slice(q + 1, f < 0 ? undefined : f));
     }
-    case "host":
-      return str(":authority");
-    case "scheme":
-      return str(":scheme");
-    case "method":
-      return str(":method");
-    case "referer":
-      return str("referer");
-    case "useragent":
-      return str("user-agent");
-    case "id":
-      return str("x-request-id");
     case "headers":
       return encodeMap(headers.joined());
     default:

@@ -3,23 +3,14 @@
 // both directions with buffers 2 and 3, Envoy's read-buffer accumulation while stopped,
 // deferred continue/close, the synthesised upstream close, and on_done → on_log →
 // on_delete at the end (the reverse of HTTP's log-before-done).
-import { Buffer } from "node:buffer";
 import { FilterStatus, PeerType, StreamType, WasmResult } from "./abi/enums.js";
-import { applySetBufferBytes, concatBytes } from "./body-buffer.js";
-import { Context } from "./context.js";
-import { addressAttribute, encodeBool, encodeInt64, nextConnectionId } from "./properties.js";
-import { resolveProperty } from "./imports/properties.js";
-import { pathKey } from "./properties.js";
-import type { ExportFn, Vm } from "./vm.js";
+import { applySetBufferBytes, concatBytes, PassedBytes, toBytes } from "./body-buffer.js";
+import { FilterContext, type ConnectionOptions, type FilterSettings } from "./filter-context.js";
+import type { Vm } from "./vm.js";
 
 const EMPTY = new Uint8Array(0);
 
-export interface TcpConnectionOptions {
-  /** "ip:port" of the client; default 127.0.0.1:54321. */
-  sourceAddress?: string;
-  /** "ip:port" the client connected to; default 127.0.0.1:8080. */
-  destinationAddress?: string;
-}
+export type TcpConnectionOptions = ConnectionOptions;
 
 export const TCP_CALLBACKS = [
   "proxy_on_context_create",
@@ -44,12 +35,7 @@ const enum Cb {
   Delete = 8,
 }
 
-export interface TcpSettings {
-  vm: Vm;
-  rootId: number;
-  failOpen: boolean;
-  callbacks: ReadonlyArray<ExportFn | undefined>;
-}
+export type TcpSettings = FilterSettings;
 
 export function tcpSettings(vm: Vm, rootId: number, failOpen: boolean): TcpSettings {
   return { vm, rootId, failOpen, callbacks: TCP_CALLBACKS.map((n) => vm.exportFn(n)) };
@@ -67,20 +53,12 @@ class Direction {
   paused = false;
   eosSeen = false;
   eosForwarded = false;
-  private parts: Uint8Array[] = [];
-  private joined: Uint8Array | null = EMPTY;
+  /** Bytes passed on in this direction. */
+  readonly forwarded = new PassedBytes();
 
   forward(data: Uint8Array, eos: boolean): void {
-    if (data.length > 0) {
-      this.parts.push(data);
-      this.joined = null;
-    }
+    this.forwarded.push(data);
     if (eos) this.eosForwarded = true;
-  }
-
-  forwarded(): Uint8Array {
-    if (this.joined === null) this.joined = this.parts.length === 1 ? this.parts[0]! : new Uint8Array(Buffer.concat(this.parts));
-    return this.joined;
   }
 }
 
@@ -89,57 +67,27 @@ const enum Op {
   Close = 2,
 }
 
-function toBytes(chunk: string | Uint8Array): Uint8Array {
-  return typeof chunk === "string" ? new Uint8Array(Buffer.from(chunk, "utf8")) : chunk;
-}
-
-export class TcpConnection extends Context {
-  private readonly vm: Vm;
-  private readonly settings: TcpSettings;
+export class TcpConnection extends FilterContext<TcpSettings> {
   private readonly down = new Direction();
   private readonly up = new Direction();
   private created = false;
-  private completed = false;
-  private passthrough = false;
   private _closed: CloseCause | null = null;
-  private ops: number[] | null = null;
-  private acts: number[] = [];
-  private recordedAt = -1;
-  private filterState: Map<string, Uint8Array> | null = null;
-  private readonly connectionId = nextConnectionId();
-  private readonly sourceAddress: string;
-  private readonly destinationAddress: string;
   /** Close callbacks delivered to the module, in order. */
   readonly closeEvents: Array<{ callback: string; peer: PeerType }> = [];
 
   constructor(settings: TcpSettings, options?: TcpConnectionOptions) {
-    const vm = settings.vm;
-    super(vm.failed ? 0 : vm.newContextId());
-    this.vm = vm;
-    this.settings = settings;
-    this.sourceAddress = options?.sourceAddress ?? "127.0.0.1:54321";
-    this.destinationAddress = options?.destinationAddress ?? "127.0.0.1:8080";
-    if (vm.failed) this.passthrough = settings.failOpen;
-    else vm.addContext(this);
-  }
-
-  get contextId(): number {
-    return this.id;
-  }
-
-  get rootId(): number {
-    return this.settings.rootId;
+    super(settings, TCP_CALLBACKS, options);
   }
 
   // ---- public state -------------------------------------------------------------------
 
   /** Bytes passed on toward the upstream (downstream data after the filter). */
   get forwardedUpstream(): Uint8Array {
-    return this.down.forwarded();
+    return this.down.forwarded.bytes();
   }
   /** Bytes passed on toward the client (upstream data after the filter). */
   get forwardedDownstream(): Uint8Array {
-    return this.up.forwarded();
+    return this.up.forwarded.bytes();
   }
   /** Whether end of stream was passed on toward the upstream / the client. */
   get endOfStreamForwarded(): { upstream: boolean; downstream: boolean } {
@@ -160,19 +108,6 @@ export class TcpConnection extends Context {
   get closedByFilter(): boolean {
     return this._closed === "filter";
   }
-  get actions(): Array<{ callback: string; result: number }> {
-    const out: Array<{ callback: string; result: number }> = [];
-    for (let i = 0; i < this.acts.length; i += 2) out.push({ callback: TCP_CALLBACKS[this.acts[i]!]!, result: this.acts[i + 1]! });
-    return out;
-  }
-  get isComplete(): boolean {
-    return this.completed;
-  }
-
-  /** A property as the module would read it on this connection (source.*, connection.*, filter state …). */
-  getProperty(path: string[] | string): Uint8Array | null {
-    return resolveProperty(this.vm, pathKey(path), this);
-  }
 
   // ---- events from the test ------------------------------------------------------------
 
@@ -182,9 +117,9 @@ export class TcpConnection extends Context {
     if (this.passthrough) return FilterStatus.Continue;
     if (this.vm.failed || this.id === 0) return this.fail();
     this.created = true;
-    this.callback(Cb.ContextCreate, this.id, this.settings.rootId);
+    this.run(Cb.ContextCreate, this.id, this.settings.rootId);
     if (this.vm.failed) return this.fail();
-    const r = this.callback(Cb.NewConnection, this.id);
+    const r = this.run(Cb.NewConnection, this.id);
     if (this.vm.failed) return this.fail();
     const status = r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
     this.recordStatus(status);
@@ -234,29 +169,14 @@ export class TcpConnection extends Context {
       vm.removeContext(this.id);
       return;
     }
-    this.callback(Cb.Done, this.id);
-    this.callback(Cb.Log, this.id);
-    this.callback(Cb.Delete, this.id);
+    this.run(Cb.Done, this.id);
+    this.run(Cb.Log, this.id);
+    this.run(Cb.Delete, this.id);
     vm.removeContext(this.id);
     vm.flushDeferred();
   }
 
   // ---- the filter -----------------------------------------------------------------------
-
-  private callback(cb: Cb, a?: number, b?: number, c?: number): number {
-    const fn = this.settings.callbacks[cb];
-    if (fn === undefined) {
-      this.recordedAt = -1;
-      return 0;
-    }
-    const r = this.vm.call(this, fn, TCP_CALLBACKS[cb], a, b, c);
-    this.recordedAt = this.acts.push(cb, r) - 1;
-    return r;
-  }
-
-  private recordStatus(status: number): void {
-    if (this.recordedAt >= 0) this.acts[this.recordedAt] = status;
-  }
 
   private onData(dir: Direction, data: Uint8Array, eos: boolean): FilterStatus {
     if (dir.eosSeen) throw new Error("data was sent after the end of stream in this direction");
@@ -272,7 +192,7 @@ export class TcpConnection extends Context {
     dir.buf = concatBytes(dir.buf, data);
     dir.avail = true;
     const upstream = dir === this.up;
-    const r = this.callback(upstream ? Cb.UpstreamData : Cb.DownstreamData, this.id, dir.buf.length, eos ? 1 : 0);
+    const r = this.run(upstream ? Cb.UpstreamData : Cb.DownstreamData, this.id, dir.buf.length, eos ? 1 : 0);
     if (this.vm.failed) return this.fail();
     const status = r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
     this.recordStatus(status);
@@ -289,7 +209,7 @@ export class TcpConnection extends Context {
     // Envoy synthesises the upstream close when its write path sees end of stream.
     if (upstream && eos && !this.vm.failed) {
       this.closeEvents.push({ callback: TCP_CALLBACKS[Cb.UpstreamClose], peer: PeerType.Unknown });
-      this.callback(Cb.UpstreamClose, this.id, PeerType.Unknown);
+      this.run(Cb.UpstreamClose, this.id, PeerType.Unknown);
       if (this.vm.failed) return this.fail();
     }
     this.vm.flushDeferred();
@@ -300,7 +220,7 @@ export class TcpConnection extends Context {
     this.down.avail = this.up.avail = false;
     if (this.passthrough || !this.created || this.vm.failed) return;
     this.closeEvents.push({ callback: TCP_CALLBACKS[Cb.DownstreamClose], peer });
-    this.callback(Cb.DownstreamClose, this.id, peer);
+    this.run(Cb.DownstreamClose, this.id, peer);
     if (this.vm.failed) {
       this.fail();
       return;
@@ -331,14 +251,6 @@ export class TcpConnection extends Context {
   }
 
   // ---- deferred actions -----------------------------------------------------------------
-
-  private defer(op: Op): void {
-    if (this.ops === null) {
-      this.ops = [];
-      this.vm.defer(this);
-    }
-    this.ops.push(op);
-  }
 
   runDeferred(): void {
     const ops = this.ops;
@@ -387,32 +299,5 @@ export class TcpConnection extends Context {
   override closeStream(type: StreamType): WasmResult {
     if (type === StreamType.Downstream || type === StreamType.Upstream) this.defer(Op.Close);
     return WasmResult.Ok;
-  }
-
-  override setProperty(key: string, value: Uint8Array): WasmResult {
-    (this.filterState ??= new Map()).set(key, value);
-    return WasmResult.Ok;
-  }
-
-  override streamProperty(key: string): Uint8Array | null {
-    const cut = key.indexOf("\0");
-    if (cut < 0) {
-      if (key === "connection_id") return encodeInt64(this.connectionId);
-      return this.filterState?.get(key) ?? null;
-    }
-    const top = key.slice(0, cut);
-    const name = key.slice(cut + 1);
-    switch (top) {
-      case "source":
-        return addressAttribute(this.sourceAddress, name);
-      case "destination":
-        return addressAttribute(this.destinationAddress, name);
-      case "connection":
-        if (name === "id") return encodeInt64(this.connectionId);
-        if (name === "mtls") return encodeBool(false);
-        return null;
-      default:
-        return null;
-    }
   }
 }

@@ -1,4 +1,6 @@
 // What every CLI command provides, and the helpers they share.
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export interface Io {
@@ -46,4 +48,45 @@ export function parse<T extends Options>(command: string, argv: string[], option
 /** One line of a progress report. */
 export function progress(io: Io, message: string): void {
   io.err(`• ${message}`);
+}
+
+/**
+ * parse() for a command's run(): null when --help was given, after printing the command's
+ * help (the command then exits 0).
+ */
+export function parseOrHelp<T extends Options>(
+  command: Pick<Command, "name" | "help">,
+  argv: string[],
+  io: Pick<Io, "out">,
+  options: T,
+): Parsed<T> | null {
+  const parsed = parse(command.name, argv, options);
+  if (!(parsed.values as { help?: boolean }).help) return parsed;
+  io.out(command.help);
+  return null;
+}
+
+/** Names of the folders under examples/ that have a manifest.yaml, sorted. */
+export function exampleNames(command: string, io: Pick<Io, "cwd">): string[] {
+  const root = resolve(io.cwd, "examples");
+  if (!existsSync(root)) throw new CliError(`${command}: no examples/ folder here`);
+  return readdirSync(root).filter((n) => existsSync(join(root, n, "manifest.yaml"))).sort();
+}
+
+/**
+ * An optional integer option: undefined when absent. With `min` only digits are accepted
+ * and the value must be at least `min`; without it a leading "-" is allowed. Anything else
+ * is a CliError: `<command>: --<name> must be <expected>, got "<raw>"`.
+ */
+export function integerOption(command: string, name: string, raw: string | undefined, expected: string, min?: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const valid = min === undefined ? /^-?\d+$/.test(raw) : /^\d+$/.test(raw) && Number(raw) >= min;
+  if (!valid) throw new CliError(`${command}: --${name} must be ${expected}, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Splits "key=value" at the first "="; null when there is no "=" or the key is empty. */
+export function keyValue(text: string): [key: string, value: string] | null {
+  const eq = text.indexOf("=");
+  return eq <= 0 ? null : [text.slice(0, eq), text.slice(eq + 1)];
 }

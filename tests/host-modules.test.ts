@@ -2,7 +2,6 @@
 // Wasm modules assembled here byte by byte (no external tools needed).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import {
   FilterDataStatus,
   FilterHeadersStatus,
@@ -11,86 +10,13 @@ import {
   startPlugin,
   type PluginOptions,
 } from "../host/index.js";
+import { assemble, op } from "./fixtures/assembler.js";
 
-// ---- a minimal Wasm assembler ---------------------------------------------------------------
+// ---- the shared assembler, with this file's shorthands ----------------------------------------
 
-const I32 = 0x7f;
-type Sig = [params: number[], results: number[]];
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const name = (s: string) => {
-  const b = [...Buffer.from(s)];
-  return [...uleb(b.length), ...b];
-};
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const sig = (params: number, results: number): Sig => [Array(params).fill(I32), Array(results).fill(I32)];
-
-// Instructions.
-const get = (i: number) => [0x20, ...uleb(i)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const call = (f: number) => [0x10, ...uleb(f)];
-const DROP = [0x1a];
-const UNREACHABLE = [0x00];
-const EQZ = [0x45];
-const EQ = [0x46];
-const ifElse = (then: number[], otherwise: number[]) => [0x04, I32, ...then, 0x05, ...otherwise, 0x0b];
-
-interface ModuleSpec {
-  imports?: Array<{ module?: string; name: string; sig: Sig }>;
-  funcs?: Array<{ export: string; sig: Sig; body: number[] }>;
-  memory?: boolean;
-  data?: Array<{ offset: number; text: string }>;
-}
-
-function assemble(spec: ModuleSpec): Uint8Array {
-  const imports = spec.imports ?? [];
-  const funcs = spec.funcs ?? [];
-  const types = [...imports.map((i) => i.sig), ...funcs.map((f) => f.sig)];
-  const typeSec = vec(types.map(([p, r]) => [0x60, ...vec(p.map((t) => [t])), ...vec(r.map((t) => [t]))]));
-  const importSec = vec(imports.map((imp, i) => [...name(imp.module ?? "env"), ...name(imp.name), 0x00, ...uleb(i)]));
-  const funcSec = vec(funcs.map((_, i) => uleb(imports.length + i)));
-  const exports = funcs.map((f, i) => [...name(f.export), 0x00, ...uleb(imports.length + i)]);
-  if (spec.memory !== false) exports.push([...name("memory"), 0x02, 0x00]);
-  const codeSec = vec(funcs.map((f) => {
-    const body = [0x00 /* no locals */, ...f.body, 0x0b];
-    return [...uleb(body.length), ...body];
-  }));
-  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  bytes.push(...section(1, typeSec));
-  if (imports.length) bytes.push(...section(2, importSec));
-  bytes.push(...section(3, funcSec));
-  if (spec.memory !== false) bytes.push(...section(5, vec([[0x00, 0x01]])));
-  bytes.push(...section(7, vec(exports)));
-  bytes.push(...section(10, codeSec));
-  if (spec.data?.length) {
-    bytes.push(...section(11, vec(spec.data.map((d) => [0x00, ...i32(d.offset), 0x0b, ...name(d.text)]))));
-  }
-  return Uint8Array.from(bytes);
-}
+/** A signature of `params` i32 parameters and `results` i32 results. */
+const sig = (params: number, results: number) => `${"i".repeat(params)}:${"i".repeat(results)}`;
+const { get, i32, call, eqz: EQZ, eq: EQ, ifElse, drop: DROP, unreachable: UNREACHABLE } = op;
 
 // ---- a small filter built from pieces ----------------------------------------------------
 
@@ -109,16 +35,16 @@ const BODY_AT = 16, BODY = "denied by test";
 const DETAILS_AT = 64, DETAILS = "not allowed here";
 const X_AT = 128;
 const DATA = [
-  { offset: BODY_AT, text: BODY },
-  { offset: DETAILS_AT, text: DETAILS },
-  { offset: X_AT, text: "X" },
+  { offset: BODY_AT, bytes: BODY },
+  { offset: DETAILS_AT, bytes: DETAILS },
+  { offset: X_AT, bytes: "X" },
 ];
 
 const MARKER = { export: "proxy_abi_version_0_2_1", sig: sig(0, 0), body: [] };
 const MALLOC = { export: "malloc", sig: sig(1, 1), body: i32(4096) };
 const RETURN0 = i32(0);
 
-function filter(callbacks: Record<string, { params: number; results?: number; body: number[] }>, extra: Partial<ModuleSpec> = {}): Uint8Array {
+function filter(callbacks: Record<string, { params: number; results?: number; body: number[] }>): Uint8Array {
   return assemble({
     imports: IMPORTS,
     funcs: [
@@ -127,7 +53,6 @@ function filter(callbacks: Record<string, { params: number; results?: number; bo
       ...Object.entries(callbacks).map(([n, c]) => ({ export: n, sig: sig(c.params, c.results ?? 1), body: c.body })),
     ],
     data: DATA,
-    ...extra,
   });
 }
 

@@ -46,27 +46,13 @@ export const calloutImports: ImportDef[] = [
     "iiiiiiiiiiii:i",
     (vm) =>
       (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, msgp: number, msgl: number, timeout: number, tokenPtr: number) => {
-        const service = vm.mem.view(sp, sl);
-        const serviceName = vm.mem.string(np, nl);
-        const method = vm.mem.string(mp, ml);
-        const metadata = vm.mem.view(mdp, mdl);
+        const target = readGrpcTarget(vm, sp, sl, np, nl, mp, ml, mdp, mdl);
         const message = vm.mem.copy(msgp, msgl);
-        if (service === null || serviceName === null || method === null || metadata === null || message === null) {
-          return WasmResult.InvalidMemoryAccess;
-        }
-        const cluster = grpcCluster(vm, service);
-        if (typeof cluster === "number") return cluster;
+        if (target === null || message === null) return WasmResult.InvalidMemoryAccess;
+        const resolved = resolveGrpcTarget(vm, target);
+        if (typeof resolved === "number") return resolved;
         const token = vm.callouts.grpcCallToken();
-        vm.callouts.grpcCalls.set(token, {
-          token,
-          cluster,
-          serviceName,
-          method,
-          initialMetadata: new HeaderMap(decodePairs(metadata), NO_INLINE),
-          message,
-          timeoutMs: timeout >>> 0,
-          contextId: vm.effective.id,
-        });
+        vm.callouts.grpcCalls.set(token, { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id });
         // cpp-host writes the token after the call was made: a bad pointer still leaves it in flight.
         return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
@@ -75,20 +61,14 @@ export const calloutImports: ImportDef[] = [
     "proxy_grpc_stream",
     "iiiiiiiii:i",
     (vm) => (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, tokenPtr: number) => {
-      const service = vm.mem.view(sp, sl);
-      const serviceName = vm.mem.string(np, nl);
-      const method = vm.mem.string(mp, ml);
-      const metadata = vm.mem.view(mdp, mdl);
-      if (service === null || serviceName === null || method === null || metadata === null) return WasmResult.InvalidMemoryAccess;
-      const cluster = grpcCluster(vm, service);
-      if (typeof cluster === "number") return cluster;
+      const target = readGrpcTarget(vm, sp, sl, np, nl, mp, ml, mdp, mdl);
+      if (target === null) return WasmResult.InvalidMemoryAccess;
+      const resolved = resolveGrpcTarget(vm, target);
+      if (typeof resolved === "number") return resolved;
       const token = vm.callouts.grpcStreamToken();
       vm.callouts.grpcStreams.set(token, {
         token,
-        cluster,
-        serviceName,
-        method,
-        initialMetadata: new HeaderMap(decodePairs(metadata), NO_INLINE),
+        ...resolved,
         messages: [],
         endOfStreamSent: false,
         localClosed: false,
@@ -145,6 +125,35 @@ export const calloutImports: ImportDef[] = [
     return WasmResult.BadArgument;
   }),
 ];
+
+/** What proxy_grpc_call and proxy_grpc_stream name in guest memory; null = out of bounds. */
+interface GrpcTarget {
+  service: Uint8Array;
+  serviceName: string;
+  method: string;
+  metadata: Uint8Array;
+}
+
+function readGrpcTarget(vm: Vm, sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number): GrpcTarget | null {
+  const service = vm.mem.view(sp, sl);
+  const serviceName = vm.mem.string(np, nl);
+  const method = vm.mem.string(mp, ml);
+  const metadata = vm.mem.view(mdp, mdl);
+  if (service === null || serviceName === null || method === null || metadata === null) return null;
+  return { service, serviceName, method, metadata };
+}
+
+/** What a gRPC call and a gRPC stream record of their target, or the status Envoy returns. */
+function resolveGrpcTarget(vm: Vm, target: GrpcTarget): { cluster: string; serviceName: string; method: string; initialMetadata: HeaderMap } | WasmResult {
+  const cluster = grpcCluster(vm, target.service);
+  if (typeof cluster === "number") return cluster;
+  return {
+    cluster,
+    serviceName: target.serviceName,
+    method: target.method,
+    initialMetadata: new HeaderMap(decodePairs(target.metadata), NO_INLINE),
+  };
+}
 
 /** The cluster a gRPC call goes to, or the status Envoy returns (§4.7). */
 function grpcCluster(vm: Vm, service: Uint8Array): string | WasmResult {

@@ -121,11 +121,15 @@ function protoFields(b: Uint8Array): Array<{ field: number; bytes?: Uint8Array }
         if (varint() === null) return null;
         out.push({ field });
         break;
-      case 1:
-        if (i + 8 > b.length) return null;
-        i += 8;
+      case 1: // fixed64
+      case 5: {
+        // fixed32
+        const size = wire === 1 ? 8 : 4;
+        if (i + size > b.length) return null;
+        i += size;
         out.push({ field });
         break;
+      }
       case 2: {
         const len = varint();
         if (len === null || i + len > b.length) return null;
@@ -133,11 +137,6 @@ function protoFields(b: Uint8Array): Array<{ field: number; bytes?: Uint8Array }
         i += len;
         break;
       }
-      case 5:
-        if (i + 4 > b.length) return null;
-        i += 4;
-        out.push({ field });
-        break;
       default:
         return null; // groups (3, 4) and 6, 7 are not accepted here
     }

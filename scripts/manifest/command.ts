@@ -1,7 +1,7 @@
 // `proxy-wasm-as validate`: checks manifest.yaml files.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { CliError, parse, type Command } from "../command.js";
+import { CliError, exampleNames, parseOrHelp, type Command } from "../command.js";
 import { validateManifestFile } from "./validate.js";
 
 const HELP = `Usage: proxy-wasm-as validate [options] <manifest.yaml | example-dir>...
@@ -22,19 +22,16 @@ export const validateCommand: Command = {
   summary: "check manifest.yaml files (errors as file:line:column)",
   help: HELP,
   async run(argv, io) {
-    const { values, positionals } = parse("validate", argv, { all: { type: "boolean" } });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
+    const parsed = parseOrHelp(validateCommand, argv, io, { all: { type: "boolean" } });
+    if (parsed === null) return 0;
+    const { values, positionals } = parsed;
     let files = positionals.map((p) => {
       const absolute = resolve(io.cwd, p);
       return existsSync(absolute) && statSync(absolute).isDirectory() ? join(absolute, "manifest.yaml") : absolute;
     });
     if (values.all) {
       const root = resolve(io.cwd, "examples");
-      if (!existsSync(root)) throw new CliError("validate: no examples/ folder here");
-      files = files.concat(readdirSync(root).sort().map((n) => join(root, n, "manifest.yaml")).filter((f) => existsSync(f)));
+      files = files.concat(exampleNames("validate", io).map((n) => join(root, n, "manifest.yaml")));
     }
     if (files.length === 0) throw new CliError("validate: name a manifest.yaml or an example folder, or use --all (see validate --help)");
     let bad = 0;

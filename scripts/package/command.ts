@@ -1,7 +1,7 @@
 // `proxy-wasm-as package`: example folders → OCI layout directory + loadable tar.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { CliError, parse, progress, type Command } from "../command.js";
+import { CliError, exampleNames, integerOption, parseOrHelp, progress, type Command } from "../command.js";
 import { packageExample } from "./package.js";
 
 const HELP = `Usage: proxy-wasm-as package [options] <example-dir>...
@@ -29,7 +29,7 @@ export const packageCommand: Command = {
   summary: "build the extension image (OCI layout + tar) of each example",
   help: HELP,
   async run(argv, io) {
-    const { values, positionals } = parse("package", argv, {
+    const parsed = parseOrHelp(packageCommand, argv, io, {
       all: { type: "boolean" },
       out: { type: "string" },
       "build-dir": { type: "string" },
@@ -37,25 +37,17 @@ export const packageCommand: Command = {
       "repo-tag": { type: "string" },
       epoch: { type: "string" },
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
+    if (parsed === null) return 0;
+    const { values, positionals } = parsed;
     let dirs = positionals;
     if (values.all) {
       if (positionals.length > 0) throw new CliError("package: give example folders or --all, not both");
-      const root = resolve(io.cwd, "examples");
-      if (!existsSync(root)) throw new CliError("package: no examples/ folder here");
-      dirs = readdirSync(root).filter((n) => existsSync(join(root, n, "manifest.yaml"))).sort().map((n) => join("examples", n));
+      dirs = exampleNames("package", io).map((n) => join("examples", n));
       if (dirs.length === 0) throw new CliError("package: no example under examples/ has a manifest.yaml");
     }
     if (dirs.length === 0) throw new CliError("package: name at least one example folder, or use --all (see package --help)");
     if (values["repo-tag"] && dirs.length > 1) throw new CliError("package: --repo-tag names one image; package one example at a time with it");
-    let epoch: number | undefined;
-    if (values.epoch !== undefined) {
-      if (!/^\d+$/.test(values.epoch)) throw new CliError(`package: --epoch must be a whole number of seconds, got "${values.epoch}"`);
-      epoch = Number(values.epoch);
-    }
+    const epoch = integerOption("package", "epoch", values.epoch, "a whole number of seconds", 0);
     for (const dir of dirs) {
       const absolute = resolve(io.cwd, dir);
       if (!existsSync(join(absolute, "manifest.yaml"))) throw new CliError(`package: ${dir} has no manifest.yaml`);

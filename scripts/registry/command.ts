@@ -1,7 +1,7 @@
 // `proxy-wasm-as push`: an OCI layout (or an example, packaged on the fly) → a registry.
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { CliError, parse, progress, type Command } from "../command.js";
+import { CliError, integerOption, parseOrHelp, progress, type Command } from "../command.js";
 import { loadLayout } from "../package/layout.js";
 import { packageExample } from "../package/package.js";
 import { RegistryClient, type Credentials } from "./client.js";
@@ -40,7 +40,7 @@ export const pushCommand: Command = {
   summary: "push an image to an OCI registry and verify it",
   help: HELP,
   async run(argv, io) {
-    const { values, positionals } = parse("push", argv, {
+    const parsed = parseOrHelp(pushCommand, argv, io, {
       format: { type: "string" },
       username: { type: "string" },
       "password-stdin": { type: "boolean" },
@@ -50,21 +50,14 @@ export const pushCommand: Command = {
       out: { type: "string" },
       "digest-file": { type: "string" },
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
+    if (parsed === null) return 0;
+    const { values, positionals } = parsed;
     if (positionals.length !== 2) throw new CliError("push: expected <source> and <registry/repository[:tag]> (see push --help)");
     const [source, target] = positionals;
     const format = (values.format ?? "oci") as PushFormat;
     if (format !== "oci" && format !== "docker") throw new CliError(`push: --format must be oci or docker, got "${values.format}"`);
-    const number = (name: string, raw: string | undefined, min: number): number | undefined => {
-      if (raw === undefined) return undefined;
-      if (!/^\d+$/.test(raw) || Number(raw) < min) throw new CliError(`push: --${name} must be a whole number ≥ ${min}, got "${raw}"`);
-      return Number(raw);
-    };
-    const chunkSize = number("chunk-size", values["chunk-size"], 1);
-    const attempts = number("attempts", values.attempts, 1);
+    const chunkSize = integerOption("push", "chunk-size", values["chunk-size"], "a whole number ≥ 1", 1);
+    const attempts = integerOption("push", "attempts", values.attempts, "a whole number ≥ 1", 1);
     let ref;
     try {
       ref = parseReference(target);

@@ -2,7 +2,7 @@
 import { dump } from "js-yaml";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CliError, parse, type Command } from "../command.js";
+import { CliError, integerOption, keyValue, parseOrHelp, type Command } from "../command.js";
 import { PHASES, validateManifestFile, type Phase } from "../manifest/validate.js";
 import { FileError, loadYaml } from "../manifest/yaml.js";
 import type { ResourceKind } from "./schemas.js";
@@ -60,7 +60,7 @@ export const renderCommand: Command = {
   summary: "write WasmPlugin / ServiceMeshExtension / Envoy resources",
   help: HELP,
   async run(argv, io) {
-    const { values, positionals } = parse("render", argv, {
+    const parsed = parseOrHelp(renderCommand, argv, io, {
       image: { type: "string" },
       digest: { type: "string" },
       config: { type: "string" },
@@ -79,10 +79,8 @@ export const renderCommand: Command = {
       upstream: { type: "string" },
       output: { type: "string", short: "o" },
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
+    if (parsed === null) return 0;
+    const { values, positionals } = parsed;
     if (positionals.length !== 1) fail("name one example folder or manifest.yaml (see render --help)");
     let manifestFile = resolve(io.cwd, positionals[0]);
     if (existsSync(manifestFile) && statSync(manifestFile).isDirectory()) manifestFile = join(manifestFile, "manifest.yaml");
@@ -113,16 +111,10 @@ export const renderCommand: Command = {
     }
     const selector: Record<string, string> = {};
     for (const pair of values.selector ?? []) {
-      const eq = pair.indexOf("=");
-      if (eq <= 0) fail(`--selector must be key=value, got "${pair}"`);
-      selector[pair.slice(0, eq)] = pair.slice(eq + 1);
+      const [key, value] = keyValue(pair) ?? fail(`--selector must be key=value, got "${pair}"`);
+      selector[key] = value;
     }
     if (values.phase !== undefined && !(PHASES as readonly string[]).includes(values.phase)) fail(`--phase must be one of ${PHASES.join(", ")}, got "${values.phase}"`);
-    const integer = (name: string, raw: string | undefined): number | undefined => {
-      if (raw === undefined) return undefined;
-      if (!/^-?\d+$/.test(raw)) fail(`--${name} must be an integer, got "${raw}"`);
-      return Number(raw);
-    };
     const policy = values["pull-policy"];
     if (policy !== undefined && policy !== "IfNotPresent" && policy !== "Always") fail(`--pull-policy must be IfNotPresent or Always, got "${policy}"`);
 
@@ -136,12 +128,12 @@ export const renderCommand: Command = {
       selector,
       rootId: values["root-id"],
       phase: values.phase as Phase | undefined,
-      priority: integer("priority", values.priority),
+      priority: integerOption("render", "priority", values.priority, "an integer"),
       imagePullPolicy: policy,
       imagePullSecret: values["pull-secret"],
       inboundOnly: values["inbound-only"],
       modulePath: values.module,
-      port: integer("port", values.port),
+      port: integerOption("render", "port", values.port, "an integer"),
       upstream: values.upstream,
     };
     const documents: string[] = [];

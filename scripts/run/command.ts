@@ -4,7 +4,6 @@
 // level, callouts, the local reply, and the final headers and bodies.
 import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { parseArgs } from "node:util";
 import {
   FilterDataStatus,
   FilterHeadersStatus,
@@ -18,6 +17,7 @@ import {
   type HttpCallResponse,
   type Plugin,
 } from "../../host/index.js";
+import { keyValue, parseOrHelp } from "../command.js";
 
 /** Where output goes (the dispatcher passes its own; lines without a trailing newline). */
 export interface RunIo {
@@ -115,39 +115,30 @@ function text(b: Uint8Array): string {
 
 /** Runs the command; returns the exit code. Never throws. */
 export async function runCommand(argv: string[], io: RunIo = defaultIo): Promise<number> {
-  let values;
-  let positionals: string[];
+  let parsed;
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: "string" },
-        "vm-config": { type: "string" },
-        "root-id": { type: "string" },
-        "vm-id": { type: "string" },
-        property: { type: "string", multiple: true },
-        header: { type: "string", short: "H", multiple: true },
-        "response-header": { type: "string", short: "R", multiple: true },
-        body: { type: "string" },
-        "response-body": { type: "string" },
-        "callout-response": { type: "string", multiple: true },
-        ticks: { type: "string" },
-        "fail-open": { type: "boolean" },
-        tcp: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    parsed = parseOrHelp({ name: "run", help: RUN_HELP }, argv, io, {
+      config: { type: "string" },
+      "vm-config": { type: "string" },
+      "root-id": { type: "string" },
+      "vm-id": { type: "string" },
+      property: { type: "string", multiple: true },
+      header: { type: "string", short: "H", multiple: true },
+      "response-header": { type: "string", short: "R", multiple: true },
+      body: { type: "string" },
+      "response-body": { type: "string" },
+      "callout-response": { type: "string", multiple: true },
+      ticks: { type: "string" },
+      "fail-open": { type: "boolean" },
+      tcp: { type: "boolean" },
+      json: { type: "boolean" },
+    });
   } catch (e) {
-    io.err(`run: ${(e as Error).message.split("\n")[0]} (see run --help)`);
+    io.err((e as Error).message);
     return 2;
   }
-  if (values.help) {
-    io.out(RUN_HELP);
-    return 0;
-  }
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     io.err("run: give exactly one FILTER.wasm (see run --help)");
     return 2;
@@ -185,9 +176,9 @@ interface Values {
 async function execute(file: string, v: Values, io: RunIo): Promise<number> {
   const properties: Record<string, string> = {};
   for (const p of v.property ?? []) {
-    const i = p.indexOf("=");
-    if (i <= 0) throw new UsageError(`--property "${p}": expected path=value`);
-    properties[p.slice(0, i)] = p.slice(i + 1);
+    const pair = keyValue(p);
+    if (pair === null) throw new UsageError(`--property "${p}": expected path=value`);
+    properties[pair[0]] = pair[1];
   }
   const ticks = v.ticks === undefined ? 0 : Number(v.ticks);
   if (!Number.isInteger(ticks) || ticks < 0) throw new UsageError(`--ticks "${v.ticks}": expected a whole number`);
@@ -401,18 +392,15 @@ function printText(io: RunIo, plugin: Record<string, unknown>, events: Event[], 
     io.out(`local reply: ${r.status} details=${r.details}${r.grpcStatus !== null ? ` grpc-status=${r.grpcStatus}` : ""} body=${JSON.stringify(r.body)}`);
   }
   if (result.resetReason !== null) io.out(`stream reset: ${result.resetReason}`);
-  io.out("request headers (as passed upstream):");
-  for (const l of headers(result.request.headers)) io.out(l);
-  io.out(`request body: ${JSON.stringify(result.request.body)}`);
-  if (result.request.trailers.length > 0) {
-    io.out("request trailers:");
-    for (const l of headers(result.request.trailers)) io.out(l);
-  }
-  io.out("response headers (as sent to the client):");
-  for (const l of headers(result.response.headers)) io.out(l);
-  io.out(`response body: ${JSON.stringify(result.response.body)}`);
-  if (result.response.trailers.length > 0) {
-    io.out("response trailers:");
-    for (const l of headers(result.response.trailers)) io.out(l);
-  }
+  const message = (name: string, where: string, m: HttpResult["request"]) => {
+    io.out(`${name} headers (${where}):`);
+    for (const l of headers(m.headers)) io.out(l);
+    io.out(`${name} body: ${JSON.stringify(m.body)}`);
+    if (m.trailers.length > 0) {
+      io.out(`${name} trailers:`);
+      for (const l of headers(m.trailers)) io.out(l);
+    }
+  };
+  message("request", "as passed upstream", result.request);
+  message("response", "as sent to the client", result.response);
 }
