@@ -6,6 +6,7 @@ import { Buffer } from "node:buffer";
 import {
   FilterDataStatus,
   FilterHeadersStatus,
+  FilterMetadataStatus,
   FilterTrailersStatus,
   GrpcStatus,
   LogLevel,
@@ -114,6 +115,8 @@ const CALLBACKS = [
   "proxy_on_log",
   "proxy_on_done",
   "proxy_on_delete",
+  "proxy_on_request_metadata",
+  "proxy_on_response_metadata",
 ] as const;
 const enum Cb {
   ContextCreate = 0,
@@ -126,6 +129,8 @@ const enum Cb {
   Log = 7,
   Done = 8,
   Delete = 9,
+  RequestMetadata = 10,
+  ResponseMetadata = 11,
 }
 
 /** Plugin-wide stream settings; the stream callbacks are looked up once, not per call. */
@@ -274,6 +279,19 @@ export class HttpStream extends FilterContext<StreamSettings> {
   sendResponseTrailers(trailers: HeaderInput): number {
     if (this.reply !== null) return FilterTrailersStatus.Continue;
     return this.onTrailers(this.resp, trailers);
+  }
+
+  /**
+   * An HTTP/2 METADATA frame with `elementCount` entries: proxy_on_request_metadata. Envoy
+   * treats the result as Continue whatever the module returns, and has no map type through
+   * which the entries could be read (§3.3), so only the count reaches the module.
+   */
+  sendRequestMetadata(elementCount: number): number {
+    return this.onMetadata(this.req, Cb.RequestMetadata, elementCount);
+  }
+  /** A METADATA frame on the response: proxy_on_response_metadata (see sendRequestMetadata). */
+  sendResponseMetadata(elementCount: number): number {
+    return this.onMetadata(this.resp, Cb.ResponseMetadata, elementCount);
   }
 
   /** End of the stream: proxy_on_log, proxy_on_done, proxy_on_delete (§9.3). */
@@ -502,6 +520,15 @@ export class HttpStream extends FilterContext<StreamSettings> {
     }
     this.vm.flushDeferred();
     return status;
+  }
+
+  private onMetadata(side: Side, cb: Cb, elementCount: number): number {
+    if (!side.started) throw new Error("send headers before metadata");
+    if (this.bypass(side) || this.dropped(side) || this.vm.failed) return FilterMetadataStatus.Continue;
+    this.callback(cb, elementCount);
+    this.recordStatus(FilterMetadataStatus.Continue);
+    this.vm.flushDeferred();
+    return FilterMetadataStatus.Continue;
   }
 
   private onTrailers(side: Side, input: HeaderInput): number {

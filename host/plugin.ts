@@ -11,7 +11,7 @@ import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.j
 import type { RootContext } from "./root-context.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import type { GrpcCallRequest, GrpcStreamState, HttpCallRequest } from "./services/callouts.js";
-import type { MetricStat } from "./services/metrics.js";
+import { renderPrometheus, type MetricStat } from "./services/metrics.js";
 import type { LogEntry, Vm } from "./vm.js";
 
 export interface HttpCallResponse {
@@ -456,6 +456,25 @@ export class Plugin {
   /** Stats defined with proxy_define_metric, by full name (`wasmcustom.<name>`). */
   get metrics(): ReadonlyMap<string, MetricStat> {
     return this.vm.metrics.stats;
+  }
+
+  /** The stats in Prometheus text format, as Envoy's /stats/prometheus shows them (names sanitised, no tag extraction). */
+  prometheus(): string {
+    return renderPrometheus(this.vm.metrics.stats.values());
+  }
+
+  /**
+   * Runs the module's proxy_on_foreign_function(root, functionId, size) with `args`
+   * readable as buffer 8 (CallData). Nothing in Envoy's core calls it today (§3.2); this
+   * lets a test exercise a module's handler.
+   */
+  callForeignFunctionHandler(functionId: number, args: string | Uint8Array = ""): void {
+    const data = bytes(args);
+    this.rootCallback(() => {
+      this.root.callData = data;
+      this.vm.invoke(this.root, "proxy_on_foreign_function", this.root.id, functionId, data.length);
+      this.root.callData = null;
+    });
   }
 
   /** envoy_resolve_dns requests (never answered: this host has no resolver). */

@@ -325,3 +325,31 @@ test("TCP: StopIteration holds the data back", async () => {
   assert.equal(connection.sendDownstreamData("pause", false), 1);
   assert.equal(connection.forwardedUpstream.length, 0);
 });
+
+test("HTTP/2 metadata callbacks reach the stream context", async () => {
+  const plugin = await probe({ logLevel: LogLevel.Info });
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders({ ...BASE, "x-probe": "noop" }, false);
+  assert.equal(stream.sendRequestMetadata(3), 0);
+  stream.sendRequestBody("", true);
+  stream.sendResponseHeaders({ ":status": "200" }, false);
+  assert.equal(stream.sendResponseMetadata(1), 0);
+  assert.deepEqual(plugin.logsAt(LogLevel.Info), ["request metadata 3", "response metadata 1"]);
+});
+
+test("onForeignFunction receives its id and arguments", async () => {
+  const plugin = await probe({ logLevel: LogLevel.Info });
+  plugin.callForeignFunctionHandler(7, "args here");
+  assert.deepEqual(plugin.logsAt(LogLevel.Info), ["foreign 7: args here"]);
+});
+
+test("metrics render as Prometheus text", async () => {
+  const { plugin } = await runProbe({ "x-probe": "metrics" });
+  const text = plugin.prometheus();
+  assert.match(text, /^# TYPE envoy_wasmcustom_probe_requests counter\nenvoy_wasmcustom_probe_requests 5$/m);
+  assert.match(text, /^# TYPE envoy_wasmcustom_probe_level gauge\nenvoy_wasmcustom_probe_level 6$/m);
+  assert.match(text, /^envoy_wasmcustom_probe_sizes_bucket\{le="5"\} 0$/m);
+  assert.match(text, /^envoy_wasmcustom_probe_sizes_bucket\{le="10"\} 1$/m);
+  assert.match(text, /^envoy_wasmcustom_probe_sizes_sum 7$/m);
+  assert.match(text, /^envoy_wasmcustom_probe_sizes_count 1$/m);
+});

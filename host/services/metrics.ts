@@ -62,3 +62,32 @@ export class Metrics {
     return { result: WasmResult.Ok, value: stat.value };
   }
 }
+
+// Envoy's default histogram bucket bounds (stats_config), in the metric's own unit.
+const DEFAULT_BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+
+/** A stat name as Envoy's /stats/prometheus writes it: "envoy_" and anything not [a-zA-Z0-9_] as "_". */
+export function prometheusName(statName: string): string {
+  return "envoy_" + statName.replace(/[^a-zA-Z0-9_]/g, "_");
+}
+
+/** The stats in Prometheus text exposition format, sorted by name, as Envoy renders them (without tag extraction). */
+export function renderPrometheus(stats: Iterable<MetricStat>): string {
+  const lines: string[] = [];
+  for (const stat of [...stats].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const name = prometheusName(stat.name);
+    if (stat.type === MetricType.Counter || stat.type === MetricType.Gauge) {
+      lines.push(`# TYPE ${name} ${stat.type === MetricType.Counter ? "counter" : "gauge"}`, `${name} ${stat.value}`);
+      continue;
+    }
+    lines.push(`# TYPE ${name} histogram`);
+    for (const bound of DEFAULT_BUCKETS) {
+      const count = stat.samples.reduce((n, sample) => (Number(sample) <= bound ? n + 1 : n), 0);
+      lines.push(`${name}_bucket{le="${bound}"} ${count}`);
+    }
+    lines.push(`${name}_bucket{le="+Inf"} ${stat.samples.length}`);
+    lines.push(`${name}_sum ${stat.samples.reduce((sum, sample) => sum + sample, 0n)}`);
+    lines.push(`${name}_count ${stat.samples.length}`);
+  }
+  return lines.length > 0 ? lines.join("\n") + "\n" : "";
+}

@@ -5,7 +5,7 @@ import {
   Attributes, Counter, FilterStatus, Gauge, GrpcCallback, GrpcStatus, Histogram, PeerType, SharedData, StreamContext,
   callData, downstreamData, grpcCancel, grpcClose, grpcInitialMetadata, grpcSend, grpcStream, grpcTrailingMetadata,
   upstreamData, SharedDataUpdater, SharedQueue, SharedValue, callForeignFunction,
-  currentTimeNanoseconds, FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
+  currentTimeNanoseconds, FilterDataStatus, FilterMetadataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
   getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, requestBody,
   requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
 } from "proxy-wasm-as";
@@ -280,6 +280,16 @@ class Probe extends HttpContext {
       requestBody.replaceText(bodySize.toString() + "/" + requestBody.length().toString());
     }
     return FilterDataStatus.Continue;
+  }
+
+  onRequestMetadata(elementCount: u32): FilterMetadataStatus {
+    log.info("request metadata " + elementCount.toString());
+    return FilterMetadataStatus.Continue;
+  }
+
+  onResponseMetadata(elementCount: u32): FilterMetadataStatus {
+    log.info("response metadata " + elementCount.toString());
+    return FilterMetadataStatus.Continue;
   }
 
   onResponseBody(bodySize: u32, endOfStream: bool): FilterDataStatus {
