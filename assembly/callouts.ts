@@ -95,8 +95,6 @@ export const enum GrpcEvent {
 function remember(status: u32, contextId: u32, http: HttpCallback | null, grpc: GrpcCallback | null): Callout {
   const token = status == WasmResult.Ok ? load<u32>(OUT_PTR) : 0;
   if (status == WasmResult.Ok) pending.set(token, new Pending(contextId, http, grpc));
-  if (http !== null) httpReplyHook = dispatchHttpCallResponse;
-  else grpcReplyHook = dispatchGrpcEvent;
   return new Callout(<WasmResult>status, token);
 }
 
@@ -131,6 +129,7 @@ export function httpCallFor(
     changetype<usize>(payload), <usize>payload.byteLength,
     changetype<usize>(trailerBytes), <usize>trailerBytes.byteLength,
     timeoutMs, OUT_PTR);
+  httpReplyHook = dispatchHttpCallResponse;
   return remember(status, ownerContextId, callback, null);
 }
 
@@ -189,6 +188,7 @@ export function grpcCall(
     changetype<usize>(c), <usize>c.byteLength, changetype<usize>(s), <usize>s.byteLength,
     changetype<usize>(m), <usize>m.byteLength, changetype<usize>(md), <usize>md.byteLength,
     changetype<usize>(message), <usize>message.byteLength, timeoutMs, OUT_PTR);
+  grpcReplyHook = dispatchGrpcEvent;
   return remember(status, currentContextId, null, callback);
 }
 
@@ -203,6 +203,7 @@ export function grpcStream(
   const status = proxy_grpc_stream(
     changetype<usize>(c), <usize>c.byteLength, changetype<usize>(s), <usize>s.byteLength,
     changetype<usize>(m), <usize>m.byteLength, changetype<usize>(md), <usize>md.byteLength, OUT_PTR);
+  grpcReplyHook = dispatchGrpcEvent;
   return remember(status, currentContextId, null, callback);
 }
 

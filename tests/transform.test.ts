@@ -1,0 +1,44 @@
+// The compiler transform keeps only the callbacks a filter uses.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { CALLBACK_METHODS, unneededExports } from "../scripts/transform/exports.js";
+
+const ALL = ["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate", ...Object.keys(CALLBACK_METHODS),
+  "proxy_on_http_call_response", "proxy_on_grpc_receive", "proxy_on_grpc_close"];
+
+function exported(file: string): string[] {
+  return WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(file))).map((e) => e.name).filter((n) => n.startsWith("proxy_on_")).sort();
+}
+
+test("SDK defaults alone need no optional callback; context_create, delete and the allocator always stay", () => {
+  const drop = unneededExports([
+    "~lib/proxy-wasm-as/assembly/context/HttpContext#onRequestHeaders",
+    "~lib/proxy-wasm-as/assembly/context/BaseContext#onLog@virtual",
+  ], ALL);
+  assert.deepEqual(new Set(ALL.filter((n) => !drop.includes(n))), new Set(["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate"]));
+});
+
+test("an override anywhere keeps its callback, virtual stubs included", () => {
+  const drop = unneededExports(["my/filter/Stream#onResponseBody", "my/filter/Root#onTick@override"], ALL);
+  assert.ok(!drop.includes("proxy_on_response_body"));
+  assert.ok(!drop.includes("proxy_on_tick"));
+  assert.ok(drop.includes("proxy_on_request_body"));
+});
+
+test("callout replies stay only when the filter calls out", () => {
+  const none = unneededExports([], ALL);
+  assert.ok(none.includes("proxy_on_http_call_response") && none.includes("proxy_on_grpc_receive"));
+  const http = unneededExports(["~lib/proxy-wasm-as/assembly/callouts/dispatchHttpCallResponse"], ALL);
+  assert.ok(!http.includes("proxy_on_http_call_response"));
+  assert.ok(http.includes("proxy_on_grpc_close"));
+});
+
+test("built filters export what they use", () => {
+  assert.deepEqual(exported("build/header-append.wasm"),
+    ["proxy_on_configure", "proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate", "proxy_on_response_headers"]);
+  assert.deepEqual(exported("build/http-auth.wasm"),
+    ["proxy_on_configure", "proxy_on_context_create", "proxy_on_delete", "proxy_on_http_call_response", "proxy_on_memory_allocate", "proxy_on_request_headers"]);
+  assert.ok(exported("build/tcp-stats.wasm").includes("proxy_on_downstream_data"));
+  assert.ok(!exported("build/tcp-stats.wasm").includes("proxy_on_request_headers"));
+});
