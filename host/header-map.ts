@@ -2,6 +2,7 @@
 // values per key kept in insertion order, pseudo-headers iterated first, and "inline"
 // headers that merge repeated adds into one comma-separated value.
 import { Buffer } from "node:buffer";
+import { lowerCaseName } from "./header-name.js";
 
 export type HeaderInput = Record<string, string> | Array<[string, string]>;
 
@@ -67,19 +68,19 @@ export class HeaderMap {
 
   /** First value of a header (what proxy_get_header_map_value returns). */
   get(name: string): string | undefined {
-    const i = this.indexOf(name.toLowerCase());
+    const i = this.indexOf(lowerCaseName(name));
     return i < 0 ? undefined : this.values[i];
   }
 
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = lowerCaseName(name);
     const out: string[] = [];
     for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.values[i]!);
     return out;
   }
 
   has(name: string): boolean {
-    return this.indexOf(name.toLowerCase()) >= 0;
+    return this.indexOf(lowerCaseName(name)) >= 0;
   }
 
   entries(): Array<[string, string]> {
@@ -88,7 +89,7 @@ export class HeaderMap {
 
   /** Envoy `addCopy`: inline headers merge into the existing entry, others add an entry. */
   add(name: string, value: string): void {
-    const key = name.toLowerCase();
+    const key = lowerCaseName(name);
     // Only an inline header already present merges. Most adds bring a new header to a
     // small map, where a scan of the keys is cheaper than the inline-set lookup.
     const i = this.keys.length <= SCAN_FIRST || this.inline.has(key) ? this.indexOf(key) : -1;
@@ -102,14 +103,14 @@ export class HeaderMap {
 
   /** Envoy `setCopy`: removes every occurrence, then adds the header (at the end). */
   set(name: string, value: string): void {
-    const key = name.toLowerCase();
+    const key = lowerCaseName(name);
     this.removeKey(key);
     this.insert(key, value);
   }
 
   /** Removes every occurrence; returns how many entries were removed. */
   remove(name: string): number {
-    return this.removeKey(name.toLowerCase());
+    return this.removeKey(lowerCaseName(name));
   }
 
   clear(): void {

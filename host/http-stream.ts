@@ -170,8 +170,8 @@ class Side {
   /** Data that arrived while stopped by StopAllIteration, not yet shown to the filter. */
   held: Uint8Array = EMPTY;
   trailersPending = false;
-  /** Body bytes passed on (upstream for the request, downstream for the response). */
-  readonly forwarded = new PassedBytes();
+  /** Body bytes passed on (upstream for the request, downstream for the response); null = none yet. */
+  private forwarded: PassedBytes | null = null;
 
   constructor(inline: ReadonlySet<string>) {
     this.headers = new HeaderMap(null, inline);
@@ -194,8 +194,23 @@ class Side {
     this.stop = Stop.None;
     this.headersForwarded = true;
     this.buffering = false;
-    this.forwarded.push(this.buf);
+    this.pass(this.buf);
     this.buf = EMPTY;
+  }
+
+  /** Passes body bytes on (most directions never pass any, so the record is made on demand). */
+  pass(data: Uint8Array): void {
+    if (data.length > 0) (this.forwarded ??= new PassedBytes()).push(data);
+  }
+
+  /** The body bytes passed on so far. */
+  passed(): Uint8Array {
+    return this.forwarded === null ? EMPTY : this.forwarded.bytes();
+  }
+
+  /** Forgets what was passed (a local reply replaces the response). */
+  clearPassed(): void {
+    this.forwarded = null;
   }
 }
 
@@ -245,10 +260,10 @@ export class HttpStream extends FilterContext<StreamSettings> {
     return this.resp.trailers ?? new HeaderMap(null, TRAILER_INLINE);
   }
   get requestBody(): Uint8Array {
-    return this.req.forwarded.bytes();
+    return this.req.passed();
   }
   get responseBody(): Uint8Array {
-    return this.resp.forwarded.bytes();
+    return this.resp.passed();
   }
   get localReply(): LocalReply | null {
     return this.reply;
@@ -535,7 +550,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
     if (!side.started) throw new Error("send headers before trailers");
     if (side.ended) throw new Error("trailers were sent after the end of stream");
     side.ended = true;
-    side.trailers = new HeaderMap(Array.isArray(input) ? input : Object.entries(input), TRAILER_INLINE);
+    side.trailers = new HeaderMap(input, TRAILER_INLINE);
     if (this.bypass(side)) {
       this.release(side, true);
       return FilterTrailersStatus.Continue;
@@ -642,7 +657,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
     resp.started = true;
     resp.headers = this.reply.headers;
     resp.trailers = null;
-    resp.forwarded.clear();
+    resp.clearPassed();
     resp.buf = resp.held = EMPTY;
     resp.buffering = false;
     resp.stop = Stop.None;
@@ -651,7 +666,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
     if (!viaFilter) {
       // Sent while the filter was handling the upstream response: Envoy replies directly.
       resp.headersForwarded = true;
-      resp.forwarded.push(r.body);
+      resp.pass(r.body);
       resp.done = true;
       return;
     }
@@ -706,7 +721,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
     this.resp.finish();
     this.resp.started = true;
     this.resp.headers = this.reply.headers;
-    this.resp.forwarded.clear();
+    this.resp.clearPassed();
     this.resp.headersForwarded = true;
   }
 

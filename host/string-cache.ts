@@ -25,10 +25,16 @@ export class StringCache {
   decode(src: Buffer, view: DataView, start: number, len: number): string {
     if (len > MAX_BYTES) return src.toString("utf8", start, start + len);
     const whole = len & ~3;
+    // The slot comes from the length and three words (first, middle, last): the compare
+    // below reads every byte anyway, so hashing them all would read them twice.
     let h = len;
-    let i = 0;
-    for (; i < whole; i += 4) h = Math.imul(h ^ view.getUint32(start + i, true), FNV_PRIME);
-    for (; i < len; i++) h = Math.imul(h ^ src[start + i]!, FNV_PRIME);
+    if (len >= 4) {
+      h = Math.imul(h ^ view.getUint32(start, true), FNV_PRIME);
+      h = Math.imul(h ^ view.getUint32(start + ((len >>> 1) & ~3), true), FNV_PRIME);
+      h = Math.imul(h ^ view.getUint32(start + len - 4, true), FNV_PRIME);
+    } else {
+      for (let i = 0; i < len; i++) h = Math.imul(h ^ src[start + i]!, FNV_PRIME);
+    }
     const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
     const at = slot * MAX_BYTES;
     const bytes = this.bytes;

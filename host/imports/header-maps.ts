@@ -17,24 +17,26 @@ function writable(vm: Vm, type: number): HeaderMap | null {
   return type <= MapType.HttpResponseTrailers ? vm.effective.writeMap(type) : null;
 }
 
-/** Edits the map writable as `type` (BadArgument when there is none) and tells the context. */
-function editMap(vm: Vm, type: number, edit: (map: HeaderMap) => void): WasmResult {
-  const map = writable(vm, type);
-  if (map === null) return WasmResult.BadArgument;
-  edit(map);
+/** Tells the effective context that the map writable as `type` was edited through a host call. */
+function edited(vm: Vm, type: number): WasmResult {
   vm.effective.headersModified(type);
   return WasmResult.Ok;
 }
 
-/** proxy_add_header_map_value and proxy_replace_header_map_value: `edit` the map with a key and a value. */
-function valueEditImport(name: string, edit: (map: HeaderMap, key: string, value: string) => void): ImportDef {
+/** proxy_add_header_map_value and proxy_replace_header_map_value (`replace`: Envoy setCopy). */
+function valueEditImport(name: string, replace: boolean): ImportDef {
+  // No closure per call: this runs for every header a module adds.
   return envImport(name, "iiiii:i", (vm) => (type: number, kp: number, kl: number, vp: number, vl: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const key = vm.mem.string(kp, kl);
     const value = vm.mem.string(vp, vl);
     if (key === null || value === null) return WasmResult.InvalidMemoryAccess;
-    return editMap(vm, type, (map) => edit(map, key, value));
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    if (replace) map.set(key, value);
+    else map.add(key, value);
+    return edited(vm, type);
   });
 }
 
@@ -54,12 +56,13 @@ export const headerMapImports: ImportDef[] = [
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const bytes = vm.mem.view(ptr, len);
     if (bytes === null) return WasmResult.InvalidMemoryAccess;
-    return editMap(vm, type, (map) => {
-      // A malformed buffer decodes as an empty list and so wipes the map (§12.17).
-      const pairs = decodePairs(bytes);
-      map.clear();
-      for (const [k, v] of pairs) map.add(k, v);
-    });
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    // A malformed buffer decodes as an empty list and so wipes the map (§12.17).
+    const pairs = decodePairs(bytes);
+    map.clear();
+    for (const [k, v] of pairs) map.add(k, v);
+    return edited(vm, type);
   }),
   envImport("proxy_get_header_map_value", "iiiii:i", (vm) => (type: number, kp: number, kl: number, vpp: number, vsp: number) => {
     type >>>= 0;
@@ -75,14 +78,17 @@ export const headerMapImports: ImportDef[] = [
     }
     return vm.mem.copyOutString(value, vpp, vsp);
   }),
-  valueEditImport("proxy_add_header_map_value", (map, key, value) => map.add(key, value)),
-  valueEditImport("proxy_replace_header_map_value", (map, key, value) => map.set(key, value)),
+  valueEditImport("proxy_add_header_map_value", false),
+  valueEditImport("proxy_replace_header_map_value", true),
   envImport("proxy_remove_header_map_value", "iii:i", (vm) => (type: number, kp: number, kl: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const key = vm.mem.string(kp, kl);
     if (key === null) return WasmResult.InvalidMemoryAccess;
-    return editMap(vm, type, (map) => map.remove(key));
+    const map = writable(vm, type);
+    if (map === null) return WasmResult.BadArgument;
+    map.remove(key);
+    return edited(vm, type);
   }),
   envImport("proxy_get_header_map_size", "ii:i", (vm) => (type: number, sizePtr: number) => {
     type >>>= 0;
