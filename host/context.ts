@@ -15,7 +15,12 @@ export interface LocalResponseRequest {
 }
 
 export abstract class Context {
-  constructor(readonly id: number) {}
+  // Assigned, not a parameter property: see FilterContext.
+  declare readonly id: number;
+
+  constructor(id: number) {
+    this.id = id;
+  }
 
   /** Id of the root context this context belongs to (0 for the VM context). */
   abstract get rootId(): number;

@@ -6,25 +6,30 @@ import { WasmResult } from "./abi/enums.js";
 import { StringCache } from "./string-cache.js";
 
 export class GuestMemory {
-  private ab: ArrayBuffer | SharedArrayBuffer;
-  private _buf: Buffer;
-  private _dv: DataView;
+  // Fields are assigned in the constructor, not declared with ES2022 initialisers: a field
+  // first defined as undefined loses V8's knowledge of its type, and these are read on
+  // every host call.
+  declare readonly memory: WebAssembly.Memory;
+  private declare readonly allocate: (size: number) => number;
+  private declare ab: ArrayBuffer | SharedArrayBuffer;
+  private declare _buf: Buffer;
+  private declare _dv: DataView;
   /** A shared memory grows without detaching its old buffer, so it is re-read on every access. */
-  private readonly shared: boolean;
-  private readonly strings = new StringCache();
+  private declare readonly shared: boolean;
+  private declare readonly strings: StringCache;
 
   /**
    * @param memory the module's memory
    * @param allocate calls the guest allocator; returns 0 on failure
    */
-  constructor(
-    readonly memory: WebAssembly.Memory,
-    private readonly allocate: (size: number) => number,
-  ) {
+  constructor(memory: WebAssembly.Memory, allocate: (size: number) => number) {
+    this.memory = memory;
+    this.allocate = allocate;
     this.ab = memory.buffer;
     this.shared = !(this.ab instanceof ArrayBuffer);
     this._buf = Buffer.from(this.ab);
     this._dv = new DataView(this.ab);
+    this.strings = new StringCache();
   }
 
   /** A Buffer over the current memory (valid until the next call into the guest). */

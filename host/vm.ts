@@ -58,7 +58,9 @@ export class Vm {
   readonly info: ModuleInfo;
   readonly module: WebAssembly.Module;
   private instance!: WebAssembly.Instance;
-  mem!: GuestMemory;
+  // Declared, not defined as undefined until bind(): V8 then keeps the field's type, and
+  // `vm.mem` is read on every host call.
+  declare mem: GuestMemory;
   /** Callable exports the host knows, by name. */
   private fns: Record<string, ExportFn | undefined> = Object.create(null);
   private allocFn: ((size: number) => number) | undefined;

@@ -38,26 +38,27 @@ export function decodePairs(bytes: Uint8Array): Pair[] {
   return pos === len ? out : [];
 }
 
-/** Serialised size of the first `n` entries of parallel key/value arrays. */
-export function pairsByteLength(keys: readonly string[], values: readonly string[], n: number): number {
+/** Serialised size of the first `n` entries of a flat key, value, key, value … array. */
+export function pairsByteLength(flat: readonly string[], n: number): number {
   let size = 4 + n * 8;
-  for (let i = 0; i < n; i++) size += Buffer.byteLength(keys[i]!) + Buffer.byteLength(values[i]!) + 2;
+  for (let i = 0; i < 2 * n; i++) size += Buffer.byteLength(flat[i]!) + 1;
   return size;
 }
 
 /**
- * Writes the pairs encoding of parallel key/value arrays into `dst` at `off`; `dst` must
- * have room for `pairsByteLength(...)` bytes. Used to serialise straight into guest memory.
+ * Writes the pairs encoding of a flat key, value, key, value … array into `dst` at `off`;
+ * `dst` must have room for `pairsByteLength(...)` bytes. Used to serialise straight into
+ * guest memory.
  */
-export function writePairs(dst: Buffer, off: number, keys: readonly string[], values: readonly string[], n: number): void {
+export function writePairs(dst: Buffer, off: number, flat: readonly string[], n: number): void {
   dst.writeUInt32LE(n, off);
   let sizes = off + 4;
   let data = off + 4 + n * 8;
   for (let i = 0; i < n; i++) {
-    const kl = dst.write(keys[i]!, data, "utf8");
+    const kl = dst.write(flat[2 * i]!, data, "utf8");
     data += kl;
     dst[data++] = 0;
-    const vl = dst.write(values[i]!, data, "utf8");
+    const vl = dst.write(flat[2 * i + 1]!, data, "utf8");
     data += vl;
     dst[data++] = 0;
     dst.writeUInt32LE(kl, sizes);
@@ -68,9 +69,8 @@ export function writePairs(dst: Buffer, off: number, keys: readonly string[], va
 
 /** Encodes a list of pairs into a fresh buffer. */
 export function encodePairs(pairs: ReadonlyArray<readonly [string, string]>): Uint8Array {
-  const keys = pairs.map((p) => p[0]);
-  const values = pairs.map((p) => p[1]);
-  const out = Buffer.alloc(pairsByteLength(keys, values, pairs.length));
-  writePairs(out, 0, keys, values, pairs.length);
+  const flat = pairs.flat();
+  const out = Buffer.alloc(pairsByteLength(flat, pairs.length));
+  writePairs(out, 0, flat, pairs.length);
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }

@@ -48,8 +48,8 @@ export const headerMapImports: ImportDef[] = [
     const n = map === null ? 0 : map.size;
     // An unavailable or empty map is returned as (0, 0).
     if (n === 0) return vm.mem.copyOutEmpty(pp, sp);
-    const { keys, values } = map!;
-    return vm.mem.copyOutWith(pairsByteLength(keys, values, n), pp, sp, (buf, at) => writePairs(buf, at, keys, values, n));
+    const flat = map!.flat;
+    return vm.mem.copyOutWith(pairsByteLength(flat, n), pp, sp, (buf, at) => writePairs(buf, at, flat, n));
   }),
   envImport("proxy_set_header_map_pairs", "iii:i", (vm) => (type: number, ptr: number, len: number) => {
     type >>>= 0;
