@@ -225,13 +225,18 @@ export function grpcCancel(token: u32): WasmResult {
 // Token kinds: the host's low two bits (reference §6.6).
 const GRPC_STREAM_BITS: u32 = 2;
 
-/** The callout's owner, made effective; null (and the entry dropped) when the context is gone. */
+/**
+ * The callout's owner, made effective; null (and the entry dropped) when the
+ * context is gone. A gRPC stream whose owner is gone is reset, so the host
+ * stops sending on it.
+ */
 function claim(token: u32, finished: bool): Pending | null {
   if (!pending.has(token)) return null;
   const entry = pending.get(token);
   if (finished) pending.delete(token);
   if (contextFor(entry.contextId) === null) {
     pending.delete(token);
+    if (!finished && (token & 3) == GRPC_STREAM_BITS) proxy_grpc_cancel(token);
     return null;
   }
   enterContext(entry.contextId);

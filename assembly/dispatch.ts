@@ -113,9 +113,11 @@ export function rootContextFor(contextId: u32): RootContext | null {
 }
 
 /**
- * The context for on_log / on_done: a stream that never got its first
- * callback (an HTTP stream without valid headers) becomes an HTTP stream, as
- * TCP connections always start with on_new_connection.
+ * The context for on_log / on_done / on_delete: a stream that never got its
+ * first callback (an HTTP stream without valid headers, or one whose filter
+ * exports no earlier callback) becomes an HTTP stream. TCP connections always
+ * start with on_new_connection: the export transform keeps it for any root
+ * that makes TCP contexts.
  */
 export function contextForEnd(contextId: u32): BaseContext | null {
   const context = contextFor(contextId);
@@ -160,10 +162,14 @@ function forget(contextId: u32): void {
   }
 }
 
-/** proxy_on_delete: forget the context. */
+/**
+ * proxy_on_delete: forget the context. A stream whose context was never made
+ * (its filter exports no earlier HTTP callback) gets it made now, so the
+ * root's factory runs once for every stream whatever the filter exports.
+ */
 export function deleteContext(contextId: u32): void {
-  const context = contextFor(contextId);
+  const context = contextForEnd(contextId);
   if (context === null) return;
-  if (!isPending(context, contextId)) context.onDelete();
+  context.onDelete();
   forget(contextId);
 }

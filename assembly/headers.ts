@@ -76,7 +76,10 @@ export function parsePairsWith<T>(ptr: usize, length: usize, make: (name: usize,
     const nameLength = <usize>load<u32>(sizes);
     const valueLength = <usize>load<u32>(sizes, 4);
     sizes += 8;
-    if (nameLength > end - data || end - data - nameLength < valueLength + 2) return new Array<T>();
+    // Compared without adding to the sizes, which could wrap around on hostile input.
+    if (nameLength > end - data) return new Array<T>();
+    const rest = end - data - nameLength;
+    if (rest < 2 || valueLength > rest - 2) return new Array<T>();
     if (load<u8>(data + nameLength) != 0 || load<u8>(data + nameLength + 1 + valueLength) != 0) return new Array<T>();
     pairs.push(make(data, nameLength, data + nameLength + 1, valueLength));
     data += nameLength + valueLength + 2;

@@ -3,6 +3,7 @@
 import { proxy_get_log_level, proxy_log } from "./abi/imports";
 import { LogLevel, WasmResult } from "./types";
 import { OUT_PTR, stage, stagedLen, stagedPtr } from "./runtime/memory";
+import { insideCallbacks } from "./runtime/callback";
 
 let hostLevel: i32 = -1;
 
@@ -11,8 +12,10 @@ export function refreshLogLevel(): void {
   hostLevel = -1;
 }
 
-/** The host's current log level (Trace when the host cannot say). */
+/** The host's current log level (Trace when the host cannot say, or before the first callback). */
 export function hostLogLevel(): LogLevel {
+  // In _initialize Envoy allows proxy_log but not proxy_get_log_level: let the host filter.
+  if (!insideCallbacks) return LogLevel.Trace;
   if (hostLevel < 0) {
     hostLevel = proxy_get_log_level(OUT_PTR) == WasmResult.Ok ? <i32>load<u32>(OUT_PTR) : LogLevel.Trace;
   }

@@ -353,3 +353,46 @@ test("metrics render as Prometheus text", async () => {
   assert.match(text, /^envoy_wasmcustom_probe_sizes_sum 7$/m);
   assert.match(text, /^envoy_wasmcustom_probe_sizes_count 1$/m);
 });
+
+test("large bodies do not grow memory without bound: collection also follows memory growth", async () => {
+  const plugin = await probe();
+  const body = "x".repeat(700 * 1024);
+  for (let i = 0; i < 200; i++) {
+    const stream = plugin.newHttpStream();
+    stream.sendRequestHeaders({ ...BASE, ":method": "POST", "x-probe": "body-read" }, false);
+    stream.sendRequestBody(body, true);
+    stream.sendResponseHeaders({ ":status": "200" }, true);
+    stream.complete();
+  }
+  // 200 × 700 KiB read as UTF-16 strings is ~280 MiB of garbage; collected as it goes it stays small.
+  assert.ok(plugin.memoryPages() < 800, `memory grew to ${plugin.memoryPages()} pages`);
+});
+
+test("gRPC stream: once its owner is gone, the next event resets the stream", async () => {
+  const plugin = await probe({ clusters: ["grpc-backend"] });
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders({ ...BASE, "x-probe": "grpc-stream" }, true);
+  const [opened] = plugin.grpcStreams;
+  stream.complete();
+  plugin.grpcStreamMessage(opened!.token, "late");
+  assert.ok(plugin.cancelledGrpcCalls.includes(opened!.token), "the stream was cancelled");
+  assert.deepEqual(plugin.logsAt(LogLevel.Info), [], "nothing was delivered to a context that is gone");
+});
+
+test("top-level code can log and read the time; TCP contexts that override only onLog/onDone still run", async () => {
+  const { release } = await buildFilter("tests/filters/startup-tcp", "startup-tcp", "build/test");
+  const plugin = await startPlugin({ module: release, logLevel: LogLevel.Info });
+  assert.equal(plugin.failed, false, plugin.failure ?? "");
+  const connection = plugin.newTcpConnection();
+  connection.connect();
+  connection.sendDownstreamData("data", true);
+  connection.closeDownstream();
+  connection.complete();
+  const id = connection.contextId;
+  assert.deepEqual(plugin.logsAt(LogLevel.Info), [
+    "startup-tcp loaded at a plausible time",
+    "made connection context 1",
+    `connection ${id} done`,
+    `connection ${id} logged`,
+  ]);
+});

@@ -15,23 +15,36 @@ test("SDK defaults alone need no optional callback; context_create, delete and t
   const drop = unneededExports([
     "~lib/proxy-wasm-as/assembly/context/HttpContext#onRequestHeaders",
     "~lib/proxy-wasm-as/assembly/context/BaseContext#onLog@virtual",
-  ], ALL);
+  ], [], ALL);
   assert.deepEqual(new Set(ALL.filter((n) => !drop.includes(n))), new Set(["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate"]));
 });
 
 test("an override anywhere keeps its callback, virtual stubs included", () => {
-  const drop = unneededExports(["my/filter/Stream#onResponseBody", "my/filter/Root#onTick@override"], ALL);
+  const drop = unneededExports(["my/filter/Stream#onResponseBody", "my/filter/Root#onTick@override"], [], ALL);
   assert.ok(!drop.includes("proxy_on_response_body"));
   assert.ok(!drop.includes("proxy_on_tick"));
   assert.ok(drop.includes("proxy_on_request_body"));
 });
 
-test("callout replies stay only when the filter calls out", () => {
-  const none = unneededExports([], ALL);
+test("callout replies stay only when the filter imports the callout host calls", () => {
+  const none = unneededExports([], ["proxy_log"], ALL);
   assert.ok(none.includes("proxy_on_http_call_response") && none.includes("proxy_on_grpc_receive"));
-  const http = unneededExports(["~lib/proxy-wasm-as/assembly/callouts/dispatchHttpCallResponse"], ALL);
+  const http = unneededExports([], ["proxy_http_call"], ALL);
   assert.ok(!http.includes("proxy_on_http_call_response"));
   assert.ok(http.includes("proxy_on_grpc_close"));
+  const grpc = unneededExports([], ["proxy_grpc_stream"], ALL);
+  assert.ok(!grpc.includes("proxy_on_grpc_close") && !grpc.includes("proxy_on_grpc_receive_initial_metadata"));
+});
+
+test("a root that makes TCP contexts keeps proxy_on_new_connection, where they are made", () => {
+  const drop = unneededExports(["my/filter/Root#newStreamContext", "my/filter/Connection#onLog"], [], ALL);
+  assert.ok(!drop.includes("proxy_on_new_connection"));
+  assert.ok(!drop.includes("proxy_on_log"));
+});
+
+test("the SDK's defaults are recognised under any package name", () => {
+  const drop = unneededExports(["~lib/@acme/proxy-wasm-as/assembly/context/HttpContext#onResponseBody"], [], ALL);
+  assert.ok(drop.includes("proxy_on_response_body"));
 });
 
 test("built filters export what they use", () => {

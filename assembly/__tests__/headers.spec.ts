@@ -104,3 +104,15 @@ describe("asciiLowerCase", () => {
     expect(asciiLowerCase("")).toBe("");
   });
 });
+
+describe("parsePairs on hostile sizes", () => {
+  it("rejects a value length that would wrap around", () => {
+    // count 1, name length 0, value length 0xFFFFFFFF, then two bytes
+    expect(parsePairsBuffer(bytes([1, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0])).length).toBe(0);
+    expect(parsePairsBuffer(bytes([1, 0, 0, 0, 0, 0, 0, 0, 254, 255, 255, 255, 0, 0])).length).toBe(0);
+  });
+
+  it("rejects a name length that would wrap around", () => {
+    expect(parsePairsBuffer(bytes([1, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0])).length).toBe(0);
+  });
+});

@@ -112,7 +112,10 @@ export declare function proxy_done(): u32;
 export declare function proxy_call_foreign_function(
   namePtr: usize, nameSize: usize, argsPtr: usize, argsSize: usize, resultsPtrPtr: usize, resultsSizePtr: usize): u32;
 
-// WASI calls Envoy provides (reference §5). Only `random_get` is used, to seed
-// Math.random without importing AssemblyScript's `env.seed`.
+// WASI calls Envoy provides (reference §5), also during _initialize: they seed
+// Math.random and serve Date.now without AssemblyScript's `env.seed` and
+// `env.Date.now`.
 @external("wasi_snapshot_preview1", "random_get")
 export declare function wasi_random_get(bufPtr: usize, bufLen: usize): u16;
+@external("wasi_snapshot_preview1", "clock_time_get")
+export declare function wasi_clock_time_get(clockId: u32, precision: u64, timePtr: usize): u16;

@@ -18,7 +18,7 @@ import { HttpCallResponse, HttpCallback as SdkHttpCallback, httpCallFor } from "
 import { pluginConfiguration } from "../body";
 import { continueStream } from "../stream";
 import { enterContext } from "../runtime/callback";
-import { proxy_set_effective_context } from "../abi/imports";
+import { setEffectiveContext } from "../runtime/callback";
 import {
   FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, PeerType, StreamType,
 } from "../types";
@@ -182,7 +182,7 @@ export class Context extends BaseContext {
   continueResponse(): WasmResultValues { return continueStream(StreamType.HttpResponse); }
 
   /** Makes host calls act on this context (a reply to httpCall already runs with its origin effective). */
-  setEffectiveContext(): WasmResultValues { return proxy_set_effective_context(this.contextId); }
+  setEffectiveContext(): WasmResultValues { return setEffectiveContext(this.contextId); }
 
   // TCP
   onNewConnection(): FilterStatusValues { return FilterStatusValues.Continue; }

@@ -2,9 +2,10 @@
 // result) where proxy-runtime 0.1.8 would abort the VM on a non-Ok one.
 import {
   proxy_dequeue_shared_queue, proxy_done, proxy_get_buffer_status, proxy_get_property, proxy_get_shared_data,
-  proxy_register_shared_queue, proxy_resolve_shared_queue, proxy_send_local_response, proxy_set_effective_context as
-  hostSetEffectiveContext, proxy_set_property, proxy_set_tick_period_milliseconds,
+  proxy_register_shared_queue, proxy_resolve_shared_queue, proxy_send_local_response, proxy_set_property,
+  proxy_set_tick_period_milliseconds,
 } from "../abi/imports";
+import { setEffectiveContext } from "../runtime/callback";
 import { Body } from "../body";
 import { SharedData, SharedQueue } from "../shared";
 import { continueStream } from "../stream";
@@ -40,7 +41,7 @@ export function continue_response(): WasmResultValues { return continueStream(St
 
 /** Makes host calls act on `context_id` for the rest of this callback. */
 export function proxy_set_effective_context(context_id: u32): WasmResultValues {
-  return hostSetEffectiveContext(context_id);
+  return setEffectiveContext(context_id);
 }
 
 /**

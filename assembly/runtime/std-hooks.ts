@@ -1,8 +1,7 @@
 // Replacements for the AssemblyScript standard library's own imports
 // (`env.abort`, `env.trace`, `env.seed`, `env.Date.now`), which Envoy does not
 // provide. asconfig.json wires them in with `use` aliases.
-import { proxy_log, wasi_random_get } from "../abi/imports";
-import { currentTimeNanoseconds } from "../time";
+import { proxy_log, wasi_clock_time_get, wasi_random_get } from "../abi/imports";
 import { LogLevel } from "../types";
 import { OUT_U64 } from "./memory";
 
@@ -43,9 +42,9 @@ export function randomSeed(): f64 {
   return 1;
 }
 
-/** `Date.now()` from the host's wall clock, in milliseconds. */
+/** `Date.now()` from the host's wall clock, in milliseconds. WASI's clock works in _initialize too, where Envoy refuses proxy_get_current_time_nanoseconds. */
 export class HostDate extends Date {
   static now(): i64 {
-    return <i64>(currentTimeNanoseconds() / 1_000_000);
+    return wasi_clock_time_get(0 /* realtime */, 1000, OUT_U64) == 0 ? <i64>(load<u64>(OUT_U64) / 1_000_000) : 0;
   }
 }

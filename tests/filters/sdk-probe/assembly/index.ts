@@ -276,6 +276,10 @@ class Probe extends HttpContext {
       requestBody.appendText("+tail");
     } else if (a == "body-prepend") {
       requestBody.prependText("head+");
+    } else if (a == "body-read") {
+      // Reads the whole chunk as text: garbage the SDK must collect in time.
+      const text = requestBody.text();
+      if (text.length != <i32>bodySize) requestBody.replaceText("short read");
     } else if (a == "body-length") {
       requestBody.replaceText(bodySize.toString() + "/" + requestBody.length().toString());
     }
