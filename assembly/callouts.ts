@@ -175,36 +175,49 @@ export class HttpRequest {
   }
 }
 
+/** What both kinds of gRPC call start with, UTF-8 encoded: cluster, service, method and metadata. */
+class GrpcTarget {
+  readonly cluster: ArrayBuffer;
+  readonly service: ArrayBuffer;
+  readonly method: ArrayBuffer;
+  readonly metadata: ArrayBuffer;
+
+  constructor(cluster: string, service: string, method: string, metadata: HeaderPair[] | null) {
+    this.cluster = String.UTF8.encode(cluster);
+    this.service = String.UTF8.encode(service);
+    this.method = String.UTF8.encode(method);
+    this.metadata = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : new ArrayBuffer(0);
+  }
+}
+
+function grpcStarted(status: u32, callback: GrpcCallback): Callout {
+  grpcReplyHook = dispatchGrpcEvent;
+  return remember(status, currentContextId, null, callback);
+}
+
 /** Starts a unary gRPC call. `cluster` names the Envoy cluster of the gRPC service. */
 export function grpcCall(
   cluster: string, service: string, method: string, metadata: HeaderPair[] | null, message: ArrayBuffer, timeoutMs: u32,
   callback: GrpcCallback,
 ): Callout {
-  const c = String.UTF8.encode(cluster);
-  const s = String.UTF8.encode(service);
-  const m = String.UTF8.encode(method);
-  const md = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : new ArrayBuffer(0);
+  const t = new GrpcTarget(cluster, service, method, metadata);
   const status = proxy_grpc_call(
-    changetype<usize>(c), <usize>c.byteLength, changetype<usize>(s), <usize>s.byteLength,
-    changetype<usize>(m), <usize>m.byteLength, changetype<usize>(md), <usize>md.byteLength,
+    changetype<usize>(t.cluster), <usize>t.cluster.byteLength, changetype<usize>(t.service), <usize>t.service.byteLength,
+    changetype<usize>(t.method), <usize>t.method.byteLength, changetype<usize>(t.metadata), <usize>t.metadata.byteLength,
     changetype<usize>(message), <usize>message.byteLength, timeoutMs, OUT_PTR);
-  grpcReplyHook = dispatchGrpcEvent;
-  return remember(status, currentContextId, null, callback);
+  return grpcStarted(status, callback);
 }
 
 /** Opens a gRPC stream; send with grpcSend, end with grpcClose or grpcCancel. */
 export function grpcStream(
   cluster: string, service: string, method: string, metadata: HeaderPair[] | null, callback: GrpcCallback,
 ): Callout {
-  const c = String.UTF8.encode(cluster);
-  const s = String.UTF8.encode(service);
-  const m = String.UTF8.encode(method);
-  const md = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : new ArrayBuffer(0);
+  const t = new GrpcTarget(cluster, service, method, metadata);
   const status = proxy_grpc_stream(
-    changetype<usize>(c), <usize>c.byteLength, changetype<usize>(s), <usize>s.byteLength,
-    changetype<usize>(m), <usize>m.byteLength, changetype<usize>(md), <usize>md.byteLength, OUT_PTR);
-  grpcReplyHook = dispatchGrpcEvent;
-  return remember(status, currentContextId, null, callback);
+    changetype<usize>(t.cluster), <usize>t.cluster.byteLength, changetype<usize>(t.service), <usize>t.service.byteLength,
+    changetype<usize>(t.method), <usize>t.method.byteLength, changetype<usize>(t.metadata), <usize>t.metadata.byteLength,
+    OUT_PTR);
+  return grpcStarted(status, callback);
 }
 
 export function grpcSend(token: u32, message: ArrayBuffer, endStream: bool = false): WasmResult {

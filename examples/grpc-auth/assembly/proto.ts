@@ -37,40 +37,44 @@ export class CheckReply {
   valid: bool = true;
 }
 
+// Reading position and failure flag of readCheckReply (module state keeps the varint reader small).
+let data: Uint8Array = new Uint8Array(0);
+let at: i32 = 0;
+let truncated = false;
+
+/** A varint at `at`; sets `truncated` when the message ends inside it or it is over 64 bits. */
+function readVarint(): u64 {
+  let value: u64 = 0;
+  let shift: u64 = 0;
+  while (at < data.length && shift <= 63) {
+    const b = data[at++];
+    value |= (<u64>(b & 0x7f)) << shift;
+    if (b < 0x80) return value;
+    shift += 7;
+  }
+  truncated = true;
+  return 0;
+}
+
 export function readCheckReply(message: ArrayBuffer): CheckReply {
   const reply = new CheckReply();
-  const data = Uint8Array.wrap(message);
-  let at = 0;
+  data = Uint8Array.wrap(message);
+  at = 0;
+  truncated = false;
   while (at < data.length) {
-    let key: u64 = 0;
-    let shift: u64 = 0;
-    let value: u64 = 0;
-    // key
-    while (true) {
-      if (at >= data.length || shift > 63) { reply.valid = false; return reply; }
-      const b = data[at++];
-      key |= (<u64>(b & 0x7f)) << shift;
-      shift += 7;
-      if (b < 0x80) break;
-    }
+    const key = readVarint();
+    if (truncated) { reply.valid = false; return reply; }
     const field = <u32>(key >> 3);
     const wire = <u32>(key & 7);
-    if (wire == 0 || wire == 2) {
-      shift = 0;
-      while (true) {
-        if (at >= data.length || shift > 63) { reply.valid = false; return reply; }
-        const b = data[at++];
-        value |= (<u64>(b & 0x7f)) << shift;
-        shift += 7;
-        if (b < 0x80) break;
-      }
-    }
     if (wire == 0) {
+      const value = readVarint();
+      if (truncated) { reply.valid = false; return reply; }
       if (field == 1) reply.allowed = value != 0;
     } else if (wire == 2) {
-      if (value > <u64>(data.length - at)) { reply.valid = false; return reply; }
-      if (field == 2) reply.reason = String.UTF8.decodeUnsafe(data.dataStart + at, <usize>value);
-      at += <i32>value;
+      const length = readVarint();
+      if (truncated || length > <u64>(data.length - at)) { reply.valid = false; return reply; }
+      if (field == 2) reply.reason = String.UTF8.decodeUnsafe(data.dataStart + at, <usize>length);
+      at += <i32>length;
     } else if (wire == 5) {
       at += 4;
     } else if (wire == 1) {
