@@ -1,8 +1,12 @@
-// The compiler transform keeps only the callbacks a filter uses.
+// The compiler transform: the SDK's heap as the "minimal" runtime, and only
+// the callbacks a filter uses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { libraryFiles } from "assemblyscript/asc";
 import { CALLBACK_METHODS, unneededExports } from "../scripts/transform/exports.js";
+import ProxyWasmTransform from "../scripts/transform/index.js";
+import { HEAP_LIBRARY_FILE } from "../scripts/transform/runtime.js";
 
 const ALL = ["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate", ...Object.keys(CALLBACK_METHODS),
   "proxy_on_http_call_response", "proxy_on_grpc_receive", "proxy_on_grpc_close"];
@@ -54,4 +58,18 @@ test("built filters export what they use", () => {
     ["proxy_on_configure", "proxy_on_context_create", "proxy_on_delete", "proxy_on_http_call_response", "proxy_on_memory_allocate", "proxy_on_request_headers"]);
   assert.ok(exported("build/tcp-stats.wasm").includes("proxy_on_downstream_data"));
   assert.ok(!exported("build/tcp-stats.wasm").includes("proxy_on_request_headers"));
+});
+
+test("loading the transform makes the SDK heap asc's minimal runtime", () => {
+  const files = libraryFiles as Record<string, string>;
+  assert.equal(files["rt/index-minimal"], `import "${HEAP_LIBRARY_FILE}";\n`);
+  assert.match(files[HEAP_LIBRARY_FILE]!, /export function __collect_due\(\)/);
+});
+
+test("a build whose minimal runtime is not the SDK heap fails with the reason", () => {
+  const sources = (paths: string[]) => ({ sources: paths.map((internalPath) => ({ internalPath })) });
+  const transform = new ProxyWasmTransform();
+  assert.throws(() => transform.afterParse(sources(["~lib/rt/index-minimal", "~lib/rt/tlsf", "~lib/rt/tcms"])), /SDK heap could not replace/);
+  transform.afterParse(sources(["~lib/rt/index-minimal", `~lib/${HEAP_LIBRARY_FILE}`]));
+  transform.afterParse(sources(["~lib/rt/index-incremental", "~lib/rt/itcms"]));
 });

@@ -2,21 +2,13 @@
 import { proxy_set_effective_context } from "../abi/imports";
 import { refreshLogLevel } from "../log";
 import { WasmResult } from "../types";
-import { hostBytesSinceCollect, resetHostBytes } from "./memory";
 
-// The minimal runtime frees nothing until __collect runs, and __collect may
-// only run while no managed reference lives on the stack. The start of a
-// callback is such a moment (Envoy never re-enters the module, except for the
-// allocator, which does not come here). Collect every COLLECT_EVERY callbacks,
-// or sooner once the host has copied COLLECT_AFTER_HOST_BYTES of data in (the
-// garbage a filter makes grows with the bodies it reads: a few large bodies
-// must not push the VM to Envoy's memory cap), or once memory has grown by
-// COLLECT_GROWTH_PAGES.
-const COLLECT_EVERY: u32 = 1024;
-const COLLECT_AFTER_HOST_BYTES: usize = 1 << 20;
-const COLLECT_GROWTH_PAGES: i32 = 16; // 1 MiB
-let callbacksSinceCollect: u32 = 0;
-let pagesAfterCollect: i32 = 0;
+// The SDK's heap (runtime "minimal", see heap.ts) frees nothing until
+// __collect runs, and __collect may only run while no managed reference lives
+// on the stack. The start of a callback is such a moment (Envoy never
+// re-enters the module, except for the allocator, which does not come here),
+// so each callback asks the heap whether a collection is due. The
+// "incremental" runtime collects by itself; "stub" never frees.
 
 /** The context whose callback is running (or that was made effective): callouts remember it. */
 export let currentContextId: u32 = 0;
@@ -28,16 +20,8 @@ export function beginCallback(contextId: u32): void {
   currentContextId = contextId;
   insideCallbacks = true;
   refreshLogLevel();
-  if (ASC_RUNTIME == 1 /* minimal */) {
-    if (
-      ++callbacksSinceCollect >= COLLECT_EVERY || hostBytesSinceCollect >= COLLECT_AFTER_HOST_BYTES ||
-      memory.size() - pagesAfterCollect >= COLLECT_GROWTH_PAGES
-    ) {
-      callbacksSinceCollect = 0;
-      resetHostBytes();
-      __collect();
-      pagesAfterCollect = memory.size();
-    }
+  if (isDefined(__collect_due)) {
+    if (__collect_due()) __collect();
   }
 }
 

@@ -8,18 +8,9 @@ export const OUT_SIZE: usize = OUT_PTR + 4;
 /** An 8-byte slot for u64 results (time, metric values). */
 export const OUT_U64: usize = OUT_PTR + 8;
 
-/** Bytes the host has copied in since the last collection: bodies and other data become garbage in proportion. */
-export let hostBytesSinceCollect: usize = 0;
-
 /** The allocator behind `proxy_on_memory_allocate`. The block is not managed by the GC: whoever takes the result frees it. */
 export function allocateForHost(size: usize): usize {
-  hostBytesSinceCollect += size;
   return heap.alloc(size);
-}
-
-/** Called after a collection. */
-export function resetHostBytes(): void {
-  hostBytesSinceCollect = 0;
 }
 
 /** The pointer the host wrote at OUT_PTR (0 for an empty result). */

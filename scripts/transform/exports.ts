@@ -1,5 +1,4 @@
-// AssemblyScript compiler transform: drops the proxy_on_* exports a filter has
-// no use for. Envoy calls every callback a module exports, and each call costs
+// Drops the proxy_on_* exports a filter has no use for. Envoy calls every callback a module exports, and each call costs
 // a trip into the VM; a callback the module does not export gets Envoy's
 // default (continue / success), which is exactly what the SDK's default
 // methods return. So an export is kept only when some class of the filter
@@ -9,8 +8,6 @@
 // contexts, and on_delete makes any HTTP context not made before. TCP
 // contexts are made on proxy_on_new_connection, so a root that makes them
 // keeps that export.
-//
-// asconfig.json: "transform": ["proxy-wasm-as/transform"] (proxy-wasm-as/asconfig.json has it).
 import binaryen from "assemblyscript/binaryen";
 
 /** The SDK's own default implementations (whatever name the package is installed under): they do not make a callback necessary. */
@@ -72,17 +69,16 @@ export function unneededExports(functionNames: Iterable<string>, importedCalls: 
   return drop;
 }
 
-export default class UnneededExports {
-  afterCompile(module: binaryen.Module): void {
-    const functions: string[] = [];
-    const imports: string[] = [];
-    for (let i = 0; i < module.getNumFunctions(); i++) {
-      const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
-      if (info.module) imports.push(info.base ?? "");
-      else functions.push(info.name);
-    }
-    const exports: string[] = [];
-    for (let i = 0; i < module.getNumExports(); i++) exports.push(binaryen.getExportInfo(module.getExportByIndex(i)).name);
-    for (const name of unneededExports(functions, imports, exports)) module.removeExport(name);
+/** Removes the exports unneededExports names from a compiled module. */
+export function dropUnneededExports(module: binaryen.Module): void {
+  const functions: string[] = [];
+  const imports: string[] = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module) imports.push(info.base ?? "");
+    else functions.push(info.name);
   }
+  const exports: string[] = [];
+  for (let i = 0; i < module.getNumExports(); i++) exports.push(binaryen.getExportInfo(module.getExportByIndex(i)).name);
+  for (const name of unneededExports(functions, imports, exports)) module.removeExport(name);
 }
