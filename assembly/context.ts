@@ -7,6 +7,8 @@ import {
 } from "./types";
 import { HeaderPair } from "./headers";
 import { closeStream, continueStream, sendLocalResponse, sendLocalResponseBytes } from "./stream";
+import { Attributes } from "./properties";
+import { currentContextId, enterContext, insideCallbacks } from "./runtime/callback";
 
 /** Which callbacks the dispatcher routes to a context. */
 export const enum ContextKind {
@@ -32,8 +34,27 @@ export class BaseContext {
 
 /** One per plugin (per VM and worker): configuration, timers, queues, and the factory for stream contexts. */
 export class RootContext extends BaseContext {
-  /** The root id Envoy gave this plugin (root_id / WasmPlugin pluginName); may be "". */
-  rootId: string = "";
+  private knownRootId: string | null = null;
+
+  /** The root id Envoy gave this plugin (root_id / WasmPlugin pluginName); may be "". Asked of the host on first use. */
+  get rootId(): string {
+    const known = this.knownRootId;
+    if (known !== null) return known;
+    // The property belongs to the plugin of the effective context: make it this root's for the read.
+    if (!insideCallbacks) return "";
+    const running = currentContextId;
+    enterContext(this.contextId);
+    const property = Attributes.pluginRootId();
+    enterContext(running);
+    const rootId = property !== null ? property : "";
+    this.knownRootId = rootId;
+    return rootId;
+  }
+
+  /** @internal The dispatcher read the root id to choose the factory. */
+  knowRootId(rootId: string): void {
+    this.knownRootId = rootId;
+  }
 
   /** The VM started; `vmConfigurationSize` bytes of VM configuration are readable. Return false to fail the VM. */
   onVmStart(vmConfigurationSize: u32): bool { return true; }

@@ -4,20 +4,35 @@ import { BaseContext, ContextKind, HttpContext, RootContext, StreamContext } fro
 import { Attributes } from "./properties";
 import { LogLevel } from "./types";
 import { logAt } from "./log";
+import { getContext, putContext, removeContext } from "./context-table";
 
 /** Makes the root context for a plugin. */
 export type RootFactory = (contextId: u32) => RootContext;
 
-const rootNames = new Array<string>();
-const rootFactories = new Array<RootFactory>();
+let fallbackFactory: RootFactory | null = null;
 
 /**
- * Registers the root context factory for `rootId` (Envoy's root_id, a
- * WasmPlugin's pluginName). The factory registered under "" is the fallback
- * for any root id nobody registered — Istio often passes an empty one. With
- * no fallback, an unknown root id gets the first factory registered.
+ * Registers the root context factory for every root id (Envoy's root_id, a
+ * WasmPlugin's pluginName; Istio often passes an empty one) that has no
+ * factory of its own from registerRootContextFor.
  */
-export function registerRootContext(factory: RootFactory, rootId: string = ""): void {
+export function registerRootContext(factory: RootFactory): void {
+  fallbackFactory = factory;
+}
+
+// Root ids are read from the host only by filters that register names: the
+// hook is set by the first registerRootContextFor.
+let rootNames: string[] = [];
+let rootFactories: RootFactory[] = [];
+let namedRootHook: ((contextId: u32) => RootContext | null) | null = null;
+
+/**
+ * Registers the root context factory for the plugins whose root id is
+ * `rootId`. A root id nobody registered gets the registerRootContext factory,
+ * or, without one, the first factory registered here.
+ */
+export function registerRootContextFor(rootId: string, factory: RootFactory): void {
+  namedRootHook = makeNamedRoot;
   for (let i = 0; i < rootNames.length; i++) {
     if (unchecked(rootNames[i]) == rootId) {
       unchecked((rootFactories[i] = factory));
@@ -28,42 +43,22 @@ export function registerRootContext(factory: RootFactory, rootId: string = ""): 
   rootFactories.push(factory);
 }
 
-function factoryFor(rootId: string): RootFactory | null {
-  let fallback = -1;
+function makeNamedRoot(contextId: u32): RootContext | null {
+  const property = Attributes.pluginRootId();
+  const rootId = property !== null ? property : "";
+  let factory = fallbackFactory;
   for (let i = 0; i < rootNames.length; i++) {
-    const name = unchecked(rootNames[i]);
-    if (name == rootId) return unchecked(rootFactories[i]);
-    if (name.length == 0) fallback = i;
+    if (unchecked(rootNames[i]) == rootId) factory = unchecked(rootFactories[i]);
   }
-  if (rootNames.length == 0) return null;
-  return unchecked(rootFactories[fallback >= 0 ? fallback : 0]);
-}
-
-// Live contexts by id. Envoy hands out ids from a counter, so the live ones
-// form a sliding window: a direct-mapped table indexed by the id's low bits
-// finds them without hashing, and the rare id whose slot is taken by an older,
-// still-live context goes to a Map.
-const SLOTS: u32 = 256;
-const slotIds = new StaticArray<u32>(SLOTS);
-const slotContexts = new StaticArray<BaseContext | null>(SLOTS);
-const overflow = new Map<u32, BaseContext>();
-
-function storeContext(contextId: u32, context: BaseContext): void {
-  const slot = contextId & (SLOTS - 1);
-  if (unchecked(slotIds[slot]) == 0) {
-    unchecked((slotIds[slot] = contextId));
-    unchecked((slotContexts[slot] = context));
-  } else {
-    overflow.set(contextId, context);
-  }
+  if (factory === null) factory = unchecked(rootFactories[0]);
+  const root = factory(contextId);
+  root.knowRootId(rootId);
+  return root;
 }
 
 /** The context for `contextId`, or null when none was made (the stream then passes untouched). */
 export function contextFor(contextId: u32): BaseContext | null {
-  const slot = contextId & (SLOTS - 1);
-  if (unchecked(slotIds[slot]) == contextId) return unchecked(slotContexts[slot]);
-  if (overflow.size == 0 || !overflow.has(contextId)) return null;
-  return overflow.get(contextId);
+  return getContext(contextId);
 }
 
 // A stream's context is made on its first callback, not at creation: Envoy
@@ -80,10 +75,10 @@ function materialize(contextId: u32, root: RootContext, kind: ContextKind): Base
     ? root.newHttpContext(contextId)
     : root.newStreamContext(contextId);
   if (context === null) {
-    forget(contextId);
+    removeContext(contextId);
     return null;
   }
-  replaceContext(contextId, context);
+  putContext(contextId, context);
   return context;
 }
 
@@ -128,38 +123,20 @@ export function contextForEnd(contextId: u32): BaseContext | null {
 /** proxy_on_context_create: parent 0 makes a root, otherwise a stream of that root. */
 export function createContext(contextId: u32, parentId: u32): void {
   if (parentId == 0) {
-    const rootIdProperty = Attributes.pluginRootId();
-    const rootId = rootIdProperty !== null ? rootIdProperty : "";
-    const factory = factoryFor(rootId);
-    let root: RootContext;
-    if (factory === null) {
-      logAt(LogLevel.Error, "no root context registered (root id \"" + rootId + "\"): the plugin will do nothing");
+    const named = namedRootHook;
+    const fallback = fallbackFactory;
+    let root: RootContext | null = null;
+    if (named !== null) root = named(contextId);
+    else if (fallback !== null) root = fallback(contextId);
+    if (root === null) {
+      logAt(LogLevel.Error, "no root context registered: the plugin does nothing");
       root = new RootContext(contextId);
-    } else {
-      root = factory(contextId);
     }
-    root.rootId = rootId;
-    storeContext(contextId, root);
+    putContext(contextId, root);
     return;
   }
   const root = rootContextFor(parentId);
-  if (root !== null) storeContext(contextId, root);
-}
-
-function replaceContext(contextId: u32, context: BaseContext): void {
-  const slot = contextId & (SLOTS - 1);
-  if (unchecked(slotIds[slot]) == contextId) unchecked((slotContexts[slot] = context));
-  else overflow.set(contextId, context);
-}
-
-function forget(contextId: u32): void {
-  const slot = contextId & (SLOTS - 1);
-  if (unchecked(slotIds[slot]) == contextId) {
-    unchecked((slotIds[slot] = 0));
-    unchecked((slotContexts[slot] = null));
-  } else if (overflow.has(contextId)) {
-    overflow.delete(contextId);
-  }
+  if (root !== null) putContext(contextId, root);
 }
 
 /**
@@ -171,5 +148,5 @@ export function deleteContext(contextId: u32): void {
   const context = contextForEnd(contextId);
   if (context === null) return;
   context.onDelete();
-  forget(contextId);
+  removeContext(contextId);
 }

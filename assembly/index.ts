@@ -7,7 +7,7 @@ export {
   FilterMetadataStatus, FilterStatus, StreamType, PeerType, MetricType, GrpcStatus,
 } from "./types";
 export { BaseContext, RootContext, HttpContext, StreamContext } from "./context";
-export { registerRootContext, RootFactory } from "./dispatch";
+export { registerRootContext, registerRootContextFor, RootFactory } from "./dispatch";
 export {
   HttpCallback, HttpCallResponse, HttpRequest, GrpcCallback, Callout, httpCall, grpcCall, grpcStream, grpcSend,
   grpcClose, grpcCancel, httpCallResponseHeaders, httpCallResponseTrailers, httpCallResponseBody, grpcInitialMetadata,

@@ -247,15 +247,13 @@ let errPos: i32 = 0;
 let errCode: i32 = 0;
 
 // Error codes index MESSAGES ('|'-separated; one string keeps the data
-// section small). Codes below E_EMPTY are prefixed with "expected ".
+// section small; one literal, because AssemblyScript does not fold
+// concatenated literals). Codes below E_EMPTY are prefixed with "expected ".
 const E_VALUE = 0, E_END = 1, E_KEY = 2, E_COLON = 3, E_COMMA_ARR = 4, E_COMMA_OBJ = 5,
   E_DIGIT = 6, E_TRUE = 7, E_FALSE = 8, E_NULL = 9, E_EMPTY = 10, E_DEEP = 11, E_TRAILING = 12,
   E_UNTERMINATED = 13, E_CONTROL = 14, E_ESCAPE = 15, E_UESCAPE = 16, E_SURROGATE = 17,
   E_UTF8 = 18, E_LEADING_ZERO = 19;
-const MESSAGES = "value|end of input|string key|':' after object key|',' or ']'|',' or '}'|digit|" +
-  "'true'|'false'|'null'|empty document|nesting too deep|trailing comma|unterminated string|" +
-  "control character in string|invalid escape|invalid \\u escape|lone surrogate|invalid UTF-8|" +
-  "leading zero";
+const MESSAGES = "value|end of input|string key|':' after object key|',' or ']'|',' or '}'|digit|'true'|'false'|'null'|empty document|nesting too deep|trailing comma|unterminated string|control character in string|invalid escape|invalid \\u escape|lone surrogate|invalid UTF-8|leading zero";
 
 function message(code: i32): string {
   let m = MESSAGES;

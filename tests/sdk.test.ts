@@ -172,6 +172,13 @@ test("root ids: a registered name gets its own root, others get the fallback", a
   }
 });
 
+test("a root reads its root id from the host on first use, from any of its callbacks", async () => {
+  for (const rootId of ["probe", "", "unknown"]) {
+    const { result } = await runProbe({ "x-probe": "root-id" }, { rootId });
+    assert.equal(result, `${rootId === "" ? "<empty>" : rootId}/root-id`);
+  }
+});
+
 async function bodyProbe(action: string, chunks: string[]) {
   const plugin = await probe();
   const stream = plugin.newHttpStream();

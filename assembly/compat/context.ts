@@ -13,7 +13,7 @@
 import {
   BaseContext, HttpContext, RootContext as SdkRootContext, StreamContext as SdkStreamContext,
 } from "../context";
-import { contextFor, registerRootContext as registerSdkRoot } from "../dispatch";
+import { contextFor, registerRootContext as registerSdkRoot, registerRootContextFor as registerSdkRootFor } from "../dispatch";
 import { HttpCallResponse, HttpCallback as SdkHttpCallback, httpCallFor } from "../callouts";
 import { pluginConfiguration } from "../body";
 import { continueStream } from "../stream";
@@ -256,5 +256,6 @@ class TcpBridge extends SdkStreamContext {
  * registered, rather than aborting the VM.
  */
 export function registerRootContext(root_context_factory: (context_id: u32) => RootContext, name: string = ""): void {
-  registerSdkRoot(root_context_factory, name);
+  if (name.length == 0) registerSdkRoot(root_context_factory);
+  else registerSdkRootFor(name, root_context_factory);
 }

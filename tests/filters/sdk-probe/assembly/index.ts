@@ -6,7 +6,7 @@ import {
   callData, downstreamData, grpcCancel, grpcClose, grpcInitialMetadata, grpcSend, grpcStream, grpcTrailingMetadata,
   upstreamData, SharedDataUpdater, SharedQueue, SharedValue, callForeignFunction,
   currentTimeNanoseconds, FilterDataStatus, FilterMetadataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
-  getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, requestBody,
+  getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, registerRootContextFor, requestBody,
   requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
 } from "proxy-wasm-as";
 
@@ -138,7 +138,11 @@ class Probe extends HttpContext {
     const name = requestHeaders.get("x-probe-name");
     const arg = requestHeaders.get("x-probe-arg");
     const a = this.action;
-    if (a == "count") {
+    if (a == "root-id") {
+      // Read lazily from a stream callback; the stream's own host calls must still act on the stream.
+      const rootId = this.probeRoot.rootId;
+      requestHeaders.set("x-probe-result", show(rootId) + "/" + show(requestHeaders.get("x-probe")));
+    } else if (a == "count") {
       requestHeaders.set("x-probe-result", headerCount.toString() + "/" + requestHeaders.count().toString());
     } else if (a == "get") {
       requestHeaders.set("x-probe-result", show(requestHeaders.get(name!)));
@@ -313,4 +317,4 @@ class Probe extends HttpContext {
 }
 
 registerRootContext((contextId: u32): RootContext => new ProbeRoot(contextId));
-registerRootContext((contextId: u32): RootContext => new OtherRoot(contextId), "other");
+registerRootContextFor("other", (contextId: u32): RootContext => new OtherRoot(contextId));
