@@ -30,7 +30,6 @@ export {
   Attributes, encodePropertyPath, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,
   setProperty, setPropertyString,
 } from "./properties";
-export {
-  JsonKind, JsonValue, JsonObject, JsonError, JsonResult, parseJson, parseJsonBytes, parseJsonMemory, describeJsonKind,
-} from "./json";
+export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json-reader";
+export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes, parseJsonMemory } from "./json";
 export { pluginConfigurationObject } from "./config";

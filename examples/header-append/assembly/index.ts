@@ -4,7 +4,7 @@
 // Each pair is appended: a response that already has the header keeps its
 // value and gets another one. No configuration means no headers.
 import {
-  FilterHeadersStatus, HttpContext, JsonKind, RootContext, describeJsonKind, log, pluginConfigurationObject,
+  FilterHeadersStatus, HttpContext, JsonReader, RootContext, describeJsonKind, log, pluginConfiguration,
   registerRootContext, responseHeaders,
 } from "proxy-wasm-as";
 
@@ -31,29 +31,42 @@ function isHeaderName(name: string): bool {
   return true;
 }
 
+/**
+ * Logs why the configuration was refused: its JSON error, or else `problem`
+ * followed by the kind of the value that came instead. Returns false.
+ */
+function rejected(json: JsonReader, problem: string): bool {
+  const error = json.error;
+  if (error !== null) log.critical("header-append: configuration is not valid JSON: " + error.toString());
+  else log.critical("header-append: " + problem + describeJsonKind(json.kind()));
+  return false;
+}
+
 class HeaderAppendRoot extends RootContext {
   // Names and values are encoded once here, so each response costs only host calls.
   names: ArrayBuffer[] = [];
   values: ArrayBuffer[] = [];
 
   onConfigure(configurationSize: u32): bool {
-    const config = pluginConfigurationObject("header-append", "a JSON object of header name to string value");
-    if (config === null) return false;
+    // The configuration is walked with the JSON reader as it is read: no
+    // tree is built, and the first problem found is the one reported.
     const names = new Array<ArrayBuffer>();
     const values = new Array<ArrayBuffer>();
-    for (let i = 0; i < config.size; i++) {
-      const name = config.keyAt(i);
-      const value = config.valueAt(i);
-      if (!isHeaderName(name)) {
-        log.critical("header-append: \"" + name + "\" is not a valid header name");
-        return false;
+    if (configurationSize > 0) {
+      const json = new JsonReader(pluginConfiguration());
+      if (!json.beginObject()) return rejected(json, "configuration must be a JSON object of header name to string value, not ");
+      while (json.nextKey()) {
+        const name = json.key;
+        if (!isHeaderName(name)) {
+          log.critical("header-append: \"" + name + "\" is not a valid header name");
+          return false;
+        }
+        const value = json.readString();
+        if (value === null) return rejected(json, "the value of \"" + name + "\" must be a string, not ");
+        names.push(String.UTF8.encode(name));
+        values.push(String.UTF8.encode(value));
       }
-      if (value.kind != JsonKind.String) {
-        log.critical("header-append: the value of \"" + name + "\" must be a string, not " + describeJsonKind(value.kind));
-        return false;
-      }
-      names.push(String.UTF8.encode(name));
-      values.push(String.UTF8.encode(value.asString()!));
+      if (!json.end()) return rejected(json, "");
     }
     // Only a fully valid configuration replaces the one in force.
     this.names = names;
