@@ -3,6 +3,7 @@
 import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "./abi/imports";
 import { BufferType, WasmResult } from "./types";
 import { OUT_PTR, OUT_SIZE, takeResultBytes, takeResultString } from "./runtime/memory";
+import { newBuffer, utf8 } from "./text";
 
 // Past any real buffer: "to the end" for reads, "append" for writes.
 const WHOLE: u32 = <u32>i32.MAX_VALUE;
@@ -23,7 +24,7 @@ export class Body {
 
   /** Up to `maxSize` bytes from `start`; empty when there is nothing (or the buffer is not available). */
   read(start: u32 = 0, maxSize: u32 = WHOLE): ArrayBuffer {
-    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return new ArrayBuffer(0);
+    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return newBuffer(0);
     return takeResultBytes();
   }
 
@@ -36,9 +37,9 @@ export class Body {
   replace(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, 0, WHOLE, data); }
   append(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, WHOLE, 0, data); }
   prepend(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, 0, 0, data); }
-  replaceText(text: string): WasmResult { return this.replace(String.UTF8.encode(text)); }
-  appendText(text: string): WasmResult { return this.append(String.UTF8.encode(text)); }
-  prependText(text: string): WasmResult { return this.prepend(String.UTF8.encode(text)); }
+  replaceText(text: string): WasmResult { return this.replace(utf8(text)); }
+  appendText(text: string): WasmResult { return this.append(utf8(text)); }
+  prependText(text: string): WasmResult { return this.prepend(utf8(text)); }
 }
 
 // @ts-ignore: decorator

@@ -13,6 +13,7 @@ import { Body } from "./body";
 import { OUT_PTR, OUT_SIZE, OUT_U64, takeResultString } from "./runtime/memory";
 import { currentContextId, enterContext } from "./runtime/callback";
 import { contextFor } from "./dispatch";
+import { newBuffer, utf8 } from "./text";
 
 // @ts-ignore: decorator
 @lazy export const httpCallResponseHeaders = new HeaderMap(MapType.HttpCallResponseHeaders);
@@ -120,9 +121,9 @@ export function httpCallFor(
   ownerContextId: u32, cluster: string, encodedHeaders: ArrayBuffer, body: ArrayBuffer | null,
   encodedTrailers: ArrayBuffer | null, timeoutMs: u32, callback: HttpCallback,
 ): Callout {
-  const encodedCluster = String.UTF8.encode(cluster);
-  const payload = body !== null ? body : new ArrayBuffer(0);
-  const trailerBytes = encodedTrailers !== null ? encodedTrailers : new ArrayBuffer(0);
+  const encodedCluster = utf8(cluster);
+  const payload = body !== null ? body : newBuffer(0);
+  const trailerBytes = encodedTrailers !== null ? encodedTrailers : newBuffer(0);
   const status = proxy_http_call(
     changetype<usize>(encodedCluster), <usize>encodedCluster.byteLength,
     changetype<usize>(encodedHeaders), <usize>encodedHeaders.byteLength,
@@ -161,7 +162,7 @@ export class HttpRequest {
   }
 
   body(data: ArrayBuffer): HttpRequest { this.payload = data; return this; }
-  bodyText(text: string): HttpRequest { this.payload = String.UTF8.encode(text); return this; }
+  bodyText(text: string): HttpRequest { this.payload = utf8(text); return this; }
   trailer(name: string, value: string): HttpRequest {
     let list = this.trailerList;
     if (list === null) this.trailerList = list = [];
@@ -183,10 +184,10 @@ class GrpcTarget {
   readonly metadata: ArrayBuffer;
 
   constructor(cluster: string, service: string, method: string, metadata: HeaderPair[] | null) {
-    this.cluster = String.UTF8.encode(cluster);
-    this.service = String.UTF8.encode(service);
-    this.method = String.UTF8.encode(method);
-    this.metadata = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : new ArrayBuffer(0);
+    this.cluster = utf8(cluster);
+    this.service = utf8(service);
+    this.method = utf8(method);
+    this.metadata = metadata !== null && metadata.length > 0 ? serializePairs(metadata) : newBuffer(0);
   }
 }
 

@@ -5,10 +5,18 @@
 // no tombstones; the table doubles when half full.
 import { BaseContext } from "./context";
 
-let ids = new StaticArray<u32>(256);
-let contexts = new StaticArray<BaseContext | null>(256);
+let ids = zeroed<StaticArray<u32>>(256);
+let contexts = zeroed<StaticArray<BaseContext | null>>(256);
 let mask: u32 = 255;
 let count: u32 = 0;
+
+/** A zeroed table of `length` 4-byte entries (the constructor's length check is not needed here). */
+function zeroed<T>(length: u32): T {
+  const size = <usize>length << 2;
+  const table = __new(size, idof<T>());
+  memory.fill(table, 0, size);
+  return changetype<T>(table);
+}
 
 /** The slot holding `contextId`, or the empty slot where it would go. */
 function slotOf(contextId: u32): u32 {
@@ -63,8 +71,8 @@ function grow(): void {
   const oldIds = ids;
   const oldContexts = contexts;
   const size = (mask + 1) << 1;
-  ids = new StaticArray<u32>(size);
-  contexts = new StaticArray<BaseContext | null>(size);
+  ids = zeroed<StaticArray<u32>>(size);
+  contexts = zeroed<StaticArray<BaseContext | null>>(size);
   mask = size - 1;
   for (let i = 0; i < oldIds.length; i++) {
     const id = unchecked(oldIds[i]);

@@ -129,7 +129,7 @@ export function createContext(contextId: u32, parentId: u32): void {
     if (named !== null) root = named(contextId);
     else if (fallback !== null) root = fallback(contextId);
     if (root === null) {
-      logAt(LogLevel.Error, "no root context registered: the plugin does nothing");
+      logAt(LogLevel.Error, "no root context registered");
       root = new RootContext(contextId);
     }
     putContext(contextId, root);

@@ -3,6 +3,7 @@
 import { proxy_call_foreign_function } from "./abi/imports";
 import { WasmResult } from "./types";
 import { OUT_PTR, OUT_SIZE, stage, stagedLen, stagedPtr, takeResultBytes } from "./runtime/memory";
+import { newBuffer } from "./text";
 
 /** The result of a foreign function call: the host's status and, when Ok, the returned bytes. */
 export class ForeignResult {
@@ -15,5 +16,5 @@ export function callForeignFunction(name: string, args: ArrayBuffer): ForeignRes
   stage(name);
   const status = <WasmResult>proxy_call_foreign_function(
     stagedPtr, stagedLen, changetype<usize>(args), <usize>args.byteLength, OUT_PTR, OUT_SIZE);
-  return new ForeignResult(status, status == WasmResult.Ok ? takeResultBytes() : new ArrayBuffer(0));
+  return new ForeignResult(status, status == WasmResult.Ok ? takeResultBytes() : newBuffer(0));
 }

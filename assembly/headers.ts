@@ -9,6 +9,7 @@ import {
   OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize, stage, stagePair, stagedLen, stagedLen2, stagedPtr, stagedPtr2,
   takeResultBytes, takeResultString,
 } from "./runtime/memory";
+import { utf8Length, writeUtf8 } from "./text";
 
 /** Lower-cases A-Z only: header names are ASCII, and full Unicode case tables would cost kilobytes. */
 export function asciiLowerCase(text: string): string {
@@ -35,7 +36,7 @@ export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
   let size = 4 + count * 8;
   for (let i = 0; i < count; i++) {
     const pair = unchecked(pairs[i]);
-    size += String.UTF8.byteLength(pair.name) + String.UTF8.byteLength(pair.value) + 2;
+    size += utf8Length(pair.name) + utf8Length(pair.value) + 2;
   }
   const buf = new ArrayBuffer(size);
   const base = changetype<usize>(buf);
@@ -44,10 +45,10 @@ export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
   let data = base + 4 + <usize>count * 8;
   for (let i = 0; i < count; i++) {
     const pair = unchecked(pairs[i]);
-    const nameLength = String.UTF8.encodeUnsafe(changetype<usize>(pair.name), pair.name.length, data);
+    const nameLength = writeUtf8(pair.name, data);
     data += nameLength;
     store<u8>(data++, 0);
-    const valueLength = String.UTF8.encodeUnsafe(changetype<usize>(pair.value), pair.value.length, data);
+    const valueLength = writeUtf8(pair.value, data);
     data += valueLength;
     store<u8>(data++, 0);
     store<u32>(sizes, <u32>nameLength);

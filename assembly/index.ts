@@ -33,3 +33,4 @@ export {
 export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json-reader";
 export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes, parseJsonMemory } from "./json";
 export { pluginConfigurationObject } from "./config";
+export { utf8, decimal } from "./text";

@@ -29,6 +29,7 @@
 // - A trailing comma is reported at the comma.
 // - A UTF-8 byte order mark is not skipped (it is not JSON).
 import { toF64 } from "./json-number";
+import { decimal, newBuffer } from "./text";
 
 /** Maximum nesting of arrays/objects. Deeper documents are rejected. */
 export const JSON_MAX_DEPTH: i32 = 64;
@@ -37,14 +38,7 @@ export enum JsonKind { Null, Bool, Number, String, Array, Object }
 
 /** The kind as words for messages: "null", "a boolean", "a number", "a string", "an array", "an object". */
 export function describeJsonKind(kind: JsonKind): string {
-  switch (kind) {
-    case JsonKind.Null: return "null";
-    case JsonKind.Bool: return "a boolean";
-    case JsonKind.Number: return "a number";
-    case JsonKind.String: return "a string";
-    case JsonKind.Array: return "an array";
-    default: return "an object";
-  }
+  return entry("null|a boolean|a number|a string|an array|an object", <i32>kind);
 }
 
 export class JsonError {
@@ -56,38 +50,28 @@ export class JsonError {
   toString(): string { return "at byte " + decimal(this.position) + ": " + this.message; }
 }
 
-/** n in decimal, without the standard library's radix checks. */
-export function decimal(n: u32): string {
-  let digits = 1;
-  for (let rest = n; rest >= 10; rest /= 10) digits++;
-  const text = changetype<string>(__new(<usize>digits << 1, idof<string>()));
-  let p = changetype<usize>(text) + (<usize>digits << 1);
-  do {
-    p -= 2;
-    store<u16>(p, 0x30 + n % 10);
-    n /= 10;
-  } while (n != 0);
-  return text;
-}
-
-// Error codes index MESSAGES ('|'-separated; one string keeps the data
-// section small; one literal, because AssemblyScript does not fold
-// concatenated literals). Codes below E_EMPTY are prefixed with "expected ".
+// Error codes index MESSAGES (one literal, because AssemblyScript does not
+// fold concatenated literals). Codes below E_EMPTY are prefixed with "expected ".
 const E_VALUE = 0, E_END = 1, E_KEY = 2, E_COLON = 3, E_COMMA_ARR = 4, E_COMMA_OBJ = 5,
   E_DIGIT = 6, E_TRUE = 7, E_FALSE = 8, E_NULL = 9, E_EMPTY = 10, E_DEEP = 11, E_TRAILING = 12,
   E_UNTERMINATED = 13, E_CONTROL = 14, E_ESCAPE = 15, E_UESCAPE = 16, E_SURROGATE = 17,
   E_UTF8 = 18, E_LEADING_ZERO = 19;
 const MESSAGES = "value|end of input|string key|':' after object key|',' or ']'|',' or '}'|digit|'true'|'false'|'null'|empty document|nesting too deep|trailing comma|unterminated string|control character in string|invalid escape|invalid \\u escape|lone surrogate|invalid UTF-8|leading zero";
 
-function message(code: i32): string {
-  let m = MESSAGES;
+/** Entry `index` of a '|'-separated table (one string keeps the data section small). */
+function entry(table: string, index: i32): string {
   let s = 0;
-  let p = changetype<usize>(m);
-  for (let i = code; i > 0; ) if (load<u16>(p + (<usize>(s++) << 1)) == 0x7C) i--;
+  const p = changetype<usize>(table);
+  for (let i = index; i > 0; ) if (load<u16>(p + (<usize>(s++) << 1)) == 0x7C) i--;
   let e = s;
-  while (e < m.length && load<u16>(p + (<usize>e << 1)) != 0x7C) e++;
-  let r = changetype<string>(__new(<usize>(e - s) << 1, idof<string>()));
-  memory.copy(changetype<usize>(r), changetype<usize>(m) + (<usize>s << 1), <usize>(e - s) << 1);
+  while (e < table.length && load<u16>(p + (<usize>e << 1)) != 0x7C) e++;
+  const r = changetype<string>(__new(<usize>(e - s) << 1, idof<string>()));
+  memory.copy(changetype<usize>(r), p + (<usize>s << 1), <usize>(e - s) << 1);
+  return r;
+}
+
+function message(code: i32): string {
+  const r = entry(MESSAGES, code);
   return code < E_EMPTY ? "expected " + r : r;
 }
 
@@ -123,7 +107,7 @@ export class JsonReader {
 
   /** Reads `length` bytes at `ptr` in place: the memory must stay valid while the reader is used. */
   static inMemory(ptr: usize, length: usize): JsonReader {
-    const reader = new JsonReader(new ArrayBuffer(0));
+    const reader = new JsonReader(newBuffer(0));
     reader.base = reader.cur = ptr;
     reader.limit = ptr + length;
     return reader;

@@ -8,6 +8,7 @@ import {
   JSON_MAX_DEPTH, JsonError, JsonKind, JsonReader, NUMBER_EXACT, NUMBER_NEGATIVE, describeJsonKind,
 } from "./json-reader";
 import { toF64 } from "./json-number";
+import { utf8 } from "./text";
 
 export { JSON_MAX_DEPTH, JsonError, JsonKind, describeJsonKind };
 
@@ -136,7 +137,7 @@ export class JsonResult {
 
 /** Parse a string (encoded to UTF-8 first; byte positions refer to that encoding). */
 export function parseJson(text: string): JsonResult {
-  return parseJsonBytes(String.UTF8.encode(text));
+  return parseJsonBytes(utf8(text));
 }
 
 /** Parse UTF-8 bytes as delivered by the host. */

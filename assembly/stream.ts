@@ -3,6 +3,7 @@
 import { proxy_close_stream, proxy_continue_stream, proxy_send_local_response } from "./abi/imports";
 import { GrpcStatus, StreamType, WasmResult } from "./types";
 import { HeaderPair, serializePairs } from "./headers";
+import { utf8 } from "./text";
 
 /** Resumes a paused request or response (or TCP read side) once the current callback returns. */
 export function continueStream(streamType: StreamType): WasmResult {
@@ -23,7 +24,7 @@ export function sendLocalResponseBytes(
   status: u32, body: ArrayBuffer, headers: HeaderPair[] | null = null, details: string = "",
   grpcStatus: GrpcStatus = GrpcStatus.InvalidCode,
 ): WasmResult {
-  const encodedDetails = String.UTF8.encode(details);
+  const encodedDetails = utf8(details);
   const encodedHeaders = serializePairs(headers !== null ? headers : new Array<HeaderPair>());
   return <WasmResult>proxy_send_local_response(
     status,
@@ -39,5 +40,5 @@ export function sendLocalResponse(
   status: u32, body: string = "", headers: HeaderPair[] | null = null, details: string = "",
   grpcStatus: GrpcStatus = GrpcStatus.InvalidCode,
 ): WasmResult {
-  return sendLocalResponseBytes(status, String.UTF8.encode(body), headers, details, grpcStatus);
+  return sendLocalResponseBytes(status, utf8(body), headers, details, grpcStatus);
 }

@@ -1,5 +1,6 @@
 // Memory shared with the host: the allocator the host calls, the out-parameter
 // slots it writes results into, and a scratch area for passing strings in.
+import { newBuffer, utf8Length, writeUtf8 } from "../text";
 
 // Out-parameter slots. Host calls are synchronous and every result is read
 // straight after the call, so one set of slots serves every call.
@@ -34,7 +35,7 @@ export function releaseResult(): void {
 /** Takes the host's result as a managed ArrayBuffer (empty when the host returned nothing). */
 export function takeResultBytes(): ArrayBuffer {
   const size = resultSize();
-  const buf = new ArrayBuffer(<i32>size);
+  const buf = newBuffer(size);
   if (size != 0) memory.copy(changetype<usize>(buf), resultPtr(), size);
   releaseResult();
   return buf;
@@ -74,18 +75,16 @@ function reserve(size: usize): void {
 
 /** Encodes `text` as UTF-8 into scratch memory: stagedPtr/stagedLen. Valid until the next stage call. */
 export function stage(text: string): void {
-  const length = <usize>String.UTF8.byteLength(text);
-  reserve(length);
+  reserve(utf8Length(text));
   stagedPtr = scratch;
-  stagedLen = String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, scratch);
+  stagedLen = writeUtf8(text, scratch);
 }
 
 /** Encodes two strings back to back: stagedPtr/stagedLen and stagedPtr2/stagedLen2. */
 export function stagePair(first: string, second: string): void {
-  const firstLength = <usize>String.UTF8.byteLength(first);
-  reserve(firstLength + <usize>String.UTF8.byteLength(second));
+  reserve(utf8Length(first) + utf8Length(second));
   stagedPtr = scratch;
-  stagedLen = String.UTF8.encodeUnsafe(changetype<usize>(first), first.length, scratch);
+  stagedLen = writeUtf8(first, scratch);
   stagedPtr2 = scratch + stagedLen;
-  stagedLen2 = String.UTF8.encodeUnsafe(changetype<usize>(second), second.length, stagedPtr2);
+  stagedLen2 = writeUtf8(second, stagedPtr2);
 }

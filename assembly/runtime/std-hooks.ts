@@ -3,13 +3,14 @@
 // provide. asconfig.json wires them in with `use` aliases.
 import { proxy_log, wasi_clock_time_get, wasi_random_get } from "../abi/imports";
 import { LogLevel } from "../types";
-import { OUT_U64 } from "./memory";
+import { OUT_U64, stage, stagedLen, stagedPtr } from "./memory";
+import { decimal } from "../text";
 
 let panicking = false;
 
 function writeLog(level: LogLevel, text: string): void {
-  const bytes = String.UTF8.encode(text);
-  proxy_log(level, changetype<usize>(bytes), <usize>bytes.byteLength);
+  stage(text);
+  proxy_log(level, stagedPtr, stagedLen);
 }
 
 /** A panic: log at critical with the message and source location, then trap. */
@@ -17,11 +18,9 @@ export function panic(message: string | null, fileName: string | null, line: u32
   // A panic while reporting a panic (say, out of memory) just traps.
   if (panicking) unreachable();
   panicking = true;
-  writeLog(
-    LogLevel.Critical,
-    "panic: " + (message !== null ? message : "unknown error") +
-      " at " + (fileName !== null ? fileName : "unknown file") + ":" + line.toString() + ":" + column.toString(),
-  );
+  let text = "panic: " + (message !== null ? message : "abort");
+  if (fileName !== null) text += " at " + fileName + ":" + decimal(line) + ":" + decimal(column);
+  writeLog(LogLevel.Critical, text);
   unreachable();
 }
 

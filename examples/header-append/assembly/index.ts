@@ -5,41 +5,37 @@
 // value and gets another one. No configuration means no headers.
 import {
   FilterHeadersStatus, HttpContext, JsonReader, RootContext, describeJsonKind, log, pluginConfiguration,
-  registerRootContext, responseHeaders,
+  registerRootContext, responseHeaders, utf8,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/assembly/exports";
 
-// RFC 9110 token: what a header name may contain.
+// RFC 9110 token characters (what a header name may contain) as a bitmap of
+// the ASCII codes: ! # $ % & ' * + - . 0-9 in the low word; A-Z ^ _ ` a-z | ~
+// in the high word.
+const TOKEN_LOW: u64 = 0x03FF6CFA00000000;
+const TOKEN_HIGH: u64 = 0x57FFFFFFC7FFFFFE;
+
 function isHeaderName(name: string): bool {
   const length = name.length;
   if (length == 0) return false;
   for (let i = 0; i < length; i++) {
-    const c = name.charCodeAt(i);
-    const letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
-    const digit = c >= 0x30 && c <= 0x39;
-    if (!letter && !digit) {
-      switch (c) {
-        case 0x21: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27: case 0x2a: case 0x2b: // ! # $ % & ' * +
-        case 0x2d: case 0x2e: case 0x5e: case 0x5f: case 0x60: case 0x7c: case 0x7e:             // - . ^ _ ` | ~
-          break;
-        default:
-          return false;
-      }
-    }
+    const c = <u32>name.charCodeAt(i);
+    if (c >= 128 || ((c < 64 ? TOKEN_LOW : TOKEN_HIGH) >> (c & 63) & 1) == 0) return false;
   }
   return true;
 }
 
-/**
- * Logs why the configuration was refused: its JSON error, or else `problem`
- * followed by the kind of the value that came instead. Returns false.
- */
-function rejected(json: JsonReader, problem: string): bool {
-  const error = json.error;
-  if (error !== null) log.critical("header-append: configuration is not valid JSON: " + error.toString());
-  else log.critical("header-append: " + problem + describeJsonKind(json.kind()));
+/** Logs why the configuration was refused, and returns false for onConfigure. */
+function refuse(problem: string): bool {
+  log.critical("header-append: " + problem);
   return false;
+}
+
+/** What is wrong with the value where `wanted` (ending in "not ") was expected: its JSON error, or its kind. */
+function unexpected(json: JsonReader, wanted: string): string {
+  const error = json.error;
+  return error !== null ? "configuration is not valid JSON: " + error.toString() : wanted + describeJsonKind(json.kind());
 }
 
 class HeaderAppendRoot extends RootContext {
@@ -50,23 +46,20 @@ class HeaderAppendRoot extends RootContext {
   onConfigure(configurationSize: u32): bool {
     // The configuration is walked with the JSON reader as it is read: no
     // tree is built, and the first problem found is the one reported.
-    const names = new Array<ArrayBuffer>();
-    const values = new Array<ArrayBuffer>();
+    const names: ArrayBuffer[] = [];
+    const values: ArrayBuffer[] = [];
     if (configurationSize > 0) {
       const json = new JsonReader(pluginConfiguration());
-      if (!json.beginObject()) return rejected(json, "configuration must be a JSON object of header name to string value, not ");
+      if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object of header name to string value, not "));
       while (json.nextKey()) {
         const name = json.key;
-        if (!isHeaderName(name)) {
-          log.critical("header-append: \"" + name + "\" is not a valid header name");
-          return false;
-        }
+        if (!isHeaderName(name)) return refuse("\"" + name + "\" is not a valid header name");
         const value = json.readString();
-        if (value === null) return rejected(json, "the value of \"" + name + "\" must be a string, not ");
-        names.push(String.UTF8.encode(name));
-        values.push(String.UTF8.encode(value));
+        if (value === null) return refuse(unexpected(json, "the value of \"" + name + "\" must be a string, not "));
+        names.push(utf8(name));
+        values.push(utf8(value));
       }
-      if (!json.end()) return rejected(json, "");
+      if (!json.end()) return refuse(unexpected(json, ""));
     }
     // Only a fully valid configuration replaces the one in force.
     this.names = names;
