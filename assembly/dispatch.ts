@@ -128,11 +128,9 @@ export function createContext(contextId: u32, parentId: u32): void {
     let root: RootContext | null = null;
     if (named !== null) root = named(contextId);
     else if (fallback !== null) root = fallback(contextId);
-    if (root === null) {
-      logAt(LogLevel.Error, "no root context registered");
-      root = new RootContext(contextId);
-    }
-    putContext(contextId, root);
+    // Without a root, the plugin's callbacks get the defaults: traffic passes.
+    if (root !== null) putContext(contextId, root);
+    else logAt(LogLevel.Error, "no root context registered");
     return;
   }
   const root = rootContextFor(parentId);

@@ -172,6 +172,19 @@ test("root ids: a registered name gets its own root, others get the fallback", a
   }
 });
 
+test("a filter that registers no root loads, logs why it does nothing, and lets traffic pass", async () => {
+  const { release } = await buildFilter("tests/filters/no-root", "no-root", "build/test");
+  const plugin = await startPlugin({ module: release, rootId: "any", configuration: "{}" });
+  assert.equal(plugin.failed, false, plugin.failure ?? "");
+  assert.equal(plugin.configured, true);
+  assert.deepEqual(plugin.logsAt(LogLevel.Error), ["no root context registered"]);
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders(BASE, true);
+  stream.sendResponseHeaders({ ":status": "200" }, true);
+  stream.complete();
+  assert.equal(stream.responseHeaders.get(":status"), "200");
+});
+
 test("a root reads its root id from the host on first use, from any of its callbacks", async () => {
   for (const rootId of ["probe", "", "unknown"]) {
     const { result } = await runProbe({ "x-probe": "root-id" }, { rootId });
