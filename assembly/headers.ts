@@ -9,7 +9,7 @@ import {
   OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize, stage, stagePair, stagedLen, stagedLen2, stagedPtr, stagedPtr2,
   takeResultBytes, takeResultString,
 } from "./runtime/memory";
-import { utf8Length, writeUtf8 } from "./text";
+import { newBuffer, utf8Length, writeUtf8 } from "./text";
 
 /** Lower-cases A-Z only: header names are ASCII, and full Unicode case tables would cost kilobytes. */
 export function asciiLowerCase(text: string): string {
@@ -38,7 +38,7 @@ export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
     const pair = unchecked(pairs[i]);
     size += utf8Length(pair.name) + utf8Length(pair.value) + 2;
   }
-  const buf = new ArrayBuffer(size);
+  const buf = newBuffer(size);
   const base = changetype<usize>(buf);
   store<u32>(base, count);
   let sizes = base + 4;

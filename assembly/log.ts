@@ -29,7 +29,11 @@ export function logEnabled(level: LogLevel): bool {
 
 /** Writes `message` at `level` if the host's level lets it through. */
 export function logAt(level: LogLevel, message: string): void {
-  if (!logEnabled(level)) return;
+  if (logEnabled(level)) writeLog(level, message);
+}
+
+/** Writes `message` at `level` whatever the host's level (the host still filters). */
+export function writeLog(level: LogLevel, message: string): void {
   stage(message);
   proxy_log(level, stagedPtr, stagedLen);
 }

@@ -4,13 +4,13 @@ import { proxy_get_property, proxy_set_property } from "./abi/imports";
 import { WasmResult } from "./types";
 import { OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize, takeResultBytes, takeResultString } from "./runtime/memory";
 import { HeaderPair, parsePairs } from "./headers";
-import { utf8, utf8Length, writeUtf8 } from "./text";
+import { newBuffer, utf8, utf8Length, writeUtf8 } from "./text";
 
 /** Encodes path segments as the host expects: UTF-8, separated by a NUL byte. */
 export function encodePropertyPath(path: string[]): ArrayBuffer {
   let size = path.length > 0 ? path.length - 1 : 0;
   for (let i = 0; i < path.length; i++) size += utf8Length(unchecked(path[i]));
-  const buf = new ArrayBuffer(size);
+  const buf = newBuffer(size);
   let out = changetype<usize>(buf);
   for (let i = 0; i < path.length; i++) {
     if (i > 0) store<u8>(out++, 0);

@@ -49,12 +49,12 @@ import { BLOCK_MAXSIZE, OBJECT_MAXSIZE, OBJECT_OVERHEAD, TOTAL_OVERHEAD } from "
 /** Heads of the free lists, one per class (a zeroed static table, no data in the binary). */
 // @ts-ignore: decorator
 @lazy const freeLists: usize = memory.data(<i32>(CLASSES << 2));
-/** Where the next new block starts: payloads are 16-byte aligned. */
+/** Objects at or above this address are on the heap; below it, in data segments. Payloads are 16-byte aligned. */
 // @ts-ignore: decorator
-@lazy let top: usize = ((__heap_base + HEADER + 15) & ~15) - HEADER;
-/** Objects at or above this address are on the heap; below it, in data segments. */
+@lazy const heapStart: usize = ((__heap_base + HEADER + 15) & ~15) - HEADER;
+/** Where the next new block starts. */
 // @ts-ignore: decorator
-@lazy let heapStart: usize = ((__heap_base + HEADER + 15) & ~15) - HEADER;
+@lazy let top: usize = heapStart;
 /** The newest heap object; each one's gcInfo leads to the one before. */
 // @ts-ignore: decorator
 @lazy let objects: usize = 0;

@@ -1,17 +1,13 @@
 // Replacements for the AssemblyScript standard library's own imports
 // (`env.abort`, `env.trace`, `env.seed`, `env.Date.now`), which Envoy does not
 // provide. asconfig.json wires them in with `use` aliases.
-import { proxy_log, wasi_clock_time_get, wasi_random_get } from "../abi/imports";
+import { wasi_clock_time_get, wasi_random_get } from "../abi/imports";
 import { LogLevel } from "../types";
-import { OUT_U64, stage, stagedLen, stagedPtr } from "./memory";
+import { OUT_U64 } from "./memory";
 import { decimal } from "../text";
+import { writeLog } from "../log";
 
 let panicking = false;
-
-function writeLog(level: LogLevel, text: string): void {
-  stage(text);
-  proxy_log(level, stagedPtr, stagedLen);
-}
 
 /** A panic: log at critical with the message and source location, then trap. */
 export function panic(message: string | null, fileName: string | null, line: u32, column: u32): void {
