@@ -1,4 +1,4 @@
-// The CLI as a user runs it: node out/scripts/cli.js <command> …
+// The CLI as a user runs it: node out/cli/main.js <command> …
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { examplesWithManifest } from "./support/examples.js";
 import { startRegistry } from "./support/registry.js";
 import { freePort, run, skopeo, tempDir } from "./support/tools.js";
 
-const CLI = join("out", "scripts", "cli.js");
+const CLI = join("out", "cli", "main.js");
 const cli = (args: string[], input?: string) => run(process.execPath, [CLI, ...args], { input, timeoutMs: 60_000 });
 
 /** A failure is one line on stderr starting with "error:". */

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "../scripts/run/command.js";
+import { runCommand } from "../cli/run/command.js";
 import { buildC, buildWat } from "./fixtures/build.js";
 
 const F: Record<string, string> = {};
@@ -105,9 +105,9 @@ test("@file values and the stand-alone entry", () => {
   const dir = mkdtempSync(join(tmpdir(), "pwa-run-"));
   const config = join(dir, "config.txt");
   writeFileSync(config, "aname-from-file");
-  const r = spawnSync(process.execPath, ["out/scripts/run/main.js", "--config", `@${config}`, F.chain!], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["out/cli/run/main.js", "--config", `@${config}`, F.chain!], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /x-chain: name-from-file/);
-  const bad = spawnSync(process.execPath, ["out/scripts/run/main.js"], { encoding: "utf8" });
+  const bad = spawnSync(process.execPath, ["out/cli/run/main.js"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
 });

@@ -5,7 +5,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { LogLevel, clearSharedData, startPlugin, type PluginOptions } from "proxy-wasm-as/host";
-import { buildFilter, type BuildResult } from "../scripts/asbuild.js";
+import { buildFilter, type BuildResult } from "../cli/build/compile.js";
 
 const built: Record<string, BuildResult> = {};
 

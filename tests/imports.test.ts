@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { findFilters } from "../scripts/asbuild.js";
+import { findFilters } from "../cli/build/compile.js";
 
 const ENV_ABI_0_2_1 = new Set([
   "proxy_log", "proxy_get_log_level", "proxy_get_current_time_nanoseconds", "proxy_set_tick_period_milliseconds",

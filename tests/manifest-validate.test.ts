@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { validateManifestFile, validateManifestText } from "../scripts/manifest/validate.js";
+import { validateManifestFile, validateManifestText } from "../cli/manifest/validate.js";
 import { examplesWithManifest } from "./support/examples.js";
 
 const GOOD = `schemaVersion: 1

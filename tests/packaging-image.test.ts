@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { loadLayout } from "../scripts/package/layout.js";
-import { packageExample } from "../scripts/package/package.js";
-import { readTar } from "../scripts/package/tar.js";
+import { loadLayout } from "../cli/package/layout.js";
+import { packageExample } from "../cli/package/package.js";
+import { readTar } from "../cli/package/tar.js";
 import { builtModule, examplesWithManifest } from "./support/examples.js";
 import { requireTool, skopeo, tempDir } from "./support/tools.js";
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { packageExample } from "../scripts/package/package.js";
+import { packageExample } from "../cli/package/package.js";
 import { builtModule, examplesWithManifest } from "./support/examples.js";
 import { requireTool, run, tempDir } from "./support/tools.js";
 

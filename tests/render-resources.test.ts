@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadManifest, PHASES, type ExtensionManifest } from "../scripts/manifest/validate.js";
-import { render, WASMPLUGIN_PHASE, type RenderInput } from "../scripts/render/render.js";
-import { checkResource } from "../scripts/render/schemas.js";
+import { loadManifest, PHASES, type ExtensionManifest } from "../cli/manifest/validate.js";
+import { render, WASMPLUGIN_PHASE, type RenderInput } from "../cli/render/render.js";
+import { checkResource } from "../cli/render/schemas.js";
 import { examplesWithManifest } from "./support/examples.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;

@@ -4,9 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { libraryFiles } from "assemblyscript/asc";
-import { CALLBACK_METHODS, unneededExports } from "../scripts/transform/exports.js";
-import ProxyWasmTransform from "../scripts/transform/index.js";
-import { HEAP_LIBRARY_FILE } from "../scripts/transform/runtime.js";
+import { CALLBACK_METHODS, unneededExports } from "../transform/exports.js";
+import ProxyWasmTransform from "../transform/index.js";
+import { HEAP_LIBRARY_FILE } from "../transform/runtime.js";
 
 const ALL = ["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate", ...Object.keys(CALLBACK_METHODS),
   "proxy_on_http_call_response", "proxy_on_grpc_receive", "proxy_on_grpc_close"];

@@ -26,7 +26,7 @@ type Plugin = Awaited<ReturnType<typeof startPlugin>>;
 // ---------------------------------------------------------------------------
 // Settings
 
-/** Compiled to out/scripts/bench.js, so the repository root is two levels up. */
+/** Compiled to out/tools/bench.js, so the repository root is two levels up. */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUILD_DIR = join(ROOT, "build", "bench");
 const PEER_DIR = join(ROOT, "bench", "peer");
@@ -95,7 +95,7 @@ function parseArgs(argv: readonly string[]): Options {
       case "--warmup": options.warmup = integer(flag, value(), 0); break;
       case "--help": case "-h":
         process.stdout.write(
-          "usage: node out/scripts/bench.js [--markdown] [--requests N] [--rounds R] [--batch B] [--warmup W]\n" +
+          "usage: node out/tools/bench.js [--markdown] [--requests N] [--rounds R] [--batch B] [--warmup W]\n" +
           "  --markdown     print the results as Markdown (for the README)\n" +
           `  --requests N   requests per module for the memory-growth run (default ${TARGET_REQUESTS})\n` +
           "  --rounds R     interleaved timing rounds; the median is reported (default 9)\n" +

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Stand-alone entry of `run`: node out/scripts/run/main.js [options] FILTER.wasm
+// Stand-alone entry of `run`: node out/cli/run/main.js [options] FILTER.wasm
 import { runCommand } from "./command.js";
 
 process.exitCode = await runCommand(process.argv.slice(2));

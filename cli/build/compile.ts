@@ -1,6 +1,5 @@
-// Builds every filter under examples/ into build/<name>.wasm (release) and
-// build/<name>.debug.wasm (with names). A folder with an asconfig.json is a
-// filter: adding one needs no edit here.
+// Compiles one filter folder into <name>.wasm (release) and <name>.debug.wasm
+// (with names). A folder with an asconfig.json is a filter.
 import asc from "assemblyscript/asc";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -40,30 +39,4 @@ export async function buildFilter(dir: string, name: string, outDir = "build"): 
     if (problem) throw new Error(`${name}: ${target} build failed\n${problem}`);
   }
   return { name, release, debug, bytes: statSync(release).size };
-}
-
-async function main(): Promise<void> {
-  const filters = findFilters();
-  if (filters.length === 0) throw new Error("no filters found under examples/ (a filter folder has an asconfig.json)");
-  let failed = 0;
-  for (const name of filters) {
-    try {
-      const result = await buildFilter(join("examples", name), name);
-      console.log(`${result.name.padEnd(24)} ${String(result.bytes).padStart(7)} bytes  ${result.release}`);
-    } catch (error) {
-      failed++;
-      console.error((error as Error).message);
-    }
-  }
-  if (failed > 0) {
-    console.error(`${failed} of ${filters.length} filters failed to build`);
-    process.exitCode = 1;
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    console.error((error as Error).message);
-    process.exitCode = 1;
-  });
 }

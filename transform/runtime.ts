@@ -13,6 +13,6 @@ export const HEAP_LIBRARY_FILE = "rt/proxy-wasm-as-heap";
 export function useSdkHeap(): void {
   const files = libraryFiles as Record<string, string>;
   if (files[HEAP_LIBRARY_FILE] !== undefined) return;
-  files[HEAP_LIBRARY_FILE] = readFileSync(new URL("../../../assembly/runtime/heap.ts", import.meta.url), "utf8");
+  files[HEAP_LIBRARY_FILE] = readFileSync(new URL("../../assembly/runtime/heap.ts", import.meta.url), "utf8");
   files["rt/index-minimal"] = `import "${HEAP_LIBRARY_FILE}";\n`;
 }

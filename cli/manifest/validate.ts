@@ -20,7 +20,7 @@ export interface ExtensionManifest {
   module: string;
 }
 
-/** The files every packaged image holds at its root (see scripts/package/image.ts). */
+/** The files every packaged image holds at its root (see cli/package/image.ts). */
 export const IMAGE_MODULE = "plugin.wasm";
 export const IMAGE_FILES = ["manifest.yaml", IMAGE_MODULE] as const;
 

@@ -55,7 +55,7 @@ export async function packageExample(exampleDir: string, options: PackageOptions
   if (mode === "always" || (mode === "missing" && !existsSync(modulePath))) {
     if (!existsSync(join(exampleDir, "asconfig.json"))) throw new Error(`${modulePath} does not exist and ${exampleDir} has no asconfig.json to build it from`);
     say(`building ${example}`);
-    const { buildFilter } = await import("../asbuild.js");
+    const { buildFilter } = await import("../build/compile.js");
     const built = await buildFilter(exampleDir, example, buildDir);
     say(`built ${built.release} (${built.bytes} bytes)`);
   }
