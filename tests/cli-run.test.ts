@@ -1,11 +1,11 @@
-// `proxy-wasm-as run`: runCommand called directly, and the stand-alone entry spawned.
+// `proxy-wasm-as run`: the CLI's main() in this process, and the installed entry spawned.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "../cli/run/command.js";
+import { cliInProcess } from "./support/cli.js";
 import { buildC, buildWat } from "./fixtures/build.js";
 
 const F: Record<string, string> = {};
@@ -14,24 +14,19 @@ before(() => {
   F["body-rewriter"] = buildC("body-rewriter");
 });
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (...argv: string[]) => cliInProcess(["run", ...argv]);
 
 test("--help and usage errors", async () => {
   const help = await run("--help");
   assert.equal(help.code, 0);
-  assert.match(help.out, /Usage: proxy-wasm-as run \[options\] FILTER\.wasm/);
+  assert.match(help.out, /Usage: proxy-wasm-as run \[options\] <filter>/);
   assert.equal((await run()).code, 2);
   const bad = await run("--nope", "x.wasm");
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--nope/);
   assert.equal((await run("--ticks", "x", F.timer!)).code, 2);
   const missing = await run("does/not/exist.wasm");
-  assert.equal(missing.code, 2);
+  assert.equal(missing.code, 1);
   assert.match(missing.err, /Cannot read Wasm module/);
 });
 
@@ -101,13 +96,13 @@ test("--tcp drives one connection", async () => {
   assert.match(r.out, /closed by: downstream/);
 });
 
-test("@file values and the stand-alone entry", () => {
+test("@file values, through the installed entry", () => {
   const dir = mkdtempSync(join(tmpdir(), "pwa-run-"));
   const config = join(dir, "config.txt");
   writeFileSync(config, "aname-from-file");
-  const r = spawnSync(process.execPath, ["out/cli/run/main.js", "--config", `@${config}`, F.chain!], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["out/cli/main.js", "run", "--config", `@${config}`, F.chain!], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /x-chain: name-from-file/);
-  const bad = spawnSync(process.execPath, ["out/cli/run/main.js"], { encoding: "utf8" });
+  const bad = spawnSync(process.execPath, ["out/cli/main.js", "run"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
 });

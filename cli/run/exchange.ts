@@ -1,4 +1,4 @@
-// `proxy-wasm-as run FILTER.wasm`: drives one HTTP exchange (or, with --tcp, one
+// What `proxy-wasm-as run FILTER.wasm` does: drives one HTTP exchange (or, with --tcp, one
 // connection) through any proxy-wasm module on the project's host and prints what
 // happened in order: every callback with the action it returned, every log line with its
 // level, callouts, the local reply, and the final headers and bodies.
@@ -10,65 +10,13 @@ import {
   FilterStatus,
   FilterTrailersStatus,
   LogLevel,
-  PluginLoadError,
   startPlugin,
   type HeaderMap,
   type HostTrace,
   type HttpCallResponse,
   type Plugin,
 } from "../../host/index.js";
-import { keyValue, parseOrHelp } from "../command.js";
-
-/** Where output goes (the dispatcher passes its own; lines without a trailing newline). */
-export interface RunIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const defaultIo: RunIo = {
-  out: (line) => process.stdout.write(line + "\n"),
-  err: (line) => process.stderr.write(line + "\n"),
-};
-
-export const RUN_SUMMARY = "Run one HTTP exchange (or TCP connection) through a proxy-wasm module and show every step";
-
-export const RUN_HELP = `Usage: proxy-wasm-as run [options] FILTER.wasm
-
-Loads FILTER.wasm (any proxy-wasm module: ABI 0.1.0, 0.2.0 or 0.2.1) on the
-project's Envoy-faithful host and drives one HTTP exchange through it — request
-headers, body, response headers, body, then the access log and the end of the
-stream — or with --tcp one downstream connection. It prints, in order, each
-callback with the action it returned, every log line with its level, the
-callouts the module made and how they were answered, the local reply if any,
-and the final request and response headers and bodies. A callback is listed
-when it returns, so the log lines it wrote come just above it. Time is
-virtual: ticks and callout timeouts fire only as --ticks moves the clock.
-
-Options:
-  --config <text|@file>       plugin configuration (buffer 7)
-  --vm-config <text|@file>    VM configuration (buffer 6)
-  --root-id <id>              root id (default "")
-  --vm-id <id>                vm id (default "")
-  --property <path=value>     a property, path segments joined with "." (repeatable)
-  -H, --header <name: value>  a request header (repeatable; default GET / with
-                              :authority example.com and :scheme http)
-  -R, --response-header <name: value>
-                              a response header (repeatable; default :status 200)
-  --body <text|@file>         request body (with --tcp: data from the client)
-  --response-body <text|@file>
-                              response body (with --tcp: data from the upstream)
-  --callout-response <status[:body]|reset>
-                              how HTTP callouts are answered, in order; the last
-                              one answers any further callouts (default 200)
-  --ticks <n>                 fire the root's timer n times (one period each, on
-                              a virtual clock) before the exchange
-  --fail-open                 a trap lets traffic pass instead of failing closed
-  --tcp                       drive a TCP connection instead of an HTTP exchange
-  --json                      print one JSON document instead of text
-  -h, --help                  this help
-
-Exit status: 0 when the exchange ran, 1 when the module trapped or rejected its
-configuration, 2 for bad usage or a module that cannot be loaded.`;
+import { keyValue, UsageError, type Io } from "../command.js";
 
 type Event =
   | { type: "callback"; callback: string; context: number; result: number; action?: string; failed: boolean }
@@ -87,16 +35,14 @@ function readValue(v: string | undefined): string | undefined {
 function headerPair(v: string, flag: string): [string, string] {
   // ":authority: x" has a leading colon: split at the first ": " or ":" after position 0.
   const i = v.indexOf(":", v.startsWith(":") ? 1 : 0);
-  if (i <= 0) throw new UsageError(`${flag} "${v}": expected "name: value"`);
+  if (i <= 0) throw new UsageError(`run: ${flag} "${v}": expected "name: value"`);
   return [v.slice(0, i).trim().toLowerCase(), v.slice(i + 1).trim()];
 }
-
-class UsageError extends Error {}
 
 function parseCallout(v: string): HttpCallResponse | null {
   if (v === "reset") return null;
   const m = /^(\d{3})(?::(.*))?$/s.exec(v);
-  if (!m) throw new UsageError(`--callout-response "${v}": expected status[:body] or reset`);
+  if (!m) throw new UsageError(`run: --callout-response "${v}": expected status[:body] or reset`);
   const body = m[2] ?? "";
   return { headers: { ":status": m[1]!, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) }, body };
 }
@@ -113,80 +59,38 @@ function text(b: Uint8Array): string {
   return Buffer.from(b).toString("utf8");
 }
 
-/** Runs the command; returns the exit code. Never throws. */
-export async function runCommand(argv: string[], io: RunIo = defaultIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseOrHelp({ name: "run", help: RUN_HELP }, argv, io, {
-      config: { type: "string" },
-      "vm-config": { type: "string" },
-      "root-id": { type: "string" },
-      "vm-id": { type: "string" },
-      property: { type: "string", multiple: true },
-      header: { type: "string", short: "H", multiple: true },
-      "response-header": { type: "string", short: "R", multiple: true },
-      body: { type: "string" },
-      "response-body": { type: "string" },
-      "callout-response": { type: "string", multiple: true },
-      ticks: { type: "string" },
-      "fail-open": { type: "boolean" },
-      tcp: { type: "boolean" },
-      json: { type: "boolean" },
-    });
-  } catch (e) {
-    io.err((e as Error).message);
-    return 2;
-  }
-  if (parsed === null) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.err("run: give exactly one FILTER.wasm (see run --help)");
-    return 2;
-  }
-  const file = positionals[0]!;
-  try {
-    return await execute(file, values, io);
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof PluginLoadError) {
-      io.err(`run: ${e.message}`);
-      return 2;
-    }
-    io.err(`run: ${(e as Error).stack ?? String(e)}`);
-    return 2;
-  }
-}
-
-interface Values {
+/** The options of `run`, as parsed (see cli/commands/run.ts). */
+export interface RunOptions {
   config?: string;
-  "vm-config"?: string;
-  "root-id"?: string;
-  "vm-id"?: string;
+  vmConfig?: string;
+  rootId?: string;
+  vmId?: string;
   property?: string[];
   header?: string[];
-  "response-header"?: string[];
+  responseHeader?: string[];
   body?: string;
-  "response-body"?: string;
-  "callout-response"?: string[];
-  ticks?: string;
-  "fail-open"?: boolean;
+  responseBody?: string;
+  calloutResponse?: string[];
+  ticks?: number;
+  failOpen?: boolean;
   tcp?: boolean;
   json?: boolean;
 }
 
-async function execute(file: string, v: Values, io: RunIo): Promise<number> {
+/** Runs the exchange and prints it; returns the exit code (1 when the plugin failed). */
+export async function runExchange(file: string, v: RunOptions, io: Pick<Io, "out">): Promise<number> {
   const properties: Record<string, string> = {};
   for (const p of v.property ?? []) {
     const pair = keyValue(p);
-    if (pair === null) throw new UsageError(`--property "${p}": expected path=value`);
+    if (pair === null) throw new UsageError(`run: --property "${p}": expected path=value`);
     properties[pair[0]] = pair[1];
   }
-  const ticks = v.ticks === undefined ? 0 : Number(v.ticks);
-  if (!Number.isInteger(ticks) || ticks < 0) throw new UsageError(`--ticks "${v.ticks}": expected a whole number`);
-  const answers = (v["callout-response"] ?? []).map(parseCallout);
+  const ticks = v.ticks ?? 0;
+  const answers = (v.calloutResponse ?? []).map(parseCallout);
   const requestHeaders = (v.header ?? []).map((h) => headerPair(h, "-H"));
-  const responseHeaders = (v["response-header"] ?? []).map((h) => headerPair(h, "-R"));
+  const responseHeaders = (v.responseHeader ?? []).map((h) => headerPair(h, "-R"));
   const body = readValue(v.body);
-  const responseBody = readValue(v["response-body"]);
+  const responseBody = readValue(v.responseBody);
 
   const events: Event[] = [];
   const trace: HostTrace = {
@@ -196,12 +100,12 @@ async function execute(file: string, v: Values, io: RunIo): Promise<number> {
   // Callbacks are listed when they return, so logs made inside one come just before it.
   const plugin = await startPlugin({
     module: file,
-    rootId: v["root-id"] ?? "",
-    vmId: v["vm-id"] ?? "",
+    rootId: v.rootId ?? "",
+    vmId: v.vmId ?? "",
     configuration: readValue(v.config),
-    vmConfiguration: readValue(v["vm-config"]),
+    vmConfiguration: readValue(v.vmConfig),
     properties,
-    failOpen: v["fail-open"] ?? false,
+    failOpen: v.failOpen ?? false,
     clusters: ["*"],
     clock: "virtual",
     logLevel: LogLevel.Trace,
@@ -250,7 +154,7 @@ async function execute(file: string, v: Values, io: RunIo): Promise<number> {
   const summary = {
     module: file,
     abiVersion: plugin.abiVersion,
-    rootId: v["root-id"] ?? "",
+    rootId: v.rootId ?? "",
     vmStarted: plugin.vmStarted,
     configured: plugin.configured,
     failed: plugin.failed,
@@ -355,7 +259,7 @@ function runTcp(
   return { mode: "tcp", toUpstream: text(conn.forwardedUpstream), toClient: text(conn.forwardedDownstream), closedBy: conn.closedBy };
 }
 
-function printText(io: RunIo, plugin: Record<string, unknown>, events: Event[], result: HttpResult | TcpResult): void {
+function printText(io: Pick<Io, "out">, plugin: Record<string, unknown>, events: Event[], result: HttpResult | TcpResult): void {
   io.out(`module ${String(plugin.module)} (ABI ${String(plugin.abiVersion)}, root id "${String(plugin.rootId)}")`);
   for (const e of events) {
     switch (e.type) {
