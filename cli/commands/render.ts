@@ -1,12 +1,12 @@
 // `proxy-wasm-as render`: manifest.yaml + configuration + image → deployment resources.
 import { dump } from "js-yaml";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { PHASES, type Phase } from "../../host/index.js";
 import { CliError, integer, ioOf, keyValue, oneOf, repeatable, UsageError } from "../command.js";
 import { validateManifestFile } from "../manifest/validate.js";
-import { FileError, loadYaml } from "../manifest/yaml.js";
+import { DEFAULT_MAX_CONFIG_BYTES, readConfigOption } from "../manifest/plugin-config.js";
 import type { ResourceKind } from "../render/schemas.js";
 import { render, type RenderInput } from "../render/render.js";
 
@@ -35,6 +35,7 @@ interface Options {
   image?: string;
   digest?: string;
   config?: string;
+  maxConfigBytes: number;
   kind?: string[];
   name?: string;
   namespace?: string;
@@ -68,6 +69,7 @@ export function register(program: Command): void {
     .option("--image <ref>", "registry/repository:tag or …@sha256:… (not needed for envoy)")
     .option("--digest <sha256:…>", "manifest digest printed by push (WasmPlugin sha256)")
     .option("--config <file>", "plugin configuration, YAML or JSON mapping (default: {})")
+    .option("--max-config-bytes <n>", "size limit of the --config file", integer("a whole number ≥ 1", 1), DEFAULT_MAX_CONFIG_BYTES)
     .option("--kind <kind>", "resource kind (repeatable or comma-separated; default wasmplugin)", repeatable)
     .option("--name <name>", "resource name (default: the manifest's name)")
     .option("--namespace <ns>", "namespace (default: istio-system, i.e. mesh-wide)")
@@ -97,20 +99,7 @@ export function register(program: Command): void {
       if (options.digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(options.digest)) usage(`--digest must be sha256: and 64 lowercase hex digits, got "${options.digest}"`);
 
       let config: Record<string, unknown> = {};
-      if (options.config) {
-        const file = resolve(io.cwd, options.config);
-        if (!existsSync(file)) fail(`${options.config}: file not found`);
-        try {
-          const loaded = loadYaml(readFileSync(file, "utf8"), options.config);
-          if (loaded.data === null || typeof loaded.data !== "object" || Array.isArray(loaded.data)) {
-            fail(`${options.config}:1:1: the configuration must be a mapping (a JSON object), got ${Array.isArray(loaded.data) ? "a list" : JSON.stringify(loaded.data)}`);
-          }
-          config = loaded.data as Record<string, unknown>;
-        } catch (error) {
-          if (error instanceof FileError) fail(error.message);
-          throw error;
-        }
-      }
+      if (options.config) config = readConfigOption("render", resolve(io.cwd, options.config), options.config, options.maxConfigBytes);
       const selector: Record<string, string> = {};
       for (const pair of options.selector ?? []) {
         const [key, value] = keyValue(pair) ?? usage(`--selector must be key=value, got "${pair}"`);

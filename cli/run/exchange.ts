@@ -1,50 +1,141 @@
-// What `proxy-wasm-as run FILTER.wasm` does: drives one HTTP exchange (or, with --tcp, one
-// connection) through any proxy-wasm module on the project's host and prints what
-// happened in order: every callback with the action it returned, every log line with its
-// level, callouts, the local reply, and the final headers and bodies.
-import { readFileSync } from "node:fs";
+// What `proxy-wasm-as run FILTER.wasm` does: starts the module on the project's host and
+// drives HTTP exchanges (or TCP connections) through it, answering its callouts and
+// delivering its queue notifications between steps, and records everything in order:
+// every callback with the action it returned, every log line with its level, callouts,
+// local replies, the final headers, bodies and trailers, and the metrics.
 import { Buffer } from "node:buffer";
 import {
   FilterDataStatus,
   FilterHeadersStatus,
   FilterStatus,
   FilterTrailersStatus,
+  GrpcStatus,
   LogLevel,
+  MetricType,
+  WasmResult,
   startPlugin,
+  type GrpcCallResponse,
   type HeaderMap,
   type HostTrace,
   type HttpCallResponse,
   type Plugin,
 } from "../../host/index.js";
-import { keyValue, UsageError, type Io } from "../command.js";
 
-type Event =
+export type Headers = Array<[string, string]>;
+
+/** How one HTTP callout is answered: a response, a reset (null), or its own timeout. */
+export type CalloutAnswer = HttpCallResponse | null | "timeout";
+
+/** Everything `run` needs, already parsed and read (see cli/commands/run.ts). */
+export interface RunPlan {
+  module: string;
+  configuration?: string;
+  vmConfiguration?: string;
+  rootId: string;
+  vmId: string;
+  properties: Record<string, string>;
+  requestHeaders: Headers;
+  responseHeaders: Headers;
+  requestTrailers: Headers;
+  responseTrailers: Headers;
+  body?: string;
+  responseBody?: string;
+  calloutAnswers: CalloutAnswer[];
+  grpcAnswers: GrpcCallResponse[];
+  enqueue: Array<[queue: string, item: string]>;
+  ticks: number;
+  requests: number;
+  shutdown: boolean;
+  failOpen: boolean;
+  tcp: boolean;
+}
+
+export type Event =
   | { type: "callback"; callback: string; context: number; result: number; action?: string; failed: boolean }
   | { type: "log"; level: string; message: string; context: number }
-  | { type: "callout"; token: number; cluster: string; method: string; path: string; authority: string; headers: Array<[string, string]>; body: string; answer: string }
-  | { type: "grpc"; token: number; cluster: string; service: string; method: string; answer: string }
+  | { type: "callout"; token: number; cluster: string; method: string; path: string; authority: string; headers: Headers; body: string; timeoutMs: number; answer: string }
+  | { type: "grpc"; token: number; cluster: string; service: string; method: string; timeoutMs: number; answer: string }
+  | { type: "enqueue"; queue: string; item: string; result: string }
   | { type: "note"; message: string };
+
+export interface HttpResult {
+  mode: "http";
+  localReply: { status: number; details: string; headers: Headers; body: string; grpcStatus: number | null } | null;
+  resetReason: string | null;
+  request: { headers: Headers; body: string; trailers: Headers };
+  response: { headers: Headers; body: string; trailers: Headers };
+}
+
+export interface TcpResult {
+  mode: "tcp";
+  toUpstream: string;
+  toClient: string;
+  closedBy: string | null;
+}
+
+export interface Metric {
+  name: string;
+  type: "counter" | "gauge" | "histogram";
+  /** Counter total or gauge value (a decimal string: values are 64-bit). */
+  value?: string;
+  /** Histogram samples. */
+  samples?: string[];
+}
+
+export interface PluginSummary {
+  module: string;
+  abiVersion: string;
+  rootId: string;
+  vmStarted: boolean;
+  configured: boolean;
+  failed: boolean;
+  failure: string | null;
+}
+
+export interface RunReport {
+  plugin: PluginSummary;
+  /** Why the plugin took no traffic (vm_start or configure failed), or null. */
+  stopped: string | null;
+  events: Event[];
+  exchanges: Array<HttpResult | TcpResult>;
+  metrics: Metric[];
+  /** After --shutdown: whether the root context was deleted (false: still waiting for proxy_done). */
+  shutdown: { rootDeleted: boolean } | null;
+}
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "critical", "off"];
 
-function readValue(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  return v.startsWith("@") ? readFileSync(v.slice(1), "utf8") : v;
+/** Rounds of answering per step: a module that calls out from every answer still ends. */
+const MAX_ANSWER_ROUNDS = 100;
+
+export const DEFAULT_CALLOUT_ANSWER: HttpCallResponse = { headers: { ":status": "200" }, body: "" };
+
+/** The request headers sent when none of these names is given with -H. */
+export function defaultRequestHeaders(hasBody: boolean): Headers {
+  return [[":method", hasBody ? "POST" : "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"]];
 }
 
-function headerPair(v: string, flag: string): [string, string] {
-  // ":authority: x" has a leading colon: split at the first ": " or ":" after position 0.
-  const i = v.indexOf(":", v.startsWith(":") ? 1 : 0);
-  if (i <= 0) throw new UsageError(`run: ${flag} "${v}": expected "name: value"`);
-  return [v.slice(0, i).trim().toLowerCase(), v.slice(i + 1).trim()];
+export const DEFAULT_RESPONSE_HEADERS: Headers = [[":status", "200"]];
+
+/** The defaults, each replaced in place by the given headers of the same name; then the rest. */
+export function withDefaults(defaults: Headers, given: Headers): Headers {
+  const named = (name: string) => given.filter(([n]) => n === name);
+  const merged = defaults.flatMap(([name, value]): Headers => (named(name).length > 0 ? named(name) : [[name, value]]));
+  return [...merged, ...given.filter(([n]) => !defaults.some(([d]) => d === n))];
 }
 
-function parseCallout(v: string): HttpCallResponse | null {
-  if (v === "reset") return null;
-  const m = /^(\d{3})(?::(.*))?$/s.exec(v);
-  if (!m) throw new UsageError(`run: --callout-response "${v}": expected status[:body] or reset`);
-  const body = m[2] ?? "";
-  return { headers: { ":status": m[1]!, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) }, body };
+/**
+ * Why the plugin cannot take traffic after start-up, or null. Envoy rejects a plugin whose
+ * vm_start or configure failed, so no stream ever reaches it (docs/cli.md, "run").
+ */
+export function startFailure(plugin: Plugin): string | null {
+  let why: string;
+  if (plugin.failed) why = `the VM failed while starting: ${plugin.failure ?? "unknown failure"}`;
+  else if (!plugin.vmStarted) why = "proxy_on_vm_start returned false: the VM did not start";
+  else if (!plugin.configured) why = "proxy_on_configure returned false: the plugin rejected its configuration";
+  else return null;
+  const complaint = [...plugin.logs].reverse().find((entry) => entry.level >= LogLevel.Warn && entry.level < LogLevel.Off);
+  return complaint ? `${why} (it logged: ${complaint.message})` : why;
 }
 
 function actionName(callback: string, result: number): string | undefined {
@@ -59,130 +150,6 @@ function text(b: Uint8Array): string {
   return Buffer.from(b).toString("utf8");
 }
 
-/** The options of `run`, as parsed (see cli/commands/run.ts). */
-export interface RunOptions {
-  config?: string;
-  vmConfig?: string;
-  rootId?: string;
-  vmId?: string;
-  property?: string[];
-  header?: string[];
-  responseHeader?: string[];
-  body?: string;
-  responseBody?: string;
-  calloutResponse?: string[];
-  ticks?: number;
-  failOpen?: boolean;
-  tcp?: boolean;
-  json?: boolean;
-}
-
-/** Runs the exchange and prints it; returns the exit code (1 when the plugin failed). */
-export async function runExchange(file: string, v: RunOptions, io: Pick<Io, "out">): Promise<number> {
-  const properties: Record<string, string> = {};
-  for (const p of v.property ?? []) {
-    const pair = keyValue(p);
-    if (pair === null) throw new UsageError(`run: --property "${p}": expected path=value`);
-    properties[pair[0]] = pair[1];
-  }
-  const ticks = v.ticks ?? 0;
-  const answers = (v.calloutResponse ?? []).map(parseCallout);
-  const requestHeaders = (v.header ?? []).map((h) => headerPair(h, "-H"));
-  const responseHeaders = (v.responseHeader ?? []).map((h) => headerPair(h, "-R"));
-  const body = readValue(v.body);
-  const responseBody = readValue(v.responseBody);
-
-  const events: Event[] = [];
-  const trace: HostTrace = {
-    exit: (callback, context, result, failed) => events.push({ type: "callback", callback, context, result, failed }),
-    log: (e) => events.push({ type: "log", level: LEVELS[e.level] ?? String(e.level), message: e.message, context: e.contextId }),
-  };
-  // Callbacks are listed when they return, so logs made inside one come just before it.
-  const plugin = await startPlugin({
-    module: file,
-    rootId: v.rootId ?? "",
-    vmId: v.vmId ?? "",
-    configuration: readValue(v.config),
-    vmConfiguration: readValue(v.vmConfig),
-    properties,
-    failOpen: v.failOpen ?? false,
-    clusters: ["*"],
-    clock: "virtual",
-    logLevel: LogLevel.Trace,
-    trace,
-  });
-
-  let answered = 0;
-  const answerCallouts = (): void => {
-    for (let guard = 0; guard < 100 && plugin.pendingHttpCalls.length > 0 && !plugin.failed; guard++) {
-      const call = plugin.pendingHttpCalls[0]!;
-      const answer = answers.length === 0 ? parseCallout("200") : answers[Math.min(answered, answers.length - 1)]!;
-      answered++;
-      const status = answer === null ? "reset" : String((answer.headers as Record<string, string>)[":status"]);
-      events.push({
-        type: "callout",
-        token: call.token,
-        cluster: call.cluster,
-        method: call.headers.get(":method") ?? "",
-        path: call.headers.get(":path") ?? "",
-        authority: call.headers.get(":authority") ?? "",
-        headers: call.headers.entries(),
-        body: text(call.body),
-        answer: status,
-      });
-      plugin.respondHttpCall(call.token, answer);
-    }
-    for (const g of plugin.pendingGrpcCalls) {
-      if (events.some((e) => e.type === "grpc" && e.token === g.token)) continue;
-      events.push({ type: "grpc", token: g.token, cluster: g.cluster, service: g.serviceName, method: g.method, answer: "left unanswered" });
-    }
-  };
-
-  for (let i = 0; i < ticks && !plugin.failed; i++) {
-    if (plugin.tickPeriodMs === 0) {
-      events.push({ type: "note", message: `--ticks: no tick period is set, ${ticks - i} tick(s) not fired` });
-      break;
-    }
-    plugin.advanceTime(plugin.tickPeriodMs);
-  }
-  answerCallouts();
-
-  const result = v.tcp
-    ? runTcp(plugin, body, responseBody, answerCallouts, events)
-    : runHttp(plugin, requestHeaders, responseHeaders, body, responseBody, answerCallouts, events);
-
-  const summary = {
-    module: file,
-    abiVersion: plugin.abiVersion,
-    rootId: v.rootId ?? "",
-    vmStarted: plugin.vmStarted,
-    configured: plugin.configured,
-    failed: plugin.failed,
-    failure: plugin.failure,
-  };
-  if (v.json) {
-    io.out(JSON.stringify({ plugin: summary, events, ...result }, null, 2));
-  } else {
-    printText(io, summary, events, result);
-  }
-  return plugin.failed || !plugin.configured ? 1 : 0;
-}
-
-type Headers = Array<[string, string]>;
-interface HttpResult {
-  mode: "http";
-  localReply: { status: number; details: string; body: string; grpcStatus: number | null } | null;
-  resetReason: string | null;
-  request: { headers: Headers; body: string; trailers: Headers };
-  response: { headers: Headers; body: string; trailers: Headers };
-}
-interface TcpResult {
-  mode: "tcp";
-  toUpstream: string;
-  toClient: string;
-  closedBy: string | null;
-}
-
 /** Fills in the host-converted action of each of the stream's callbacks. */
 function annotate(events: Event[], context: number, actions: Array<{ callback: string; result: number }>): void {
   let k = 0;
@@ -191,120 +158,211 @@ function annotate(events: Event[], context: number, actions: Array<{ callback: s
     const a = actions[k++];
     if (a !== undefined && a.callback === e.callback) e.result = a.result;
   }
-  for (const e of events) if (e.type === "callback") e.action = actionName(e.callback, e.result);
 }
 
-function runHttp(
-  plugin: Plugin,
-  reqHeaders: Headers,
-  respHeaders: Headers,
-  body: string | undefined,
-  responseBody: string | undefined,
-  answerCallouts: () => void,
-  events: Event[],
-): HttpResult {
-  const request: Headers = reqHeaders.length > 0 ? reqHeaders : [[":method", body ? "POST" : "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"]];
+function metricsOf(plugin: Plugin): Metric[] {
+  return [...plugin.metrics.values()].map((stat) => {
+    if (stat.type === MetricType.Histogram) return { name: stat.name, type: "histogram", samples: (stat.samples ?? []).map(String) };
+    return { name: stat.name, type: stat.type === MetricType.Counter ? "counter" : "gauge", value: String(stat.value) };
+  });
+}
+
+/** Answers callouts and delivers queue notifications until nothing is left to do. */
+class Responder {
+  private httpAnswered = 0;
+  private grpcAnswered = 0;
+  private readonly seen = new Set<number>();
+
+  constructor(private readonly plugin: Plugin, private readonly plan: RunPlan, private readonly events: Event[]) {}
+
+  settle(): void {
+    const { plugin } = this;
+    for (let round = 0; round < MAX_ANSWER_ROUNDS && !plugin.failed; round++) {
+      const progressed = this.answerHttp() || this.answerGrpc() || plugin.dispatchQueueReady() > 0;
+      if (!progressed) break;
+    }
+  }
+
+  private nextHttpAnswer(): CalloutAnswer {
+    const answers = this.plan.calloutAnswers;
+    if (answers.length === 0) return DEFAULT_CALLOUT_ANSWER;
+    return answers[Math.min(this.httpAnswered++, answers.length - 1)]!;
+  }
+
+  private answerHttp(): boolean {
+    const call = this.plugin.pendingHttpCalls.find((c) => !this.seen.has(c.token));
+    if (call === undefined) return false;
+    this.seen.add(call.token);
+    const answer = this.nextHttpAnswer();
+    const shown = answer === null ? "reset" : answer === "timeout" ? (call.timeoutMs > 0 ? `timed out after ${call.timeoutMs} ms` : "left unanswered (no timeout set)") : String((answer.headers as Record<string, string>)[":status"]);
+    this.events.push({
+      type: "callout",
+      token: call.token,
+      cluster: call.cluster,
+      method: call.headers.get(":method") ?? "",
+      path: call.headers.get(":path") ?? "",
+      authority: call.headers.get(":authority") ?? "",
+      headers: call.headers.entries(),
+      body: text(call.body),
+      timeoutMs: call.timeoutMs,
+      answer: shown,
+    });
+    if (answer === "timeout") {
+      // The host answers a timed-out call itself (504, as Envoy's async client does).
+      if (call.timeoutMs > 0) this.plugin.advanceTime(call.timeoutMs);
+    } else {
+      this.plugin.respondHttpCall(call.token, answer);
+    }
+    return true;
+  }
+
+  private answerGrpc(): boolean {
+    const call = this.plugin.pendingGrpcCalls.find((c) => !this.seen.has(c.token));
+    if (call === undefined) return false;
+    this.seen.add(call.token);
+    const answers = this.plan.grpcAnswers;
+    const answer = answers.length === 0 ? undefined : answers[Math.min(this.grpcAnswered++, answers.length - 1)]!;
+    const status = answer?.status ?? GrpcStatus.Ok;
+    this.events.push({
+      type: "grpc",
+      token: call.token,
+      cluster: call.cluster,
+      service: call.serviceName,
+      method: call.method,
+      timeoutMs: call.timeoutMs,
+      answer: answer === undefined ? "left unanswered (no --grpc-response)" : status === GrpcStatus.Ok ? "ok" : `status ${status} (${GrpcStatus[status] ?? "?"})`,
+    });
+    if (answer !== undefined) this.plugin.respondGrpcCall(call.token, answer);
+    return true;
+  }
+}
+
+function runHttp(plugin: Plugin, plan: RunPlan, responder: Responder, events: Event[]): HttpResult {
   const stream = plugin.newHttpStream();
-  stream.sendRequestHeaders(request, body === undefined);
-  answerCallouts();
+  const { body, responseBody, requestTrailers, responseTrailers } = plan;
+  const requestEnds = (afterBody: boolean) => requestTrailers.length === 0 && (afterBody || body === undefined);
+  stream.sendRequestHeaders(plan.requestHeaders, requestEnds(false));
+  responder.settle();
   if (body !== undefined) {
-    stream.sendRequestBody(body, true);
-    answerCallouts();
+    stream.sendRequestBody(body, requestEnds(true));
+    responder.settle();
+  }
+  if (requestTrailers.length > 0) {
+    stream.sendRequestTrailers(requestTrailers);
+    responder.settle();
   }
   if (stream.localReply === null && stream.resetReason === null) {
     if (stream.paused.request) events.push({ type: "note", message: "the request is still paused: it never reached the upstream" });
     else {
-      stream.sendResponseHeaders(respHeaders.length > 0 ? respHeaders : [[":status", "200"]], responseBody === undefined);
-      answerCallouts();
+      const responseEnds = (afterBody: boolean) => responseTrailers.length === 0 && (afterBody || responseBody === undefined);
+      stream.sendResponseHeaders(plan.responseHeaders, responseEnds(false));
+      responder.settle();
       if (responseBody !== undefined) {
-        stream.sendResponseBody(responseBody, true);
-        answerCallouts();
+        stream.sendResponseBody(responseBody, responseEnds(true));
+        responder.settle();
+      }
+      if (responseTrailers.length > 0) {
+        stream.sendResponseTrailers(responseTrailers);
+        responder.settle();
       }
     }
   }
   stream.complete();
+  responder.settle();
   annotate(events, stream.contextId, stream.actions);
   const r = stream.localReply;
   const entries = (m: HeaderMap) => m.entries();
   return {
     mode: "http",
-    localReply: r === null ? null : { status: r.status, details: r.details, body: r.bodyText, grpcStatus: r.grpcStatus },
+    localReply: r === null ? null : { status: r.status, details: r.details, headers: entries(r.headers), body: r.bodyText, grpcStatus: r.grpcStatus },
     resetReason: stream.resetReason,
     request: { headers: entries(stream.requestHeaders), body: text(stream.requestBody), trailers: entries(stream.requestTrailers) },
     response: { headers: entries(stream.responseHeaders), body: text(stream.responseBody), trailers: entries(stream.responseTrailers) },
   };
 }
 
-function runTcp(
-  plugin: Plugin,
-  body: string | undefined,
-  responseBody: string | undefined,
-  answerCallouts: () => void,
-  events: Event[],
-): TcpResult {
+function runTcp(plugin: Plugin, plan: RunPlan, responder: Responder, events: Event[]): TcpResult {
   const conn = plugin.newTcpConnection();
   conn.connect();
-  answerCallouts();
-  if (body !== undefined) {
-    conn.sendDownstreamData(body, false);
-    answerCallouts();
+  responder.settle();
+  if (plan.body !== undefined) {
+    conn.sendDownstreamData(plan.body, false);
+    responder.settle();
   }
-  if (responseBody !== undefined) {
-    conn.sendUpstreamData(responseBody, false);
-    answerCallouts();
+  if (plan.responseBody !== undefined) {
+    conn.sendUpstreamData(plan.responseBody, false);
+    responder.settle();
   }
   conn.closeDownstream();
   conn.complete();
+  responder.settle();
   annotate(events, conn.contextId, conn.actions);
   return { mode: "tcp", toUpstream: text(conn.forwardedUpstream), toClient: text(conn.forwardedDownstream), closedBy: conn.closedBy };
 }
 
-function printText(io: Pick<Io, "out">, plugin: Record<string, unknown>, events: Event[], result: HttpResult | TcpResult): void {
-  io.out(`module ${String(plugin.module)} (ABI ${String(plugin.abiVersion)}, root id "${String(plugin.rootId)}")`);
-  for (const e of events) {
-    switch (e.type) {
-      case "callback": {
-        const action = e.failed ? "trapped" : e.action !== undefined ? `${e.action} (${e.result})` : String(e.result);
-        io.out(`  ${e.callback}  [context ${e.context}] → ${action}`);
+/** Starts the plugin and drives the plan; never prints. */
+export async function runPlan(plan: RunPlan): Promise<RunReport> {
+  const events: Event[] = [];
+  // Callbacks are listed when they return, so logs made inside one come just before it.
+  const trace: HostTrace = {
+    exit: (callback, context, result, failed) => events.push({ type: "callback", callback, context, result, failed }),
+    log: (e) => events.push({ type: "log", level: LEVELS[e.level] ?? String(e.level), message: e.message, context: e.contextId }),
+  };
+  const plugin = await startPlugin({
+    module: plan.module,
+    rootId: plan.rootId,
+    vmId: plan.vmId,
+    configuration: plan.configuration,
+    vmConfiguration: plan.vmConfiguration,
+    properties: plan.properties,
+    failOpen: plan.failOpen,
+    clusters: ["*"],
+    clock: "virtual",
+    logLevel: LogLevel.Trace,
+    trace,
+  });
+  const exchanges: Array<HttpResult | TcpResult> = [];
+  const stopped = startFailure(plugin);
+  let shutdown: RunReport["shutdown"] = null;
+  if (stopped === null) {
+    const responder = new Responder(plugin, plan, events);
+    for (let i = 0; i < plan.ticks && !plugin.failed; i++) {
+      if (plugin.tickPeriodMs === 0) {
+        events.push({ type: "note", message: `--ticks: no tick period is set, ${plan.ticks - i} tick(s) not fired` });
         break;
       }
-      case "log":
-        io.out(`    [${e.level}] ${e.message}`);
-        break;
-      case "callout":
-        io.out(`  callout #${e.token} to cluster ${e.cluster}: ${e.method} ${e.authority}${e.path} → answered ${e.answer}`);
-        break;
-      case "grpc":
-        io.out(`  gRPC call #${e.token} to cluster ${e.cluster}: ${e.service}/${e.method} (${e.answer})`);
-        break;
-      case "note":
-        io.out(`  note: ${e.message}`);
-        break;
+      plugin.advanceTime(plugin.tickPeriodMs);
+      responder.settle();
+    }
+    responder.settle();
+    for (const [queue, item] of plan.enqueue) {
+      const result = plugin.enqueue(queue, item);
+      events.push({ type: "enqueue", queue, item, result: WasmResult[result] ?? String(result) });
+      responder.settle();
+    }
+    for (let i = 0; i < plan.requests; i++) {
+      exchanges.push(plan.tcp ? runTcp(plugin, plan, responder, events) : runHttp(plugin, plan, responder, events));
+    }
+    if (plan.shutdown) {
+      shutdown = { rootDeleted: plugin.shutdown() };
+      responder.settle();
     }
   }
-  if (plugin.failed) io.out(`VM failed: ${String(plugin.failure)}`);
-  else if (!plugin.configured) io.out("the plugin rejected its configuration (vm_start or configure returned 0)");
-  const headers = (h: Headers) => (h.length === 0 ? ["  (none)"] : h.map(([k, v]) => `  ${k}: ${v}`));
-  if (result.mode === "tcp") {
-    io.out(`to upstream: ${JSON.stringify(result.toUpstream)}`);
-    io.out(`to client: ${JSON.stringify(result.toClient)}`);
-    io.out(`closed by: ${result.closedBy ?? "nobody"}`);
-    return;
-  }
-  if (result.localReply !== null) {
-    const r = result.localReply;
-    io.out(`local reply: ${r.status} details=${r.details}${r.grpcStatus !== null ? ` grpc-status=${r.grpcStatus}` : ""} body=${JSON.stringify(r.body)}`);
-  }
-  if (result.resetReason !== null) io.out(`stream reset: ${result.resetReason}`);
-  const message = (name: string, where: string, m: HttpResult["request"]) => {
-    io.out(`${name} headers (${where}):`);
-    for (const l of headers(m.headers)) io.out(l);
-    io.out(`${name} body: ${JSON.stringify(m.body)}`);
-    if (m.trailers.length > 0) {
-      io.out(`${name} trailers:`);
-      for (const l of headers(m.trailers)) io.out(l);
-    }
+  for (const e of events) if (e.type === "callback") e.action = actionName(e.callback, e.result);
+  return {
+    plugin: {
+      module: plan.module,
+      abiVersion: plugin.abiVersion,
+      rootId: plan.rootId,
+      vmStarted: plugin.vmStarted,
+      configured: plugin.configured,
+      failed: plugin.failed,
+      failure: plugin.failure,
+    },
+    stopped,
+    events,
+    exchanges,
+    metrics: metricsOf(plugin),
+    shutdown,
   };
-  message("request", "as passed upstream", result.request);
-  message("response", "as sent to the client", result.response);
 }
