@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { CliError, exampleNames, integer, ioOf, progress, UsageError } from "../command.js";
-import { packageExample } from "../package/package.js";
+import { DEFAULT_MAX_MODULE_BYTES, packageExample } from "../package/package.js";
 
 const DESCRIPTION = `Builds one extension image per filter folder: a single gzip layer holding
 manifest.yaml and plugin.wasm at the root, usable by Maistra's
@@ -20,6 +20,7 @@ interface Options {
   build?: boolean;
   repoTag?: string;
   epoch?: number;
+  maxModuleBytes: number;
 }
 
 export function register(program: Command): void {
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option("--build", "build the module first even if build/<name>.wasm exists")
     .option("--repo-tag <ref>", "name docker/podman load give the image (default: localhost/<name>:<version>)")
     .option("--epoch <seconds>", "timestamp for every file (default: SOURCE_DATE_EPOCH or 0)", integer("a whole number of seconds", 0))
+    .option("--max-module-bytes <n>", "size limit of the module read into the image", integer("a whole number ≥ 1", 1), DEFAULT_MAX_MODULE_BYTES)
     .action(async (positionals: string[], options: Options, command: Command) => {
       const io = ioOf(command);
       let dirs = positionals;
@@ -54,6 +56,7 @@ export function register(program: Command): void {
             epoch: options.epoch,
             repoTag: options.repoTag,
             build: options.build ? "always" : "missing",
+            maxModuleBytes: options.maxModuleBytes,
             onProgress: (m) => progress(io, m),
           });
           io.out(`${result.example} ${result.image.tag} ${result.image.manifests.oci.digest} ${relative(io.cwd, result.tarFile) || result.tarFile}`);

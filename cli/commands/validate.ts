@@ -34,6 +34,7 @@ export function register(program: Command): void {
         const shown = relative(io.cwd, file) || file;
         const result = validateManifestFile(file);
         for (const error of result.errors) io.err(`${shown}:${error.position.line}:${error.position.column}: ${error.problem}`);
+        if (result.omitted > 0) io.err(`${shown}: … and ${result.omitted} more problems (only the first ${result.errors.length} are listed)`);
         if (result.errors.length > 0) bad++;
         else io.out(`${shown}: ok`);
       }
