@@ -11,7 +11,9 @@ ServiceMeshExtension and Istio's WasmPlugin. Writes, per filter:
   <out>/<name>/oci/        OCI image layout (skopeo copy oci:<dir>:<version> …)
   <out>/<name>/<name>.tar  OCI layout + Docker manifest.json (docker load, podman load)
   <out>/<name>/image.json  the digests
-Output is reproducible: the same inputs give byte-identical files.`;
+Output is reproducible: the same inputs give byte-identical files.
+A module missing from --build-dir, or older than the filter's sources (its .ts
+files and asconfig.json), is built first; with --no-build it is refused.`;
 
 interface Options {
   all?: boolean;
@@ -32,7 +34,8 @@ export function register(program: Command): void {
     .option("--all", "package every folder under examples/ that has a manifest.yaml")
     .option("--out <dir>", "output directory", "dist")
     .option("--build-dir <dir>", "where <name>.wasm is read from", "build")
-    .option("--build", "build the module first even if build/<name>.wasm exists")
+    .option("--build", "build the module first even if build/<name>.wasm is up to date")
+    .option("--no-build", "never build: refuse a module that is missing or older than its sources")
     .option("--repo-tag <ref>", "name docker/podman load give the image (default: localhost/<name>:<version>)")
     .option("--epoch <seconds>", "timestamp for every file (default: SOURCE_DATE_EPOCH or 0)", integer("a whole number of seconds", 0))
     .option("--max-module-bytes <n>", "size limit of the module read into the image", integer("a whole number ≥ 1", 1), DEFAULT_MAX_MODULE_BYTES)
@@ -55,7 +58,7 @@ export function register(program: Command): void {
             outDir: resolve(io.cwd, options.out ?? "dist"),
             epoch: options.epoch,
             repoTag: options.repoTag,
-            build: options.build ? "always" : "missing",
+            build: options.build === true ? "always" : options.build === false ? "never" : "missing",
             maxModuleBytes: options.maxModuleBytes,
             onProgress: (m) => progress(io, m),
           });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { IMAGE_MODULE, manifestProblems, validateManifestFile, type ExtensionManifest } from "../manifest/validate.js";
 import { readBoundedFile } from "../files.js";
+import { staleBecause } from "../build/staleness.js";
 import { buildImage, sha256, type ExtensionImage } from "./image.js";
 import { layoutEntries, layoutTar, localName, writeLayoutDirectory } from "./layout.js";
 import { sourceDateEpoch } from "./tar.js";
@@ -16,7 +17,10 @@ export interface PackageOptions {
   epoch?: number;
   /** The name `docker load` gives the image (default localhost/<name>:<version>). */
   repoTag?: string;
-  /** Build the module when build/<name>.wasm is missing, or always with "always". */
+  /**
+   * "missing" (default): build the module when build/<name>.wasm is missing or older than
+   * its sources; "always": build it; "never": refuse a missing or stale module.
+   */
   build?: "missing" | "always" | "never";
   /** Largest module packaged (default DEFAULT_MAX_MODULE_BYTES). */
   maxModuleBytes?: number;
@@ -60,14 +64,16 @@ export async function packageExample(exampleDir: string, options: PackageOptions
   const manifest = checked.manifest;
   const modulePath = join(buildDir, `${example}.wasm`);
   const mode = options.build ?? "missing";
-  if (mode === "always" || (mode === "missing" && !existsSync(modulePath))) {
-    if (!existsSync(join(exampleDir, "asconfig.json"))) throw new Error(`${modulePath} does not exist and ${exampleDir} has no asconfig.json to build it from`);
-    say(`building ${example}`);
+  const why = mode === "always" ? "--build was given" : !existsSync(modulePath) ? `${modulePath} does not exist` : staleBecause(modulePath, exampleDir);
+  if (why !== null) {
+    if (mode === "never") throw new Error(`${why}: build it first (npm run asbuild), or let package build it`);
+    if (!existsSync(join(exampleDir, "asconfig.json"))) throw new Error(`${why}, and ${exampleDir} has no asconfig.json to build it from`);
+    say(`building ${example}: ${why}`);
+    // Loaded only when needed: the compiler is large.
     const { buildFilter } = await import("../build/compile.js");
     const built = await buildFilter(exampleDir, example, buildDir);
     say(`built ${built.release} (${built.bytes} bytes)`);
   }
-  if (!existsSync(modulePath)) throw new Error(`${modulePath} does not exist (run npm run asbuild first)`);
   const maxModuleBytes = options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES;
   const module = readBoundedFile(modulePath, modulePath, { maxBytes: maxModuleBytes, limitName: "--max-module-bytes" });
   const epoch = options.epoch ?? sourceDateEpoch();
