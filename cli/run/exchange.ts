@@ -237,34 +237,41 @@ class Responder {
   }
 }
 
-function runHttp(plugin: Plugin, plan: RunPlan, responder: Responder, events: Event[]): HttpResult {
-  const stream = plugin.newHttpStream();
-  const { body, responseBody, requestTrailers, responseTrailers } = plan;
-  const requestEnds = (afterBody: boolean) => requestTrailers.length === 0 && (afterBody || body === undefined);
-  stream.sendRequestHeaders(plan.requestHeaders, requestEnds(false));
+/** One direction's steps: headers, then an optional body, then optional trailers. */
+interface MessageSteps {
+  headers(headers: Headers, endOfStream: boolean): unknown;
+  body(body: string, endOfStream: boolean): unknown;
+  trailers(trailers: Headers): unknown;
+}
+
+/** Sends one message, ending the stream at its last part, and settles after each step. */
+function sendMessage(steps: MessageSteps, headers: Headers, body: string | undefined, trailers: Headers, responder: Responder): void {
+  const ends = (afterBody: boolean) => trailers.length === 0 && (afterBody || body === undefined);
+  steps.headers(headers, ends(false));
   responder.settle();
   if (body !== undefined) {
-    stream.sendRequestBody(body, requestEnds(true));
+    steps.body(body, ends(true));
     responder.settle();
   }
-  if (requestTrailers.length > 0) {
-    stream.sendRequestTrailers(requestTrailers);
+  if (trailers.length > 0) {
+    steps.trailers(trailers);
     responder.settle();
   }
+}
+
+function runHttp(plugin: Plugin, plan: RunPlan, responder: Responder, events: Event[]): HttpResult {
+  const stream = plugin.newHttpStream();
+  sendMessage(
+    { headers: (h, end) => stream.sendRequestHeaders(h, end), body: (b, end) => stream.sendRequestBody(b, end), trailers: (t) => stream.sendRequestTrailers(t) },
+    plan.requestHeaders, plan.body, plan.requestTrailers, responder,
+  );
   if (stream.localReply === null && stream.resetReason === null) {
     if (stream.paused.request) events.push({ type: "note", message: "the request is still paused: it never reached the upstream" });
     else {
-      const responseEnds = (afterBody: boolean) => responseTrailers.length === 0 && (afterBody || responseBody === undefined);
-      stream.sendResponseHeaders(plan.responseHeaders, responseEnds(false));
-      responder.settle();
-      if (responseBody !== undefined) {
-        stream.sendResponseBody(responseBody, responseEnds(true));
-        responder.settle();
-      }
-      if (responseTrailers.length > 0) {
-        stream.sendResponseTrailers(responseTrailers);
-        responder.settle();
-      }
+      sendMessage(
+        { headers: (h, end) => stream.sendResponseHeaders(h, end), body: (b, end) => stream.sendResponseBody(b, end), trailers: (t) => stream.sendResponseTrailers(t) },
+        plan.responseHeaders, plan.responseBody, plan.responseTrailers, responder,
+      );
     }
   }
   stream.complete();
