@@ -126,14 +126,12 @@ export function withDefaults(defaults: Headers, given: Headers): Headers {
 
 /**
  * Why the plugin cannot take traffic after start-up, or null. Envoy rejects a plugin whose
- * vm_start or configure failed, so no stream ever reaches it (docs/cli.md, "run").
+ * vm_start or configure failed, so no stream ever reaches it (docs/cli.md, "run"). The
+ * reason is the VM's failure (a trap), else which start-up callback returned false.
  */
 export function startFailure(plugin: Plugin): string | null {
-  let why: string;
-  if (plugin.failed) why = `the VM failed while starting: ${plugin.failure ?? "unknown failure"}`;
-  else if (!plugin.vmStarted) why = "proxy_on_vm_start returned false: the VM did not start";
-  else if (!plugin.configured) why = "proxy_on_configure returned false: the plugin rejected its configuration";
-  else return null;
+  if (plugin.configured && !plugin.failed) return null;
+  const why = plugin.failure ?? (plugin.vmStarted ? "proxy_on_configure returned false: the plugin rejected its configuration" : "proxy_on_vm_start returned false: the VM did not start");
   const complaint = [...plugin.logs].reverse().find((entry) => entry.level >= LogLevel.Warn && entry.level < LogLevel.Off);
   return complaint ? `${why} (it logged: ${complaint.message})` : why;
 }
