@@ -2,12 +2,13 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { PHASES } from "../../host/index.js";
 import { exampleNames, ExitStatus, ioOf, UsageError } from "../command.js";
 import { validateManifestFile } from "../manifest/validate.js";
 
 const DESCRIPTION = `Checks each manifest.yaml against manifest/extension-manifest.schema.json:
 schemaVersion 1; name (a DNS label) and version (an image tag); phase one of
-PreAuthN, PostAuthN, PreAuthZ, PostAuthZ, PreStats, PostStats (case-sensitive);
+${PHASES.join(", ")} (case-sensitive);
 priority an integer; module a relative path that exists in the packaged image
 (plugin.wasm). Every problem is printed as file:line:column: what is wrong.`;
 
