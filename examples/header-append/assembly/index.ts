@@ -8,7 +8,7 @@ import {
   registerRootContext, responseHeaders, utf8,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 // RFC 9110 token characters (what a header name may contain) as a bitmap of
 // the ASCII codes: ! # $ % & ' * + - . 0-9 in the low word; A-Z ^ _ ` a-z | ~
@@ -48,7 +48,7 @@ class HeaderAppendRoot extends RootContext {
     // tree is built, and the first problem found is the one reported.
     const pairs: ArrayBuffer[] = [];
     if (configurationSize > 0) {
-      const json = new JsonReader(pluginConfiguration());
+      const json = new JsonReader(pluginConfiguration()!);
       if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object of header name to string value, not "));
       while (json.nextKey()) {
         const name = json.key;

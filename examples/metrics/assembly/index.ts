@@ -9,7 +9,7 @@ import {
   pluginConfigurationObject, registerRootContext, requestHeaders, responseHeaders, taggedName,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 class MetricsRoot extends RootContext {
   prefix: string = "http";

@@ -13,7 +13,7 @@ import {
   responseHeaders,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 const NANOS_PER_SECOND: f64 = 1e9;
 

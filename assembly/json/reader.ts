@@ -1,5 +1,5 @@
 // Strict RFC 8259 JSON, read as it is walked: the reader under the JSON
-// values of json.ts, and the smallest way for a filter to read a
+// values of value.ts, and the smallest way for a filter to read a
 // configuration (a filter that walks its configuration with it carries no
 // tree, no number code and no code for the kinds it never reads).
 //
@@ -28,8 +28,8 @@
 // - An unterminated string is reported at its opening quote.
 // - A trailing comma is reported at the comma.
 // - A UTF-8 byte order mark is not skipped (it is not JSON).
-import { toF64 } from "./json-number";
-import { decimal, newBuffer } from "./text";
+import { toF64 } from "./number";
+import { decimal, newBuffer } from "../runtime/text";
 
 /** Maximum nesting of arrays/objects. Deeper documents are rejected. */
 export const JSON_MAX_DEPTH: i32 = 64;

@@ -1,7 +1,7 @@
 // Plugin configuration as a JSON object: the shape almost every filter wants,
 // with the error reporting every filter owes its operators.
 import { pluginConfiguration } from "./body";
-import { JsonObject, describeJsonKind, parseJsonBytes } from "./json";
+import { JsonObject, describeJsonKind, parseJsonBytes } from "../json/value";
 import { log } from "./log";
 
 /**
@@ -13,7 +13,7 @@ import { log } from "./log";
  */
 export function pluginConfigurationObject(filterName: string, expected: string = "a JSON object"): JsonObject | null {
   const bytes = pluginConfiguration();
-  if (bytes.byteLength == 0) return new JsonObject([], []);
+  if (bytes === null || bytes.byteLength == 0) return JsonObject.empty();
   const parsed = parseJsonBytes(bytes);
   const error = parsed.error;
   if (error !== null) {
