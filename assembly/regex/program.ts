@@ -1,0 +1,88 @@
+// The compiled form of a pattern: a Thompson-NFA program run by the Pike VM
+// (pike.ts). Each instruction is three i32 words: opcode, a, b.
+
+/** Succeeds: the thread has matched. */
+export const OP_MATCH: i32 = 0;
+/** Consumes the code point `a`. */
+export const OP_CHAR: i32 = 1;
+/** Consumes a code point of the class at offset `a` of the class table. */
+export const OP_CLASS: i32 = 2;
+/** Consumes any code point except a line terminator. */
+export const OP_ANY: i32 = 3;
+/** Consumes any code point. */
+export const OP_ANY_ALL: i32 = 4;
+/** Continues at `a` (preferred) and at `b`. */
+export const OP_SPLIT: i32 = 5;
+/** Continues at `a`. */
+export const OP_JUMP: i32 = 6;
+/** Records the current position in capture slot `a`. */
+export const OP_SAVE: i32 = 7;
+/** Continues only if the assertion `a` (ASSERT_…) holds at the current position. */
+export const OP_ASSERT: i32 = 8;
+/** Clears capture slots `a` up to `b` (exclusive): each pass of a repetition starts with its groups unset. */
+export const OP_RESET: i32 = 9;
+
+export const ASSERT_TEXT_START: i32 = 0;
+export const ASSERT_TEXT_END: i32 = 1;
+export const ASSERT_LINE_START: i32 = 2;
+export const ASSERT_LINE_END: i32 = 3;
+export const ASSERT_WORD_BOUNDARY: i32 = 4;
+export const ASSERT_NOT_WORD_BOUNDARY: i32 = 5;
+
+/**
+ * Class table layout, per class: four words of bitmap for code points below
+ * 128, the number of ranges at or above 128, then those ranges as lo, hi pairs.
+ */
+export const CLASS_HEADER: i32 = 5;
+
+export class Program {
+  constructor(
+    /** Instructions, three words each. */
+    public code: StaticArray<i32>,
+    /** All classes, laid out as CLASS_HEADER says. */
+    public classes: StaticArray<i32>,
+    /** Number of capture groups, group 0 (the whole match) included. */
+    public groupCount: i32,
+    /** Name of each group ("" when unnamed), indexed by group number. */
+    public names: string[],
+    /** Bitmap of the ASCII code points a match can start with, when `firstKnown`. */
+    public firstAscii: StaticArray<u32>,
+    /** Whether a match can start with a code point at or above 128. */
+    public firstNonAscii: bool,
+    /** Whether every match consumes a first code point from the sets above (no empty match, no skipping otherwise). */
+    public firstKnown: bool,
+    /** Whether every match starts at the start of the text (a leading `^` without the m flag). */
+    public anchoredStart: bool,
+    /** Most frames the matcher's closure stack can hold (one per split or saved slot, plus one). */
+    public stackFrames: i32,
+  ) {}
+
+  get length(): i32 {
+    return this.code.length / 3;
+  }
+}
+
+/** Whether the class at `at` of `classes` holds code point `c` (c >= 0). */
+// @ts-ignore: decorator
+@inline export function classHas(classes: StaticArray<i32>, at: i32, c: i32): bool {
+  if (c < 128) return ((<u32>unchecked(classes[at + (c >> 5)]) >>> (<u32>c & 31)) & 1) != 0;
+  const count = unchecked(classes[at + 4]);
+  let p = at + CLASS_HEADER;
+  for (let i = 0; i < count; i++, p += 2) {
+    if (c < unchecked(classes[p])) return false;
+    if (c <= unchecked(classes[p + 1])) return true;
+  }
+  return false;
+}
+
+/** Line terminators, for `.`, and for `^` `$` with the m flag. */
+// @ts-ignore: decorator
+@inline export function isLineTerminator(c: i32): bool {
+  return c == 0x0a || c == 0x0d || c == 0x2028 || c == 0x2029;
+}
+
+/** Word characters for \b and \B: ASCII letters, digits and underscore. */
+// @ts-ignore: decorator
+@inline export function isWordChar(c: i32): bool {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c == 0x5f;
+}
