@@ -242,8 +242,10 @@ export class Parser {
         const name = this.groupName();
         if (name === null) return null;
         this.names.push(name);
+      } else if ((kind | 0x20) >= 0x61 && (kind | 0x20) <= 0x7a || kind == 0x2d) {
+        return this.fail("inline flags are not supported (give flags to Regex.compile)", start);
       } else {
-        return this.fail("unknown group syntax (?" + (kind < 0 ? "" : String.fromCharCode(kind)), start);
+        return this.fail("unknown group syntax after (?", start);
       }
     } else {
       this.names.push("");
