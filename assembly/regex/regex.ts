@@ -179,6 +179,7 @@ export class Regex {
 
   /** Whether the text (string, Uint8Array or ArrayBuffer) has a match at `from` or later. */
   test<T>(input: T, from: i32 = 0): bool {
+    if (isNull<T>(input)) return false;
     const end = lengthOf<T>(input);
     if (from < 0 || from > end) return false;
     return this.machine().run(baseOf<T>(input), end, isString<T>(), from, false, false, false);
@@ -186,6 +187,7 @@ export class Regex {
 
   /** The first (leftmost) match at `from` or later; null when there is none. */
   search<T>(input: T, from: i32 = 0): Match | null {
+    if (isNull<T>(input)) return null;
     const end = lengthOf<T>(input);
     if (from < 0 || from > end) return null;
     if (!this.machine().run(baseOf<T>(input), end, isString<T>(), from, false, false, true)) return null;
@@ -194,6 +196,7 @@ export class Regex {
 
   /** The match of the whole text; null when the whole text does not match. */
   fullMatch<T>(input: T): Match | null {
+    if (isNull<T>(input)) return null;
     const end = lengthOf<T>(input);
     if (!this.machine().run(baseOf<T>(input), end, isString<T>(), 0, true, true, true)) return null;
     return this.matchOf<T>(input);
@@ -202,6 +205,7 @@ export class Regex {
   /** Every match, left to right, without overlaps; after an empty match the search resumes one code point later. */
   matchAll<T>(input: T): Match[] {
     const out: Match[] = [];
+    if (isNull<T>(input)) return out;
     const base = baseOf<T>(input);
     const end = lengthOf<T>(input);
     const vm = this.machine();
@@ -224,6 +228,7 @@ export class Regex {
   }
 
   private replaceWith<T>(input: T, replacement: string, all: bool): T {
+    if (isNull<T>(input)) return input;
     const template = new Template(replacement, this.program.names);
     const base = baseOf<T>(input);
     const end = lengthOf<T>(input);
@@ -308,7 +313,13 @@ function appendSpan(parts: string[], sink: ByteSink, wide: bool, base: usize, fr
   else sink.write(base + <usize>from, to - from);
 }
 
-// The three kinds of text: strings, Uint8Array and ArrayBuffer (other types do not compile).
+// The three kinds of text: strings, Uint8Array and ArrayBuffer (other types do
+// not compile). A nullable one may be null: null has no match.
+
+// @ts-ignore: decorator
+@inline function isNull<T>(input: T): bool {
+  return isNullable<T>() && changetype<usize>(input) == 0;
+}
 
 // @ts-ignore: decorator
 @inline function baseOf<T>(input: T): usize {
