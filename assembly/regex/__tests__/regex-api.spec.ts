@@ -186,6 +186,19 @@ describe("regex: matching modes", () => {
     expect(spansOf(compiled("^\\w"), "a\nb")).toBe("0:1");
   });
 
+  it("\\A and \\z mark the text's ends even with the m flag", () => {
+    expect(compiled("\\Aab\\z", "m").test("ab")).toBe(true);
+    expect(compiled("\\Ab", "m").test("a\nb")).toBe(false);
+    expect(compiled("a\\z", "m").test("a\nb")).toBe(false);
+    expect(compiled("^b", "m").test("a\nb")).toBe(true);
+  });
+
+  it("reads POSIX-looking sets as plain sets, as JavaScript does", () => {
+    const m = compiled("[[:alpha:]]+").search("xyz:]")!;
+    expect(m.start).toBe(3);
+    expect(m.value).toBe(":]");
+  });
+
   it("the s flag lets . match line terminators", () => {
     expect(compiled("a.b").test("a\nb")).toBe(false);
     expect(compiled("a.b", "s").test("a\nb")).toBe(true);
