@@ -2,13 +2,8 @@
 // fullMatch, matchAll, searching from an offset, replacements, bytes input,
 // the program size limit.
 import { DEFAULT_PROGRAM_LIMIT, Regex } from "../index";
+import { compiled } from "./compiled";
 
-function compiled(pattern: string, flags: string = ""): Regex {
-  const result = Regex.compile(pattern, flags);
-  expect(result.error).toBeNull(pattern);
-  expect(result.ok).toBe(true, pattern);
-  return result.regex!;
-}
 
 function expectError(pattern: string, reason: string, position: i32): void {
   const result = Regex.compile(pattern);

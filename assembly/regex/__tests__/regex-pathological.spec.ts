@@ -2,13 +2,8 @@
 // tens of thousands of characters. The Pike VM keeps at most one thread per
 // instruction, so each of these is a single pass; the test shows they finish
 // and give the right answer (wall time is for the benchmark, not a test).
-import { Regex } from "../index";
+import { compiled } from "./compiled";
 
-function compiled(pattern: string, flags: string = ""): Regex {
-  const result = Regex.compile(pattern, flags);
-  expect(result.error).toBeNull(pattern);
-  return result.regex!;
-}
 
 const A = "a".repeat(20000);
 

@@ -2,7 +2,8 @@
 // "-" for a group that did not take part, "none" for no match). The expected
 // values were computed with JavaScript's RegExp (cross-check.mjs) and are held
 // here as literals.
-import { Match, Regex } from "../index";
+import { Match } from "../index";
+import { compiled } from "./compiled";
 
 class Case {
   constructor(public pattern: string, public flags: string, public input: string, public expected: string) {}
@@ -125,11 +126,6 @@ const CASES: Case[] = [
   new Case("^.$", "", "\ud83d\ude00", "0:2"),
 ];
 
-function compiled(pattern: string, flags: string): Regex {
-  const result = Regex.compile(pattern, flags);
-  expect(result.error).toBeNull(pattern);
-  return result.regex!;
-}
 
 function spans(match: Match | null): string {
   if (match === null) return "none";
