@@ -6,9 +6,8 @@ import {
   FilterDataStatus, FilterHeadersStatus, HttpContext, RootContext, log, pluginConfiguration, registerRootContext,
   requestBody, requestHeaders, sendLocalResponse,
 } from "proxy-wasm-as";
-// The module's own entry point is `proxy-wasm-as/regex`; this filter lives in
-// the SDK's repository and reaches the module by path.
-import { Regex } from "../../../../assembly/regex/index";
+// Reached through the package's folder until the `proxy-wasm-as/regex` entry file exists.
+import { Regex } from "proxy-wasm-as/assembly/regex";
 
 export * from "proxy-wasm-as/assembly/exports";
 
