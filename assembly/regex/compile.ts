@@ -17,6 +17,7 @@ export class Compiler {
   private code: i32[] = [];
   private classes: i32[] = [];
   private stackFrames: i32 = 1;
+  private threadCapacity: i32 = 0;
 
   constructor(private limit: i32) {}
 
@@ -27,12 +28,14 @@ export class Compiler {
     this.emit(OP_SAVE, 1, 0, root);
     this.emit(OP_MATCH, 0, 0, root);
     if (this.error !== null) return null;
+    // Each capture group costs slots in every thread that can wait: that counts toward the limit too.
+    if (this.pc + <i64>this.threadCapacity * (names.length - 1) > this.limit) return this.fail(root);
     const code = toStatic(this.code);
     const first = new StaticArray<u32>(4);
     const firstKnown = firstSet(code, this.classes, first);
     return new Program(
       code, toStatic(this.classes), names.length, names, first, firstKnown & FIRST_NON_ASCII ? true : false,
-      (firstKnown & FIRST_KNOWN) != 0, startsAnchored(root), this.stackFrames,
+      (firstKnown & FIRST_KNOWN) != 0, startsAnchored(root), this.stackFrames, this.threadCapacity,
     );
   }
 
@@ -43,17 +46,23 @@ export class Compiler {
   private emit(op: i32, a: i32, b: i32, at: Node): i32 {
     const pc = this.pc;
     if (pc >= this.limit) {
-      if (this.error === null) {
-        this.error = "pattern needs more than " + this.limit.toString() + " instructions (the program size limit)";
-        this.position = at.position;
-      }
+      this.fail(at);
       return pc;
     }
     this.code.push(op);
     this.code.push(a);
     this.code.push(b);
     this.stackFrames += op == OP_SPLIT || op == OP_SAVE ? 1 : op == OP_RESET ? b - a : 0;
+    if (op == OP_MATCH || op == OP_CHAR || op == OP_CLASS || op == OP_ANY || op == OP_ANY_ALL) this.threadCapacity++;
     return pc;
+  }
+
+  private fail(at: Node): Program | null {
+    if (this.error === null) {
+      this.error = "pattern exceeds the program size limit of " + this.limit.toString();
+      this.position = at.position;
+    }
+    return null;
   }
 
   private patch(pc: i32, a: i32, b: i32): void {

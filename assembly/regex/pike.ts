@@ -10,17 +10,29 @@ import {
   classHas, isLineTerminator, isWordChar,
 } from "./program";
 
-/** A set of program counters in insertion (priority) order, with the capture slots of each. */
+/**
+ * The threads of one step: the instructions visited (a sparse set, so each is
+ * entered once) and, in priority order, the threads waiting at a consuming
+ * instruction or MATCH with their capture slots.
+ */
 class ThreadList {
   dense: StaticArray<i32>;
   sparse: StaticArray<i32>;
-  slots: StaticArray<i32>;
   count: i32 = 0;
+  waiting: StaticArray<i32>;
+  slots: StaticArray<i32>;
+  waitingCount: i32 = 0;
 
-  constructor(size: i32, slotCount: i32) {
+  constructor(size: i32, threads: i32, slotCount: i32) {
     this.dense = new StaticArray<i32>(size);
     this.sparse = new StaticArray<i32>(size);
-    this.slots = new StaticArray<i32>(size * slotCount);
+    this.waiting = new StaticArray<i32>(threads);
+    this.slots = new StaticArray<i32>(threads * slotCount);
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.waitingCount = 0;
   }
 }
 
@@ -51,8 +63,8 @@ export class PikeVM {
     this.code = program.code;
     this.classes = program.classes;
     this.slotCount = slotCount;
-    this.current = new ThreadList(size, slotCount);
-    this.next = new ThreadList(size, slotCount);
+    this.current = new ThreadList(size, program.threadCapacity, slotCount);
+    this.next = new ThreadList(size, program.threadCapacity, slotCount);
     // Each instruction is entered at most once per closure: the compiler counted the frames they can push.
     this.stack = new StaticArray<i32>(program.stackFrames * 3);
     this.work = new StaticArray<i32>(slotCount);
@@ -77,8 +89,8 @@ export class PikeVM {
     const firstAscii = program.firstAscii;
     const firstNonAscii = program.firstNonAscii;
     let clist = this.current, nlist = this.next;
-    clist.count = 0;
-    nlist.count = 0;
+    clist.clear();
+    nlist.clear();
     let matched = false;
     let pos = start;
     let prev = decodeBefore(base, pos, end, wide);
@@ -86,7 +98,7 @@ export class PikeVM {
     let width = decodedWidth;
     while (true) {
       if (!matched && (pos == start || !anchored)) {
-        if (skip && clist.count == 0) {
+        if (skip && clist.waitingCount == 0) {
           // No thread alive: move to the next position where a match can start.
           while (cur >= 0 && !(cur < 128 ? (unchecked(firstAscii[cur >> 5]) >>> (<u32>cur & 31)) & 1 : firstNonAscii)) {
             pos += width;
@@ -100,14 +112,17 @@ export class PikeVM {
         for (let i = 0; i < this.slotsInUse; i++) unchecked(work[i] = -1);
         this.follow(clist, 0, pos, prev, cur);
       }
-      if (clist.count == 0) break;
+      // No thread left and none to start: the answer is known.
+      if (clist.waitingCount == 0 && (matched || anchored)) break;
       const nextPos = pos + width;
       const after = decodeAt(base, nextPos, end, wide);
       const afterWidth = decodedWidth;
       const code = this.code;
       const slotsInUse = this.slotsInUse;
-      for (let i = 0; i < clist.count; i++) {
-        const pc = unchecked(clist.dense[i]);
+      const waiting = clist.waiting;
+      const count = clist.waitingCount;
+      for (let i = 0; i < count; i++) {
+        const pc = unchecked(waiting[i]);
         const at = pc * 3;
         const op = unchecked(code[at]);
         let advance = false;
@@ -136,7 +151,7 @@ export class PikeVM {
       const swap = clist;
       clist = nlist;
       nlist = swap;
-      nlist.count = 0;
+      nlist.clear();
       pos = nextPos;
       prev = cur;
       cur = after;
@@ -168,11 +183,11 @@ export class PikeVM {
         continue;
       }
       while (true) {
-        const index = unchecked(sparse[pc]);
-        if (index < list.count && unchecked(dense[index]) == pc) break;
-        const slot = list.count++;
-        unchecked(dense[slot] = pc);
-        unchecked(sparse[pc] = slot);
+        const seen = unchecked(sparse[pc]);
+        if (seen < list.count && unchecked(dense[seen]) == pc) break;
+        const index = list.count++;
+        unchecked(dense[index] = pc);
+        unchecked(sparse[pc] = index);
         const at = pc * 3;
         const op = unchecked(code[at]);
         if (op == OP_JUMP) {
@@ -206,7 +221,9 @@ export class PikeVM {
           pc++;
         } else {
           // A consuming instruction or MATCH: the thread waits here with its slots.
-          const to = slot * slotsInUse;
+          const thread = list.waitingCount++;
+          unchecked(list.waiting[thread] = pc);
+          const to = thread * slotsInUse;
           const slots = list.slots;
           for (let s = 0; s < slotsInUse; s++) unchecked(slots[to + s] = work[s]);
           break;

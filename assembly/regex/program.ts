@@ -55,7 +55,17 @@ export class Program {
     public anchoredStart: bool,
     /** Most frames the matcher's closure stack can hold (one per split or saved slot, plus one). */
     public stackFrames: i32,
+    /** Most threads that can wait in one step: the consuming instructions and MATCH. */
+    public threadCapacity: i32,
   ) {}
+
+  /**
+   * The size the program limit applies to: instructions, plus one per capture
+   * group for each thread that can wait (the capture slots matching keeps).
+   */
+  get size(): i32 {
+    return this.length + this.threadCapacity * (this.groupCount - 1);
+  }
 
   get length(): i32 {
     return this.code.length / 3;

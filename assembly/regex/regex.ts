@@ -167,9 +167,9 @@ export class Regex {
     return this.program.groupCount;
   }
 
-  /** Number of instructions the pattern compiled to. */
+  /** The program's size as the limit counts it: instructions, plus capture groups × character-consuming instructions. */
   get programSize(): i32 {
-    return this.program.length;
+    return this.program.size;
   }
 
   /** Number of the group called `name`; -1 when there is none. */

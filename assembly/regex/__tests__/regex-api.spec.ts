@@ -79,17 +79,28 @@ describe("regex: compile errors", () => {
   it("limits the size of the compiled program, and the error names the limit", () => {
     const big = Regex.compile("(?:a{1000}){10}");
     expect(big.ok).toBe(false);
-    expect(big.error).toBe("pattern needs more than " + DEFAULT_PROGRAM_LIMIT.toString() + " instructions (the program size limit)");
+    expect(big.error).toBe("pattern exceeds the program size limit of " + DEFAULT_PROGRAM_LIMIT.toString());
     expect(big.position).toBeGreaterThanOrEqual(0);
     // Nested counted repetition would be a million instructions: refused quickly, not built.
     expect(Regex.compile("((a{1000}){1000}){1000}").ok).toBe(false);
     const small = Regex.compile("[a-z]{20}", "", 10);
-    expect(small.error).toBe("pattern needs more than 10 instructions (the program size limit)");
+    expect(small.error).toBe("pattern exceeds the program size limit of 10");
     const raised = Regex.compile("(?:a{1000}){6}", "", 7000);
     expect(raised.ok).toBe(true);
     expect(raised.regex!.programSize).toBeGreaterThan(6000);
     expect(raised.regex!.fullMatch("a".repeat(6000))).not.toBeNull();
     expect(raised.regex!.fullMatch("a".repeat(5999))).toBeNull();
+  });
+
+  it("counts the capture slots matching keeps toward the limit", () => {
+    // 1,000 groups around single characters: 3,003 instructions, but 1,001 waiting threads × 1,000 groups of slots.
+    const many = Regex.compile("(a)".repeat(1000));
+    expect(many.error).toBe("pattern exceeds the program size limit of " + DEFAULT_PROGRAM_LIMIT.toString());
+    const fewer = compiled("(a)".repeat(20));
+    expect(fewer.programSize).toBe(63 + 21 * 20);
+    expect(fewer.fullMatch("a".repeat(20))!.group(20)).toBe("a");
+    // Without groups only instructions count.
+    expect(compiled("a".repeat(1000)).programSize).toBe(1003);
   });
 
   it("keeps the pattern and flags", () => {
