@@ -2,6 +2,7 @@
 // Regex.compile → RegexResult; matching on strings (UTF-16 positions) and on
 // UTF-8 bytes (Uint8Array or ArrayBuffer, byte positions).
 import { Compiler } from "./compile";
+import { LazyDFA } from "./dfa";
 import { decodeAt, decodedWidth } from "./input";
 import { PikeVM } from "./pike";
 import { Program } from "./program";
@@ -128,6 +129,7 @@ class ByteSink {
 /** A compiled regular expression. Matching never backtracks: time is O(program size × text length). */
 export class Regex {
   private vm: PikeVM | null = null;
+  private dfa: LazyDFA | null = null;
 
   /**
    * Compiles `pattern` with `flags` (any of "i" ignore case, "m" multiline
@@ -182,7 +184,7 @@ export class Regex {
     if (isNull<T>(input)) return false;
     const end = lengthOf<T>(input);
     if (from < 0 || from > end) return false;
-    return this.machine().run(baseOf<T>(input), end, isString<T>(), from, false, false, false);
+    return this.anyMatch(baseOf<T>(input), end, isString<T>(), from);
   }
 
   /** The first (leftmost) match at `from` or later; null when there is none. */
@@ -190,7 +192,10 @@ export class Regex {
     if (isNull<T>(input)) return null;
     const end = lengthOf<T>(input);
     if (from < 0 || from > end) return null;
-    if (!this.machine().run(baseOf<T>(input), end, isString<T>(), from, false, false, true)) return null;
+    const base = baseOf<T>(input);
+    // The DFA says quickly when there is none; the Pike VM finds the match and its groups.
+    if (!this.anyMatch(base, end, isString<T>(), from)) return null;
+    if (!this.machine().run(base, end, isString<T>(), from, false, false, true)) return null;
     return this.matchOf<T>(input);
   }
 
@@ -209,7 +214,7 @@ export class Regex {
     const base = baseOf<T>(input);
     const end = lengthOf<T>(input);
     const vm = this.machine();
-    let from = 0;
+    let from = this.anyMatch(base, end, isString<T>(), 0) ? 0 : end + 1;
     while (from <= end && vm.run(base, end, isString<T>(), from, false, false, true)) {
       out.push(this.matchOf<T>(input));
       from = resumeAt(vm.found, base, end, isString<T>());
@@ -240,7 +245,7 @@ export class Regex {
     const sink = new ByteSink();
     const literalBytes: ArrayBuffer[] = [];
     if (!wide) for (let i = 0; i < template.literals.length; i++) literalBytes.push(String.UTF8.encode(template.literals[i]));
-    let from = 0;
+    let from = this.anyMatch(base, end, wide, 0) ? 0 : end + 1;
     let copied = 0;
     while (from <= end && vm.run(base, end, wide, from, false, false, true)) {
       const start = unchecked(found[0]);
@@ -272,6 +277,18 @@ export class Regex {
     } else {
       return changetype<T>(Uint8Array.wrap(sink.take()));
     }
+  }
+
+  /** Whether there is a match at `from` or later: the DFA's answer, or the Pike VM's past the DFA's cache bound. */
+  private anyMatch(base: usize, end: i32, wide: bool, from: i32): bool {
+    let dfa = this.dfa;
+    if (dfa === null) {
+      dfa = new LazyDFA(this.program);
+      this.dfa = dfa;
+    }
+    const answer = dfa.run(base, end, wide, from);
+    if (answer >= 0) return answer == 1;
+    return this.machine().run(base, end, wide, from, false, false, false);
   }
 
   private machine(): PikeVM {

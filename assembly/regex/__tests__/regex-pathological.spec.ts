@@ -34,6 +34,26 @@ describe("regex: pathological patterns", () => {
     expect(compiled("(a|a)*!").search(body)!.end).toBe(20001);
   });
 
+  it("a pattern whose DFA would need thousands of states still answers, in linear time", () => {
+    // a[ab]{12}$ matches when the 13th character from the end is an a: a DFA needs 2^13 states for
+    // that; the cache stops at its bound and the Pike VM answers.
+    const re = compiled("a[ab]{12}$");
+    let seed: u32 = 1;
+    const chars = new Array<string>();
+    for (let i = 0; i < 5000; i++) {
+      seed = seed * 1103515245 + 12345;
+      chars.push((seed >>> 16) & 1 ? "a" : "b");
+    }
+    chars[5000 - 13] = "b";
+    const missing = chars.join("");
+    chars[5000 - 13] = "a";
+    const matching = chars.join("");
+    expect(re.test(missing)).toBe(false);
+    expect(re.test(matching)).toBe(true);
+    expect(re.search(matching)!.start).toBe(5000 - 13);
+    expect(re.test(missing)).toBe(false);
+  });
+
   it("replaceAll over a long text with an empty-matching pattern", () => {
     const out = compiled("(a*)*").replaceAll(A + "b", "-");
     expect(out).toBe("--b-");
