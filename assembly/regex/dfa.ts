@@ -1,8 +1,9 @@
 // A lazy DFA that answers "is there a match?" without tracking groups: the
 // Pike VM's thread sets become states, built on first use and cached with
 // their transitions on ASCII code points, so text the cache covers costs one
-// table lookup per character. The cache is bounded; past the bound the DFA
-// gives up and the Pike VM answers (still linear time). See docs/regex.md.
+// table lookup per character. The cache is bounded: when it is full it is
+// emptied and the Pike VM answers that question (still linear time); a pattern
+// that fills it again and again is left to the Pike VM for good. See docs/regex.md.
 import { decodeAt, decodeBefore, decodedWidth } from "./input";
 import {
   ASSERT_LINE_END, ASSERT_LINE_START, ASSERT_NOT_WORD_BOUNDARY, ASSERT_TEXT_END, ASSERT_TEXT_START,
@@ -20,11 +21,13 @@ const KIND_OTHER: i32 = 3;
 const COLUMNS: i32 = 129;
 const END_COLUMN: i32 = 128;
 
-/** Most states, and most program counters held by all states, before the DFA gives up. */
-const MAX_STATES: i32 = 256;
-const MAX_POOL: i32 = 32768;
+/** Most states, and most program counters held by all states, in the cache. */
+const MAX_STATES: i32 = 128;
+const MAX_POOL: i32 = 8192;
 /** Interning table size (a power of two above MAX_STATES). */
-const BUCKETS: i32 = 512;
+const BUCKETS: i32 = 256;
+/** Times the cache may fill up before the Pike VM answers for good. */
+const MAX_OVERFLOWS: i32 = 8;
 
 /** A transition that reached MATCH; other transitions hold the next state + 1, shifted left by one. */
 const MATCHED: i32 = 1;
@@ -55,7 +58,9 @@ export class LazyDFA {
   private epoch: i32 = 0;
   private stack: StaticArray<i32>;
   private next: StaticArray<i32>;
-  /** Set when the cache bound was reached: the Pike VM answers from then on. */
+  /** Times the cache filled up. */
+  private overflows: i32 = 0;
+  /** Set when the cache filled up too often: the Pike VM answers from then on. */
   gaveUp: bool = false;
 
   constructor(private program: Program) {
@@ -226,10 +231,8 @@ export class LazyDFA {
     }
     const state = this.kinds.length;
     if (state >= MAX_STATES || pool.length > MAX_POOL) {
-      // From now on the Pike VM answers: the cache is let go.
-      this.gaveUp = true;
-      this.table = [];
-      this.pool = [];
+      this.empty();
+      if (++this.overflows >= MAX_OVERFLOWS) this.gaveUp = true;
       return -1;
     }
     this.kinds.push(kind);
@@ -238,6 +241,17 @@ export class LazyDFA {
     for (let i = 0; i < COLUMNS; i++) this.table.push(0);
     unchecked(this.buckets[bucket] = state + 1);
     return state;
+  }
+
+  /** Drops every state (the question under way is left to the Pike VM). */
+  private empty(): void {
+    this.kinds = [];
+    this.starts = [];
+    this.lengths = [];
+    this.pool = [];
+    this.table = [];
+    memory.fill(changetype<usize>(this.buckets), 0, <usize>BUCKETS << 2);
+    memory.fill(changetype<usize>(this.idle), 0, 4 << 2);
   }
 
   private sameState(state: i32, kind: i32, from: i32, count: i32): bool {
