@@ -6,9 +6,8 @@
 // that fills it again and again is left to the Pike VM for good. See docs/regex.md.
 import { decodeAt, decodeBefore, decodedWidth } from "./input";
 import {
-  ASSERT_LINE_END, ASSERT_LINE_START, ASSERT_NOT_WORD_BOUNDARY, ASSERT_TEXT_END, ASSERT_TEXT_START,
-  ASSERT_WORD_BOUNDARY, OP_ANY, OP_ANY_ALL, OP_ASSERT, OP_CHAR, OP_CLASS, OP_JUMP, OP_MATCH, OP_RESET, OP_SAVE,
-  OP_SPLIT, Program, classHas, isLineTerminator, isWordChar,
+  OP_ASSERT, OP_JUMP, OP_MATCH, OP_RESET, OP_SAVE, OP_SPLIT, Program, assertionHolds, consumes, isLineTerminator,
+  isWordChar,
 } from "./program";
 
 /** What the code point before a position says to assertions. */
@@ -16,6 +15,8 @@ const KIND_START: i32 = 0; // the start of the text
 const KIND_LINE: i32 = 1; // a line terminator
 const KIND_WORD: i32 = 2; // a word character
 const KIND_OTHER: i32 = 3;
+/** A code point of each kind, to ask assertions with (-1: the start of the text). */
+const KIND_SAMPLE: StaticArray<i32> = [-1, 0x0a, 0x61, 0x20];
 
 /** Transitions per state: one per ASCII code point, and one for the end of the text. */
 const COLUMNS: i32 = 129;
@@ -145,7 +146,12 @@ export class LazyDFA {
     const marks = this.marks;
     const stack = this.stack;
     const next = this.next;
-    const prevKind = unchecked(this.kinds[state]);
+    const prev = unchecked(KIND_SAMPLE[this.kinds[state]]);
+    if (this.epoch == i32.MAX_VALUE) {
+      // Marks are told apart by epoch: start over before the counter wraps.
+      memory.fill(changetype<usize>(marks), 0, <usize>marks.length << 2);
+      this.epoch = 0;
+    }
     const epoch = ++this.epoch;
     let sp = 0;
     const from = unchecked(this.starts[state]);
@@ -169,20 +175,13 @@ export class LazyDFA {
         } else if (op == OP_SAVE || op == OP_RESET) {
           pc++;
         } else if (op == OP_ASSERT) {
-          if (!holds(unchecked(code[at + 1]), prevKind, c)) break;
+          if (!assertionHolds(unchecked(code[at + 1]), prev, c)) break;
           pc++;
         } else if (op == OP_MATCH) {
           matched = true;
           break;
         } else {
-          let accepts = false;
-          if (c >= 0) {
-            if (op == OP_CHAR) accepts = c == unchecked(code[at + 1]);
-            else if (op == OP_CLASS) accepts = classHas(this.classes, unchecked(code[at + 1]), c);
-            else if (op == OP_ANY) accepts = !isLineTerminator(c);
-            else accepts = op == OP_ANY_ALL;
-          }
-          if (accepts) unchecked(next[count++] = pc + 1);
+          if (consumes(code, this.classes, at, c)) unchecked(next[count++] = pc + 1);
           break;
         }
       }
@@ -261,18 +260,6 @@ export class LazyDFA {
     for (let i = 0; i < count; i++) if (unchecked(pool[at + i]) != unchecked(pool[from + i])) return false;
     return true;
   }
-}
-
-function holds(kind: i32, prevKind: i32, c: i32): bool {
-  switch (kind) {
-    case ASSERT_TEXT_START: return prevKind == KIND_START;
-    case ASSERT_TEXT_END: return c < 0;
-    case ASSERT_LINE_START: return prevKind == KIND_START || prevKind == KIND_LINE;
-    case ASSERT_LINE_END: return c < 0 || isLineTerminator(c);
-    case ASSERT_WORD_BOUNDARY: return (prevKind == KIND_WORD) != isWordChar(c);
-    case ASSERT_NOT_WORD_BOUNDARY: return (prevKind == KIND_WORD) == isWordChar(c);
-  }
-  return false;
 }
 
 /** Sorts the first `count` values (distinct, and few: insertion sort). */

@@ -5,9 +5,7 @@
 // All buffers are allocated once per Regex and reused; matching allocates nothing.
 import { decodeAt, decodeBefore, decodedWidth } from "./input";
 import {
-  ASSERT_LINE_END, ASSERT_LINE_START, ASSERT_NOT_WORD_BOUNDARY, ASSERT_TEXT_END, ASSERT_TEXT_START,
-  ASSERT_WORD_BOUNDARY, OP_ANY, OP_ANY_ALL, OP_ASSERT, OP_CHAR, OP_CLASS, OP_JUMP, OP_MATCH, OP_RESET, OP_SAVE, OP_SPLIT, Program,
-  classHas, isLineTerminator, isWordChar,
+  OP_ASSERT, OP_JUMP, OP_MATCH, OP_RESET, OP_SAVE, OP_SPLIT, Program, assertionHolds, consumes,
 } from "./program";
 
 /**
@@ -53,9 +51,6 @@ export class PikeVM {
   private slotCount: i32;
   /** Slots used by the current run: all of them, or none when only a yes/no is asked. */
   private slotsInUse: i32 = 0;
-  private base: usize = 0;
-  private end: i32 = 0;
-  private wide: bool = false;
 
   constructor(private program: Program) {
     const size = program.length;
@@ -79,9 +74,6 @@ export class PikeVM {
    */
   run(base: usize, end: i32, wide: bool, start: i32, anchored: bool, toEnd: bool, captures: bool): bool {
     const program = this.program;
-    this.base = base;
-    this.end = end;
-    this.wide = wide;
     this.slotsInUse = captures ? this.slotCount : 0;
     anchored = anchored || program.anchoredStart;
     if (program.anchoredStart && start > 0) return false;
@@ -125,12 +117,7 @@ export class PikeVM {
         const pc = unchecked(waiting[i]);
         const at = pc * 3;
         const op = unchecked(code[at]);
-        let advance = false;
-        if (op == OP_CHAR) advance = cur == unchecked(code[at + 1]);
-        else if (op == OP_CLASS) advance = cur >= 0 && classHas(this.classes, unchecked(code[at + 1]), cur);
-        else if (op == OP_ANY) advance = cur >= 0 && !isLineTerminator(cur);
-        else if (op == OP_ANY_ALL) advance = cur >= 0;
-        else if (op == OP_MATCH) {
+        if (op == OP_MATCH) {
           if (toEnd && pos != end) continue;
           if (!captures) return true;
           matched = true;
@@ -140,7 +127,7 @@ export class PikeVM {
           // Threads after this one have lower priority: drop them.
           break;
         }
-        if (advance) {
+        if (consumes(code, this.classes, at, cur)) {
           const work = this.work;
           const from = i * slotsInUse;
           for (let s = 0; s < slotsInUse; s++) unchecked(work[s] = clist.slots[from + s]);
@@ -217,7 +204,7 @@ export class PikeVM {
           }
           pc++;
         } else if (op == OP_ASSERT) {
-          if (!this.holds(unchecked(code[at + 1]), pos, prev, cur)) break;
+          if (!assertionHolds(unchecked(code[at + 1]), prev, cur)) break;
           pc++;
         } else {
           // A consuming instruction or MATCH: the thread waits here with its slots.
@@ -230,17 +217,5 @@ export class PikeVM {
         }
       }
     }
-  }
-
-  private holds(kind: i32, pos: i32, prev: i32, cur: i32): bool {
-    switch (kind) {
-      case ASSERT_TEXT_START: return pos == 0;
-      case ASSERT_TEXT_END: return pos == this.end;
-      case ASSERT_LINE_START: return pos == 0 || isLineTerminator(prev);
-      case ASSERT_LINE_END: return pos == this.end || isLineTerminator(cur);
-      case ASSERT_WORD_BOUNDARY: return isWordChar(prev) != isWordChar(cur);
-      case ASSERT_NOT_WORD_BOUNDARY: return isWordChar(prev) == isWordChar(cur);
-    }
-    return false;
   }
 }

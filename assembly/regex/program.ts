@@ -85,6 +85,33 @@ export class Program {
   return false;
 }
 
+/**
+ * Whether assertion `kind` holds between code points `prev` and `cur`; -1 stands
+ * for the start of the text (prev) or its end (cur).
+ */
+export function assertionHolds(kind: i32, prev: i32, cur: i32): bool {
+  switch (kind) {
+    case ASSERT_TEXT_START: return prev < 0;
+    case ASSERT_TEXT_END: return cur < 0;
+    case ASSERT_LINE_START: return prev < 0 || isLineTerminator(prev);
+    case ASSERT_LINE_END: return cur < 0 || isLineTerminator(cur);
+    case ASSERT_WORD_BOUNDARY: return isWordChar(prev) != isWordChar(cur);
+    case ASSERT_NOT_WORD_BOUNDARY: return isWordChar(prev) == isWordChar(cur);
+  }
+  return false;
+}
+
+/** Whether the consuming instruction at word `at` of `code` accepts code point `c` (-1 at the end: never). */
+// @ts-ignore: decorator
+@inline export function consumes(code: StaticArray<i32>, classes: StaticArray<i32>, at: i32, c: i32): bool {
+  if (c < 0) return false;
+  const op = unchecked(code[at]);
+  if (op == OP_CHAR) return c == unchecked(code[at + 1]);
+  if (op == OP_CLASS) return classHas(classes, unchecked(code[at + 1]), c);
+  if (op == OP_ANY) return !isLineTerminator(c);
+  return op == OP_ANY_ALL;
+}
+
 /** Line terminators, for `.`, and for `^` `$` with the m flag. */
 // @ts-ignore: decorator
 @inline export function isLineTerminator(c: i32): bool {

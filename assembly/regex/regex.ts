@@ -245,7 +245,10 @@ export class Regex {
     const sink = new ByteSink();
     const literalBytes: ArrayBuffer[] = [];
     if (!wide) for (let i = 0; i < template.literals.length; i++) literalBytes.push(String.UTF8.encode(template.literals[i]));
-    let from = this.anyMatch(base, end, wide, 0) ? 0 : end + 1;
+    // A string with no match comes back as it is (strings cannot change; bytes are always a copy).
+    const any = this.anyMatch(base, end, wide, 0);
+    if (!any && wide) return input;
+    let from = any ? 0 : end + 1;
     let copied = 0;
     while (from <= end && vm.run(base, end, wide, from, false, false, true)) {
       const start = unchecked(found[0]);
