@@ -237,6 +237,8 @@ export class Parser {
         this.at += 2;
       } else if (kind == 0x3d || kind == 0x21 || (kind == 0x3c && (this.peek(2) == 0x3d || this.peek(2) == 0x21))) {
         return this.fail("lookaround is not supported", start);
+      } else if (kind == 0x50 && this.peek(2) == 0x3d) {
+        return this.fail("backreferences are not supported", start);
       } else if (kind == 0x3c || (kind == 0x50 && this.peek(2) == 0x3c)) {
         this.at += kind == 0x3c ? 2 : 3;
         const name = this.groupName();

@@ -59,6 +59,7 @@ describe("regex: compile errors", () => {
   it("refuses backreferences and lookaround instead of matching something else", () => {
     expectError("(a)\\1", "backreferences are not supported", 3);
     expectError("(?<n>a)\\k<n>", "backreferences are not supported", 7);
+    expectError("(?P<n>a)(?P=n)", "backreferences are not supported", 8);
     expectError("a(?=b)", "lookaround is not supported", 1);
     expectError("a(?!b)", "lookaround is not supported", 1);
     expectError("(?<=a)b", "lookaround is not supported", 0);
@@ -259,6 +260,9 @@ describe("regex: replace", () => {
     expect(compiled("z").replaceAll("abc", "-")).toBe("abc");
     expect(compiled("x*").replaceAll("abc", "-")).toBe("-a-b-c-");
     expect(compiled("\\s+").replaceAll("  a  b ", " ")).toBe(" a b ");
+    // A string with no match is returned as it is.
+    const text = "nothing to see";
+    expect(changetype<usize>(compiled("\\d").replaceAll(text, "#"))).toBe(changetype<usize>(text));
   });
 });
 
