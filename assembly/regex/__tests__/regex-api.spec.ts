@@ -287,6 +287,16 @@ describe("regex: bytes", () => {
     expect(view[1]).toBe(0xc3);
   });
 
+  it("counts positions from the start of a Uint8Array view", () => {
+    const view = bytes("xx key=7;").subarray(3);
+    const m = compiled("key=(\\d)").search(view)!;
+    expect(m.start).toBe(0);
+    expect(m.groupStart(1)).toBe(4);
+    expect(m.group(1)).toBe("7");
+    expect(m.groupBytes(1)![0]).toBe(0x37);
+    expect(compiled("^key").test(view)).toBe(true);
+  });
+
   it("reads a malformed byte as U+FFFD, one byte wide", () => {
     const input = new Uint8Array(4);
     input[0] = 0x61;
