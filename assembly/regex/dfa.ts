@@ -27,6 +27,8 @@ const MAX_STATES: i32 = 128;
 const MAX_POOL: i32 = 8192;
 /** Interning table size (a power of two above MAX_STATES). */
 const BUCKETS: i32 = 256;
+/** Slots of the direct-mapped cache of transitions on code points above ASCII (a power of two). */
+const WIDE_SLOTS: i32 = 512;
 /** Times the cache may fill up before the Pike VM answers for good. */
 const MAX_OVERFLOWS: i32 = 8;
 
@@ -54,6 +56,9 @@ export class LazyDFA {
   private buckets: StaticArray<i32> = new StaticArray<i32>(BUCKETS);
   /** The state with no thread under way, by kind of the code point before (+1; 0 until made). */
   private idle: StaticArray<i32> = new StaticArray<i32>(4);
+  /** Transitions on code points above ASCII: key (state << 21 | code point) + 1, and the transition. */
+  private wideKeys: StaticArray<i32> = new StaticArray<i32>(WIDE_SLOTS);
+  private wideValues: StaticArray<i32> = new StaticArray<i32>(WIDE_SLOTS);
   // Scratch for computing a transition.
   private marks: StaticArray<i32>;
   private epoch: i32 = 0;
@@ -124,7 +129,17 @@ export class LazyDFA {
         t = unchecked(this.table[state * COLUMNS + c]);
         if (t == 0) t = this.transition(state, c);
       } else {
-        t = this.transition(state, c);
+        const key = ((state << 21) | c) + 1;
+        const slot = <i32>((<u32>key * 0x9e3779b1) >>> 23) & (WIDE_SLOTS - 1);
+        if (unchecked(this.wideKeys[slot]) == key) {
+          t = unchecked(this.wideValues[slot]);
+        } else {
+          t = this.transition(state, c);
+          if (t > 0) {
+            unchecked(this.wideKeys[slot] = key);
+            unchecked(this.wideValues[slot] = t);
+          }
+        }
       }
       if (t < 0) return GAVE_UP;
       if (t & MATCHED) return 1;
@@ -251,6 +266,7 @@ export class LazyDFA {
     this.table = [];
     memory.fill(changetype<usize>(this.buckets), 0, <usize>BUCKETS << 2);
     memory.fill(changetype<usize>(this.idle), 0, 4 << 2);
+    memory.fill(changetype<usize>(this.wideKeys), 0, <usize>WIDE_SLOTS << 2);
   }
 
   private sameState(state: i32, kind: i32, from: i32, count: i32): bool {
