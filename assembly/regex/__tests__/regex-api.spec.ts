@@ -228,6 +228,13 @@ describe("regex: case-insensitive", () => {
     expect(compiled("ΑΒΓ", "i").test("αβγ")).toBe(true);
     expect(compiled("москва", "i").test("МОСКВА")).toBe(true);
     expect(compiled("ё", "i").test("Ё")).toBe(true);
+    // Text above ASCII, asked again and again (the DFA caches those transitions apart).
+    const tea = compiled("чай\\s+с\\s+лимоном", "i");
+    const text = "Выпей ЧАЙ с лимоном. ".repeat(3);
+    for (let i = 0; i < 3; i++) expect(tea.test(text)).toBe(true);
+    expect(tea.search(text)!.start).toBe(6);
+    expect(tea.test("чай без лимона")).toBe(false);
+    expect(tea.test(bytes(text))).toBe(true);
     // Outside the folded blocks (here Latin Extended-A), letters are not folded.
     expect(compiled("ā", "i").test("Ā")).toBe(false);
     // \w and \b stay ASCII, as in JavaScript.
