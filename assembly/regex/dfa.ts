@@ -5,10 +5,8 @@
 // emptied and the Pike VM answers that question (still linear time); a pattern
 // that fills it again and again is left to the Pike VM for good. See docs/regex.md.
 import { decodeAt, decodeBefore, decodedWidth } from "./input";
-import {
-  OP_ASSERT, OP_JUMP, OP_MATCH, OP_RESET, OP_SAVE, OP_SPLIT, Program, assertionHolds, consumes, isLineTerminator,
-  isWordChar,
-} from "./program";
+import { PikeVM } from "./pike";
+import { OP_MATCH, Program, consumes, isLineTerminator, isWordChar } from "./program";
 
 /** What the code point before a position says to assertions. */
 const KIND_START: i32 = 0; // the start of the text
@@ -59,24 +57,19 @@ export class LazyDFA {
   /** Transitions on code points above ASCII: key (state << 21 | code point) + 1, and the transition. */
   private wideKeys: StaticArray<i32> = new StaticArray<i32>(WIDE_SLOTS);
   private wideValues: StaticArray<i32> = new StaticArray<i32>(WIDE_SLOTS);
-  // Scratch for computing a transition.
-  private marks: StaticArray<i32>;
-  private epoch: i32 = 0;
-  private stack: StaticArray<i32>;
+  /** Scratch for the program counters of a transition's target. */
   private next: StaticArray<i32>;
   /** Times the cache filled up. */
   private overflows: i32 = 0;
   /** Set when the cache filled up too often: the Pike VM answers from then on. */
   gaveUp: bool = false;
 
-  constructor(private program: Program) {
-    const size = program.length;
+  /** `vm` follows the empty moves (it runs the same program). */
+  constructor(private program: Program, private vm: PikeVM) {
     this.code = program.code;
     this.classes = program.classes;
     this.restart = !program.anchoredStart;
-    this.marks = new StaticArray<i32>(size);
-    this.stack = new StaticArray<i32>(size * 2 + 2);
-    this.next = new StaticArray<i32>(size);
+    this.next = new StaticArray<i32>(program.length);
   }
 
   /** 1 when the text at `base` has a match at `start` or later, 0 when not, -1 when the DFA gave up. */
@@ -158,49 +151,22 @@ export class LazyDFA {
    */
   private transition(state: i32, c: i32): i32 {
     const code = this.code;
-    const marks = this.marks;
-    const stack = this.stack;
     const next = this.next;
     const prev = unchecked(KIND_SAMPLE[this.kinds[state]]);
-    if (this.epoch == i32.MAX_VALUE) {
-      // Marks are told apart by epoch: start over before the counter wraps.
-      memory.fill(changetype<usize>(marks), 0, <usize>marks.length << 2);
-      this.epoch = 0;
-    }
-    const epoch = ++this.epoch;
-    let sp = 0;
-    const from = unchecked(this.starts[state]);
-    // Seeds in reverse so that lower program counters are followed first (order does not change the answer).
-    if (this.restart) unchecked(stack[sp++] = 0);
-    for (let i = unchecked(this.lengths[state]) - 1; i >= 0; i--) unchecked(stack[sp++] = this.pool[from + i]);
+    const threads = this.vm.closure(
+      this.pool, unchecked(this.starts[state]), unchecked(this.lengths[state]), this.restart, prev, c,
+    );
+    const waiting = threads.waiting;
     let count = 0;
     let matched = false;
-    while (sp > 0) {
-      let pc = unchecked(stack[--sp]);
-      while (true) {
-        if (unchecked(marks[pc]) == epoch) break;
-        unchecked(marks[pc] = epoch);
-        const at = pc * 3;
-        const op = unchecked(code[at]);
-        if (op == OP_JUMP) {
-          pc = unchecked(code[at + 1]);
-        } else if (op == OP_SPLIT) {
-          unchecked(stack[sp++] = code[at + 2]);
-          pc = unchecked(code[at + 1]);
-        } else if (op == OP_SAVE || op == OP_RESET) {
-          pc++;
-        } else if (op == OP_ASSERT) {
-          if (!assertionHolds(unchecked(code[at + 1]), prev, c)) break;
-          pc++;
-        } else if (op == OP_MATCH) {
-          matched = true;
-          break;
-        } else {
-          if (consumes(code, this.classes, at, c)) unchecked(next[count++] = pc + 1);
-          break;
-        }
+    for (let i = 0, n = threads.waitingCount; i < n; i++) {
+      const pc = unchecked(waiting[i]);
+      const at = pc * 3;
+      if (unchecked(code[at]) == OP_MATCH) {
+        matched = true;
+        break;
       }
-      if (matched) break;
+      if (consumes(code, this.classes, at, c)) unchecked(next[count++] = pc + 1);
     }
     let result = MATCHED;
     if (!matched) {

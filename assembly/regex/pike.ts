@@ -13,7 +13,7 @@ import {
  * entered once) and, in priority order, the threads waiting at a consuming
  * instruction or MATCH with their capture slots.
  */
-class ThreadList {
+export class ThreadList {
   dense: StaticArray<i32>;
   sparse: StaticArray<i32>;
   count: i32 = 0;
@@ -145,6 +145,21 @@ export class PikeVM {
       width = afterWidth;
     }
     return matched;
+  }
+
+  /**
+   * For the DFA: the threads that wait (at a consuming instruction or MATCH)
+   * after the empty moves from `count` program counters of `seeds` at `from`,
+   * and from the start of the program when `restart`, between code points
+   * `prev` and `cur`. No captures are kept; the list is valid until the next call.
+   */
+  closure(seeds: i32[], from: i32, count: i32, restart: bool, prev: i32, cur: i32): ThreadList {
+    const list = this.next;
+    list.clear();
+    this.slotsInUse = 0;
+    for (let i = 0; i < count; i++) this.follow(list, unchecked(seeds[from + i]), 0, prev, cur);
+    if (restart) this.follow(list, 0, 0, prev, cur);
+    return list;
   }
 
   /**

@@ -286,7 +286,7 @@ export class Regex {
   private anyMatch(base: usize, end: i32, wide: bool, from: i32): bool {
     let dfa = this.dfa;
     if (dfa === null) {
-      dfa = new LazyDFA(this.program);
+      dfa = new LazyDFA(this.program, this.machine());
       this.dfa = dfa;
     }
     const answer = dfa.run(base, end, wide, from);
