@@ -156,6 +156,22 @@ export class Regex {
     return new RegexResult(new Regex(pattern, flags, program), null, -1);
   }
 
+  /** `text` with every character that has a meaning in a pattern escaped, so that it matches itself. */
+  static escape(text: string): string {
+    let out = "";
+    let from = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      // \ ^ $ . | ? * + ( ) [ ] { } - /
+      if (c == 0x5c || c == 0x5e || c == 0x24 || c == 0x2e || c == 0x7c || c == 0x3f || c == 0x2a || c == 0x2b ||
+        c == 0x28 || c == 0x29 || c == 0x5b || c == 0x5d || c == 0x7b || c == 0x7d || c == 0x2d || c == 0x2f) {
+        out += text.substring(from, i) + "\\";
+        from = i;
+      }
+    }
+    return from == 0 && out.length == 0 ? text : out + text.substring(from);
+  }
+
   constructor(
     /** The pattern this was compiled from. */
     public readonly pattern: string,

@@ -104,6 +104,17 @@ describe("regex: compile errors", () => {
     expect(compiled("a".repeat(1000)).programSize).toBe(1003);
   });
 
+  it("escapes text so that it matches itself", () => {
+    const special = "a.b*c+d?e^f$g|h(i)j[k]l{m}n\\o-p/q";
+    const escaped = Regex.escape(special);
+    expect(escaped).toBe("a\\.b\\*c\\+d\\?e\\^f\\$g\\|h\\(i\\)j\\[k\\]l\\{m\\}n\\\\o\\-p\\/q");
+    expect(compiled(escaped).fullMatch(special)).not.toBeNull();
+    expect(compiled("[" + Regex.escape("a-z") + "]+").fullMatch("-az")).not.toBeNull();
+    expect(compiled("^" + Regex.escape("api.example.com") + "$").test("apixexample.com")).toBe(false);
+    expect(Regex.escape("plain")).toBe("plain");
+    expect(Regex.escape("")).toBe("");
+  });
+
   it("keeps the pattern and flags", () => {
     const re = compiled("a+", "im");
     expect(re.pattern).toBe("a+");
