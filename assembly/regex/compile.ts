@@ -1,6 +1,5 @@
-// Syntax tree → Program (program.ts), within a limit on the number of
-// instructions, and the facts about a match's first code point that let the
-// matcher skip ahead.
+// Syntax tree → Program (program.ts), within the program size limit, and the
+// facts about a match's first code point that let the matchers skip ahead.
 import { CharSet } from "./charset";
 import {
   ASSERT_TEXT_START, CLASS_HEADER, OP_ANY, OP_ANY_ALL, OP_ASSERT, OP_CHAR, OP_CLASS, OP_JUMP, OP_MATCH, OP_RESET, OP_SAVE, OP_SPLIT,
@@ -34,7 +33,7 @@ export class Compiler {
     const first = new StaticArray<u32>(4);
     const firstKnown = firstSet(code, this.classes, first);
     return new Program(
-      code, toStatic(this.classes), names.length, names, first, firstKnown & FIRST_NON_ASCII ? true : false,
+      code, toStatic(this.classes), names.length, names, first, (firstKnown & FIRST_NON_ASCII) != 0,
       (firstKnown & FIRST_KNOWN) != 0, startsAnchored(root), this.stackFrames, this.threadCapacity,
     );
   }

@@ -1,7 +1,7 @@
 // A lazy DFA that answers "is there a match?" without tracking groups: the
 // Pike VM's thread sets become states, built on first use and cached with
-// their transitions on ASCII code points, so text the cache covers costs one
-// table lookup per character. The cache is bounded: when it is full it is
+// their transitions (a table for ASCII, a small direct-mapped cache above), so
+// text the cache covers costs one lookup per character. The cache is bounded: when it is full it is
 // emptied and the Pike VM answers that question (still linear time); a pattern
 // that fills it again and again is left to the Pike VM for good. See docs/regex.md.
 import { decodeAt, decodeBefore, decodedWidth } from "./input";

@@ -9,7 +9,7 @@ import { Program } from "./program";
 import { PIECE_AFTER, PIECE_BEFORE, PIECE_GROUP, PIECE_LITERAL, Template } from "./replace";
 import { FLAG_DOT_ALL, FLAG_IGNORE_CASE, FLAG_MULTILINE, Parser } from "./syntax";
 
-/** Default limit on the number of instructions a pattern may compile to. */
+/** Default program size limit (the size Regex.programSize reports). */
 export const DEFAULT_PROGRAM_LIMIT: i32 = 5000;
 
 /** What Regex.compile gives: the Regex, or the reason it failed and where. */
