@@ -82,6 +82,15 @@ test("a request body that matches, read as UTF-8 bytes, is refused with the byte
   clean.complete();
 });
 
+test("matching on every request runs in constant memory", async () => {
+  const plugin = await start("i/(?<key>\\w+)=(\\d+)");
+  const subject = "a=1 b=22 c=333 " + "filler ".repeat(50);
+  for (let i = 0; i < 500; i++) assert.equal(headersFor(plugin, subject)["x-regex-match"], "0-3");
+  const pages = plugin.memoryPages();
+  for (let i = 0; i < 5000; i++) assert.equal(headersFor(plugin, subject)["x-regex-token"], "-");
+  assert.equal(plugin.memoryPages(), pages);
+});
+
 test("a bad pattern is refused at configuration with its position and reason, without a trap", async () => {
   const plugin = await start("/ab(c");
   assert.equal(plugin.configured, false);
