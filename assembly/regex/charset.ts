@@ -63,21 +63,13 @@ export class CharSet {
   normalize(): void {
     const r = this.ranges;
     const n = r.length >> 1;
-    // Insertion sort of pairs: classes are small and this runs once per class at compile time.
-    for (let i = 1; i < n; i++) {
-      const lo = r[i << 1], hi = r[(i << 1) + 1];
-      let j = i - 1;
-      while (j >= 0 && r[j << 1] > lo) {
-        r[(j + 1) << 1] = r[j << 1];
-        r[((j + 1) << 1) + 1] = r[(j << 1) + 1];
-        j--;
-      }
-      r[(j + 1) << 1] = lo;
-      r[((j + 1) << 1) + 1] = hi;
-    }
+    // Code points fit in 21 bits: a pair packed as lo * 2^32 + hi sorts by lo, then hi.
+    const packed = new Array<i64>(n);
+    for (let i = 0; i < n; i++) packed[i] = (<i64>r[i << 1] << 32) | <i64>r[(i << 1) + 1];
+    packed.sort();
     const merged: i32[] = [];
     for (let i = 0; i < n; i++) {
-      const lo = r[i << 1], hi = r[(i << 1) + 1];
+      const lo = <i32>(packed[i] >> 32), hi = <i32>(packed[i] & 0xffffffff);
       const m = merged.length;
       if (m > 0 && lo <= merged[m - 1] + 1) {
         if (hi > merged[m - 1]) merged[m - 1] = hi;

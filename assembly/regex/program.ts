@@ -76,11 +76,15 @@ export class Program {
 // @ts-ignore: decorator
 @inline export function classHas(classes: StaticArray<i32>, at: i32, c: i32): bool {
   if (c < 128) return ((<u32>unchecked(classes[at + (c >> 5)]) >>> (<u32>c & 31)) & 1) != 0;
-  const count = unchecked(classes[at + 4]);
-  let p = at + CLASS_HEADER;
-  for (let i = 0; i < count; i++, p += 2) {
-    if (c < unchecked(classes[p])) return false;
-    if (c <= unchecked(classes[p + 1])) return true;
+  // Ranges above ASCII are sorted: binary search for the last one starting at or before c.
+  let low = 0, high = unchecked(classes[at + 4]) - 1;
+  const ranges = at + CLASS_HEADER;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const p = ranges + (middle << 1);
+    if (c < unchecked(classes[p])) high = middle - 1;
+    else if (c > unchecked(classes[p + 1])) low = middle + 1;
+    else return true;
   }
   return false;
 }

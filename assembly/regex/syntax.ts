@@ -23,6 +23,8 @@ export const UNBOUNDED: i32 = -1;
 export const MAX_REPEAT: i32 = 1000;
 /** Deepest nesting of groups allowed: keeps the compiler's recursion bounded. */
 export const MAX_DEPTH: i32 = 200;
+/** Most capture groups allowed. */
+export const MAX_GROUPS: i32 = 1000;
 
 export const FLAG_IGNORE_CASE: i32 = 1;
 export const FLAG_MULTILINE: i32 = 2;
@@ -230,6 +232,9 @@ export class Parser {
     this.at++;
     if (this.depth >= MAX_DEPTH) return this.fail("groups nested deeper than " + MAX_DEPTH.toString(), start);
     let index = this.names.length;
+    if (index > MAX_GROUPS && !(this.peek() == 0x3f && this.peek(1) == 0x3a)) {
+      return this.fail("more than " + MAX_GROUPS.toString() + " capture groups", start);
+    }
     if (this.peek() == 0x3f) {
       const kind = this.peek(1);
       if (kind == 0x3a) {

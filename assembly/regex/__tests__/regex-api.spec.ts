@@ -115,6 +115,22 @@ describe("regex: compile errors", () => {
     expect(Regex.escape("")).toBe("");
   });
 
+  it("allows 1,000 capture groups and large sets", () => {
+    expect(compiled("()".repeat(1000)).groupCount).toBe(1001);
+    const tooMany = Regex.compile("()".repeat(1001));
+    expect(tooMany.error).toBe("more than 1000 capture groups");
+    expect(tooMany.position).toBe(2000);
+    // A set of 3,000 separate code points (every other one from U+4E00), listed backwards.
+    let members = "";
+    for (let i = 2999; i >= 0; i--) members += String.fromCharCode(0x4e00 + i * 2);
+    const set = compiled("[" + members + "]+");
+    expect(set.fullMatch(String.fromCharCode(0x4e00) + String.fromCharCode(0x4e00 + 5998))).not.toBeNull();
+    expect(set.test(String.fromCharCode(0x4e01))).toBe(false);
+    expect(set.test(String.fromCharCode(0x4e00 + 3000))).toBe(true);
+    expect(set.test(String.fromCharCode(0x4e00 + 5999))).toBe(false);
+    expect(set.test(String.fromCharCode(0x4dff))).toBe(false);
+  });
+
   it("keeps the pattern and flags", () => {
     const re = compiled("a+", "im");
     expect(re.pattern).toBe("a+");
