@@ -64,9 +64,9 @@ export class CharSet {
     const r = this.ranges;
     const n = r.length >> 1;
     // Code points fit in 21 bits: a pair packed as lo * 2^32 + hi sorts by lo, then hi.
-    const packed = new Array<i64>(n);
+    const packed = new StaticArray<i64>(n);
     for (let i = 0; i < n; i++) packed[i] = (<i64>r[i << 1] << 32) | <i64>r[(i << 1) + 1];
-    packed.sort();
+    heapSort(packed);
     const merged: i32[] = [];
     for (let i = 0; i < n; i++) {
       const lo = <i32>(packed[i] >> 32), hi = <i32>(packed[i] & 0xffffffff);
@@ -115,4 +115,29 @@ export class CharSet {
     }
     this.normalize();
   }
+}
+
+/** Sorts in place, O(n log n) whatever the order (a set may list thousands of members). */
+function heapSort(values: StaticArray<i64>): void {
+  const n = values.length;
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(values, i, n);
+  for (let end = n - 1; end > 0; end--) {
+    const top = values[0];
+    values[0] = values[end];
+    values[end] = top;
+    siftDown(values, 0, end);
+  }
+}
+
+function siftDown(values: StaticArray<i64>, at: i32, size: i32): void {
+  const value = values[at];
+  while (true) {
+    let child = at * 2 + 1;
+    if (child >= size) break;
+    if (child + 1 < size && values[child + 1] > values[child]) child++;
+    if (values[child] <= value) break;
+    values[at] = values[child];
+    at = child;
+  }
+  values[at] = value;
 }
