@@ -73,10 +73,12 @@ describe("base64url", () => {
 
   it("decodes JWS segments (RFC 7515 A.1 header)", () => {
     expect(base64url.decodeString("eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9")).toBe("{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}");
-    expect(text(base64url.decode("Zm8="))).toBe("fo");
+    expect(text(base64url.decode("Zm8"))).toBe("fo");
   });
 
-  it("rejects the standard alphabet and malformed input", () => {
+  it("rejects padding, the standard alphabet and malformed input", () => {
+    expect(base64url.decode("Zm8=")).toBeNull();
+    expect(base64url.decode("Zg==")).toBeNull();
     expect(base64url.decode("+/8")).toBeNull();
     expect(base64url.decode("Zm9vY")).toBeNull();
     expect(base64url.decode("Zh")).toBeNull();

@@ -42,8 +42,9 @@ function sextet(c: i32, urlSafe: bool): i32 {
 
 function decodeWith(text: string, urlSafe: bool): Uint8Array | null {
   let length = text.length;
-  // Padding is optional, but when present it must complete the last quantum.
-  if (length > 0 && text.charCodeAt(length - 1) == 0x3d) {
+  // Standard base64: padding is optional, but when present it must complete the last quantum.
+  // base64url as JWS uses it never has padding, so '=' is a bad character there.
+  if (!urlSafe && length > 0 && text.charCodeAt(length - 1) == 0x3d) {
     if ((length & 3) != 0) return null;
     length--;
     if (text.charCodeAt(length - 1) == 0x3d) length--;
@@ -89,7 +90,7 @@ export namespace base64 {
   }
 }
 
-/** URL-safe base64 (`-`, `_`) as JWS and JWK use it: encoded without padding; decoding accepts either. */
+/** URL-safe base64 (`-`, `_`) as JWS and JWK use it: no padding either way (RFC 7515 §2). */
 export namespace base64url {
   export function encode(data: Uint8Array): string {
     return encodeWith(data, URL_SAFE, false);

@@ -1,0 +1,148 @@
+// The optional modules end to end, through compiled filters on the host:
+// tests/filters/crypto-probe verifies HS256 tokens (encoding + crypto) and
+// admits sources by CIDR (net); its hmac-only sibling hashes a header with
+// SHA-256 and HMAC-SHA256 alone. Expected values come from the RFC 7515
+// example and from Node's own crypto, never from the filter's output.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { buildFilter } from "../scripts/asbuild.js";
+
+let PROBE = "";
+let HMAC_ONLY = "";
+
+before(async () => {
+  PROBE = (await buildFilter("tests/filters/crypto-probe", "crypto-probe", "build/test")).release;
+  HMAC_ONLY = (await buildFilter("tests/filters/crypto-probe/hmac-only", "hmac-only", "build/test")).release;
+});
+
+// RFC 7515 Appendix A.1: the HMAC key (JWK "k") and the HS256 JWS made with it.
+const RFC_KEY = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+const RFC_TOKEN =
+  "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+const SECRET = Buffer.from("a test secret that is not in any RFC");
+const CONFIG = JSON.stringify({ hs256_secret: SECRET.toString("base64url"), allow_cidrs: ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"] });
+
+function b64url(value: string | Buffer): string {
+  return Buffer.from(value).toString("base64url");
+}
+
+/** Signs an HS256 JWS with Node's HMAC. */
+function sign(payload: object, secret: Buffer = SECRET, header: object = { alg: "HS256", typ: "JWT" }): string {
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+async function start(configuration = CONFIG): Promise<Plugin> {
+  const plugin = await startPlugin({ module: PROBE, configuration, logLevel: LogLevel.Info });
+  assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
+  return plugin;
+}
+
+async function request(token: string | null, sourceAddress = "10.1.2.3:40000", configuration = CONFIG) {
+  const plugin = await start(configuration);
+  const stream = plugin.newHttpStream({ sourceAddress });
+  const headers: Record<string, string> = { ":method": "GET", ":path": "/", ":authority": "example.com", ":scheme": "https" };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  stream.sendRequestHeaders(headers, true);
+  return { plugin, stream, reply: stream.localReply };
+}
+
+function assertUnauthorized(reply: { status: number; headers: { get(name: string): string | null | undefined } } | null, reason: string) {
+  assert.equal(reply?.status, 401);
+  assert.equal(reply?.headers.get("www-authenticate"), `Bearer error="invalid_token", error_description="${reason}"`);
+}
+
+test("the filters import only what Envoy provides", () => {
+  for (const path of [PROBE, HMAC_ONLY]) {
+    for (const entry of WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(path)))) {
+      const ok = (entry.module === "env" && entry.name.startsWith("proxy_")) || entry.module === "wasi_snapshot_preview1";
+      assert.ok(ok, `${path} imports ${entry.module}.${entry.name}`);
+    }
+  }
+});
+
+test("a token the test signs passes, and its sub claim reaches the upstream request", async () => {
+  const { stream, reply } = await request(sign({ sub: "alice", iss: "test" }));
+  assert.equal(reply, null);
+  assert.equal(stream.requestHeaders.get("x-jwt-sub"), "alice");
+});
+
+test("the RFC 7515 A.1 token verifies under the RFC's key", async () => {
+  const config = JSON.stringify({ hs256_secret: RFC_KEY, allow_cidrs: ["0.0.0.0/0"] });
+  const { stream, reply } = await request(RFC_TOKEN, "203.0.113.9:1234", config);
+  assert.equal(reply, null);
+  assert.equal(stream.requestHeaders.get("x-jwt-sub"), "");
+  // The same token under another key fails.
+  assertUnauthorized((await request(RFC_TOKEN, "10.0.0.1:1")).reply, "signature mismatch");
+});
+
+test("a token with one changed bit, another key, or another alg is refused", async () => {
+  const token = sign({ sub: "alice" });
+  const dot = token.lastIndexOf(".");
+  const signature = Buffer.from(token.slice(dot + 1), "base64url");
+  signature[5] ^= 0x01;
+  assertUnauthorized((await request(`${token.slice(0, dot)}.${b64url(signature)}`)).reply, "signature mismatch");
+  const payloadStart = token.indexOf(".") + 1;
+  const tamperedPayload = token.slice(0, payloadStart) + b64url(JSON.stringify({ sub: "mallory" })) + token.slice(dot);
+  assertUnauthorized((await request(tamperedPayload)).reply, "signature mismatch");
+  assertUnauthorized((await request(sign({ sub: "alice" }, Buffer.from("another secret")))).reply, "signature mismatch");
+  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { alg: "none" }))).reply, "alg must be HS256");
+  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { alg: "RS256" }))).reply, "alg must be HS256");
+});
+
+test("malformed and missing tokens are refused with a reason", async () => {
+  assertUnauthorized((await request(null)).reply, "missing bearer token");
+  assertUnauthorized((await request("only.two")).reply, "a JWS has three dot-separated parts");
+  const token = sign({ sub: "alice" });
+  assertUnauthorized((await request(`${token}=`)).reply, "a part is not base64url");
+  assertUnauthorized((await request(token.replace(".", ".*"))).reply, "a part is not base64url");
+  // A signature with trailing bits set decodes to the same bytes in lax decoders; strict base64url refuses it.
+  const last = token.at(-1)!;
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const sibling = alphabet[alphabet.indexOf(last) ^ 1];
+  assertUnauthorized((await request(token.slice(0, -1) + sibling)).reply, "a part is not base64url");
+});
+
+test("sources are admitted by CIDR, IPv4 and IPv6, including IPv4-mapped IPv6", async () => {
+  const token = sign({ sub: "bob" });
+  assert.equal((await request(token, "10.200.0.1:5000")).reply, null);
+  assert.equal((await request(token, "192.0.2.7:5000")).reply, null);
+  assert.equal((await request(token, "[2001:db8:1::5]:443")).reply, null);
+  assert.equal((await request(token, "[::ffff:10.9.9.9]:443")).reply, null);
+  for (const source of ["11.0.0.1:5000", "192.0.2.8:5000", "[2001:db9::1]:443", "[::1]:443"]) {
+    const { reply } = await request(token, source);
+    assert.equal(reply?.status, 403, source);
+    assert.equal(reply?.details, "crypto_probe_source_denied");
+  }
+});
+
+test("bad configuration is rejected with a log naming the problem", async () => {
+  const cases: Array<[object, RegExp]> = [
+    [{ hs256_secret: "not base64url!", allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
+    [{ allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
+    [{ hs256_secret: "c2VjcmV0", allow_cidrs: ["10.0.0.0/33"] }, /allow_cidrs: "10\.0\.0\.0\/33": prefix length "33" must be a number from 0 to 32/],
+    [{ hs256_secret: "c2VjcmV0", allow_cidrs: ["1::2::3"] }, /allow_cidrs: "1::2::3": an IPv6 address can use "::" only once/],
+    [{ hs256_secret: "c2VjcmV0", allow_cidrs: [7] }, /allow_cidrs\[0\] must be a string/],
+  ];
+  for (const [config, message] of cases) {
+    const plugin = await startPlugin({ module: PROBE, configuration: JSON.stringify(config), logLevel: LogLevel.Info });
+    assert.equal(plugin.configured, false, JSON.stringify(config));
+    assert.equal(plugin.failed, false, "rejected, not trapped");
+    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
+  }
+});
+
+test("SHA-256 and HMAC-SHA256 alone agree with Node's crypto on short, block-sized and long inputs", async () => {
+  const key = "hmac key from configuration";
+  const plugin = await startPlugin({ module: HMAC_ONLY, configuration: key });
+  for (const data of ["", "abc", "x".repeat(55), "y".repeat(64), "z".repeat(1000), "héllo wörld"]) {
+    const stream = plugin.newHttpStream();
+    stream.sendRequestHeaders({ ":method": "GET", ":path": "/", ":authority": "a", "x-data": data }, true);
+    assert.equal(stream.requestHeaders.get("x-sha256"), createHash("sha256").update(data).digest("hex"), `sha256 of ${data.length} chars`);
+    assert.equal(stream.requestHeaders.get("x-hmac"), createHmac("sha256", key).update(data).digest("hex"), `hmac of ${data.length} chars`);
+  }
+});
