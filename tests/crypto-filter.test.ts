@@ -1,11 +1,11 @@
-// The optional modules end to end, through compiled filters on the host:
-// tests/filters/crypto-probe verifies HS256 tokens (encoding + crypto) and
-// admits sources by CIDR (net); its hmac-only sibling hashes a header with
-// SHA-256 and HMAC-SHA256 alone. Expected values come from the RFC 7515
-// example and from Node's own crypto, never from the filter's output.
+// The optional modules end to end, through compiled (release) filters on the
+// host: tests/filters/crypto-probe verifies HS256, RS256 and ES256 tokens
+// (encoding + crypto) and admits sources by CIDR (net); its hmac-only sibling
+// hashes a header with SHA-256 and HMAC-SHA256 alone. Expected values come from
+// the RFC 7515 examples and from Node's own crypto, never from the filter's output.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, generateKeyPairSync, sign as signWith, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
 import { buildFilter } from "../scripts/asbuild.js";
@@ -23,6 +23,17 @@ const RFC_KEY = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0
 const RFC_TOKEN =
   "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
+// RFC 7515 Appendix A.2 (RS256) and A.3 (ES256): public keys and the JWS each signs.
+const RFC_RSA_JWK = {
+  n: "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ",
+  e: "AQAB",
+};
+const RFC_RS256_TOKEN =
+  "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+const RFC_EC_JWK = { x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" };
+const RFC_ES256_TOKEN =
+  "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+
 const SECRET = Buffer.from("a test secret that is not in any RFC");
 const CONFIG = JSON.stringify({ hs256_secret: SECRET.toString("base64url"), allow_cidrs: ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"] });
 
@@ -34,6 +45,24 @@ function b64url(value: string | Buffer): string {
 function sign(payload: object, secret: Buffer = SECRET, header: object = { alg: "HS256", typ: "JWT" }): string {
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
   return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+/** Signs an RS256 or ES256 JWS with Node's crypto (ES256 as r‖s, the JWS form). */
+function signAsymmetric(alg: "RS256" | "ES256", key: KeyObject, payload: object): string {
+  const input = `${b64url(JSON.stringify({ alg }))}.${b64url(JSON.stringify(payload))}`;
+  const signature = signWith("sha256", Buffer.from(input), alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key);
+  return `${input}.${signature.toString("base64url")}`;
+}
+
+function flipSignatureBit(token: string, byte: number): string {
+  const dot = token.lastIndexOf(".");
+  const signature = Buffer.from(token.slice(dot + 1), "base64url");
+  signature[byte] ^= 0x01;
+  return `${token.slice(0, dot)}.${b64url(signature)}`;
+}
+
+function configWith(keys: object): string {
+  return JSON.stringify({ ...keys, allow_cidrs: ["0.0.0.0/0", "::/0"] });
 }
 
 async function start(configuration = CONFIG): Promise<Plugin> {
@@ -90,8 +119,43 @@ test("a token with one changed bit, another key, or another alg is refused", asy
   const tamperedPayload = token.slice(0, payloadStart) + b64url(JSON.stringify({ sub: "mallory" })) + token.slice(dot);
   assertUnauthorized((await request(tamperedPayload)).reply, "signature mismatch");
   assertUnauthorized((await request(sign({ sub: "alice" }, Buffer.from("another secret")))).reply, "signature mismatch");
-  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { alg: "none" }))).reply, "alg must be HS256");
-  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { alg: "RS256" }))).reply, "alg must be HS256");
+  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { alg: "none" }))).reply, "no key for alg none");
+  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { alg: "RS256" }))).reply, "no key for alg RS256");
+  assertUnauthorized((await request(sign({ sub: "alice" }, SECRET, { typ: "JWT" }))).reply, "no key for alg (none)");
+});
+
+test("RS256: the RFC 7515 A.2 token, and tokens Node signs with 2048-, 3072- and 4096-bit keys", async () => {
+  const rfc = await request(RFC_RS256_TOKEN, "10.0.0.1:1", configWith({ rs256_jwk: RFC_RSA_JWK }));
+  assert.equal(rfc.reply, null);
+  assertUnauthorized((await request(flipSignatureBit(RFC_RS256_TOKEN, 100), "10.0.0.1:1", configWith({ rs256_jwk: RFC_RSA_JWK }))).reply, "signature mismatch");
+  for (const modulusLength of [2048, 3072, 4096]) {
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength });
+    const jwk = publicKey.export({ format: "jwk" });
+    const config = configWith({ rs256_jwk: { n: jwk.n, e: jwk.e } });
+    const token = signAsymmetric("RS256", privateKey, { sub: `rsa-${modulusLength}` });
+    const good = await request(token, "10.0.0.1:1", config);
+    assert.equal(good.reply, null, `${modulusLength}-bit key`);
+    assert.equal(good.stream.requestHeaders.get("x-jwt-sub"), `rsa-${modulusLength}`);
+    assertUnauthorized((await request(flipSignatureBit(token, modulusLength / 16), "10.0.0.1:1", config)).reply, "signature mismatch");
+    assertUnauthorized((await request(RFC_RS256_TOKEN, "10.0.0.1:1", config)).reply, "signature mismatch");
+  }
+});
+
+test("ES256: the RFC 7515 A.3 token, and tokens Node signs with fresh P-256 keys", async () => {
+  const rfcConfig = configWith({ es256_jwk: RFC_EC_JWK });
+  assert.equal((await request(RFC_ES256_TOKEN, "10.0.0.1:1", rfcConfig)).reply, null);
+  assertUnauthorized((await request(flipSignatureBit(RFC_ES256_TOKEN, 40), "10.0.0.1:1", rfcConfig)).reply, "signature mismatch");
+  for (let i = 0; i < 4; i++) {
+    const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const jwk = publicKey.export({ format: "jwk" });
+    const config = configWith({ es256_jwk: { x: jwk.x, y: jwk.y } });
+    const token = signAsymmetric("ES256", privateKey, { sub: `ec-${i}` });
+    const good = await request(token, "10.0.0.1:1", config);
+    assert.equal(good.reply, null, `key ${i}`);
+    assert.equal(good.stream.requestHeaders.get("x-jwt-sub"), `ec-${i}`);
+    assertUnauthorized((await request(flipSignatureBit(token, 3 + i * 15), "10.0.0.1:1", config)).reply, "signature mismatch");
+    assertUnauthorized((await request(RFC_ES256_TOKEN, "10.0.0.1:1", config)).reply, "signature mismatch");
+  }
 });
 
 test("malformed and missing tokens are refused with a reason", async () => {
@@ -123,7 +187,10 @@ test("sources are admitted by CIDR, IPv4 and IPv6, including IPv4-mapped IPv6", 
 test("bad configuration is rejected with a log naming the problem", async () => {
   const cases: Array<[object, RegExp]> = [
     [{ hs256_secret: "not base64url!", allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
-    [{ allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
+    [{ hs256_secret: "", allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
+    [{ rs256_jwk: { n: b64url(Buffer.alloc(128, 0xff)), e: "AQAB" } }, /"rs256_jwk" needs base64url "n" \(2048-4096 bits, odd\) and "e"/],
+    [{ rs256_jwk: { n: RFC_RSA_JWK.n } }, /"rs256_jwk" needs/],
+    [{ es256_jwk: { x: RFC_EC_JWK.y, y: RFC_EC_JWK.x } }, /"es256_jwk" needs base64url "x" and "y" of a P-256 point/],
     [{ hs256_secret: "c2VjcmV0", allow_cidrs: ["10.0.0.0/33"] }, /allow_cidrs: "10\.0\.0\.0\/33": prefix length "33" must be a number from 0 to 32/],
     [{ hs256_secret: "c2VjcmV0", allow_cidrs: ["1::2::3"] }, /allow_cidrs: "1::2::3": an IPv6 address can use "::" only once/],
     [{ hs256_secret: "c2VjcmV0", allow_cidrs: [7] }, /allow_cidrs\[0\] must be a string/],

@@ -1,32 +1,70 @@
-// Test filter for the optional modules end to end: verifies an HS256 JWT from
-// the Authorization header with a secret from configuration (encoding +
-// crypto) and admits only sources inside a CIDR list (net).
+// Test filter for the optional modules end to end: verifies a JWT from the
+// Authorization header (HS256, RS256 or ES256) with keys from configuration
+// (encoding + crypto) and admits only sources inside a CIDR list (net).
 //
-// Configuration: { "hs256_secret": "<base64url>", "allow_cidrs": ["10.0.0.0/8", "2001:db8::/32"] }
-// Denials: 403 for a source outside the list, 401 with WWW-Authenticate for a bad token.
-// On success the token's "sub" claim is copied into the request header x-jwt-sub.
+// Configuration: { "hs256_secret": "<base64url>", "rs256_jwk": { "n": …, "e": … },
+//                  "es256_jwk": { "x": …, "y": … }, "allow_cidrs": ["10.0.0.0/8", "2001:db8::/32"] }
+// (each key optional). Denials: 403 for a source outside the list, 401 with
+// WWW-Authenticate for a bad token. On success the token's "sub" claim is
+// copied into the request header x-jwt-sub.
 import {
-  Attributes, FilterHeadersStatus, HeaderPair, HttpContext, RootContext, log, parseJson, pluginConfigurationObject,
-  registerRootContext, requestHeaders,
+  Attributes, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, parseJson,
+  pluginConfigurationObject, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 import { base64url } from "proxy-wasm-as/assembly/encoding";
-import { constantTimeEqual, hmacSha256 } from "proxy-wasm-as/assembly/crypto";
+import { P256PublicKey, RsaPublicKey, constantTimeEqual, hmacSha256 } from "proxy-wasm-as/assembly/crypto";
 import { CidrList, ParseError, hostOf, parseAddress } from "proxy-wasm-as/assembly/net";
 
 export * from "proxy-wasm-as/assembly/exports";
 
+/** The base64url member `name` of a JWK object decoded, or null. */
+function jwkBytes(jwk: JsonObject, name: string): Uint8Array | null {
+  const text = jwk.getString(name);
+  return text !== null ? base64url.decode(text) : null;
+}
+
+class Keys {
+  secret: Uint8Array | null = null;
+  rsa: RsaPublicKey | null = null;
+  ec: P256PublicKey | null = null;
+}
+
 class ProbeRoot extends RootContext {
-  secret: Uint8Array = new Uint8Array(0);
+  keys: Keys = new Keys();
   allow: CidrList = new CidrList();
 
   onConfigure(size: u32): bool {
     const config = pluginConfigurationObject("crypto-probe");
     if (config === null) return false;
-    const secretText = config.getString("hs256_secret");
-    const secret = secretText !== null ? base64url.decode(secretText) : null;
-    if (secret === null || secret.length == 0) {
-      log.critical("crypto-probe: \"hs256_secret\" must be a non-empty base64url string");
-      return false;
+    const keys = new Keys();
+    if (config.has("hs256_secret")) {
+      const secretText = config.getString("hs256_secret");
+      const secret = secretText !== null ? base64url.decode(secretText) : null;
+      if (secret === null || secret.length == 0) {
+        log.critical("crypto-probe: \"hs256_secret\" must be a non-empty base64url string");
+        return false;
+      }
+      keys.secret = secret;
+    }
+    const rsaJwk = config.getObject("rs256_jwk");
+    if (rsaJwk !== null) {
+      const n = jwkBytes(rsaJwk, "n");
+      const e = jwkBytes(rsaJwk, "e");
+      keys.rsa = n !== null && e !== null ? RsaPublicKey.fromModulusAndExponent(n, e) : null;
+      if (keys.rsa === null) {
+        log.critical("crypto-probe: \"rs256_jwk\" needs base64url \"n\" (2048-4096 bits, odd) and \"e\"");
+        return false;
+      }
+    }
+    const ecJwk = config.getObject("es256_jwk");
+    if (ecJwk !== null) {
+      const x = jwkBytes(ecJwk, "x");
+      const y = jwkBytes(ecJwk, "y");
+      keys.ec = x !== null && y !== null ? P256PublicKey.fromCoordinates(x, y) : null;
+      if (keys.ec === null) {
+        log.critical("crypto-probe: \"es256_jwk\" needs base64url \"x\" and \"y\" of a P-256 point");
+        return false;
+      }
     }
     const items = config.getArray("allow_cidrs");
     const texts = new Array<string>();
@@ -46,7 +84,7 @@ class ProbeRoot extends RootContext {
       log.critical("crypto-probe: allow_cidrs: " + error.reason);
       return false;
     }
-    this.secret = secret;
+    this.keys = keys;
     this.allow = allow;
     return true;
   }
@@ -56,8 +94,8 @@ class ProbeRoot extends RootContext {
   }
 }
 
-/** Why an HS256 token fails, or "" when it verifies; `claims` receives the payload text. */
-function checkToken(token: string, secret: Uint8Array, claims: string[]): string {
+/** Why a token fails, or "" when it verifies; `claims` receives the payload text. */
+function checkToken(token: string, keys: Keys, claims: string[]): string {
   const firstDot = token.indexOf(".");
   const lastDot = token.lastIndexOf(".");
   if (firstDot < 0 || firstDot == lastDot) return "a JWS has three dot-separated parts";
@@ -68,9 +106,16 @@ function checkToken(token: string, secret: Uint8Array, claims: string[]): string
   const parsed = parseJson(header);
   const object = parsed.ok ? parsed.value!.asObject() : null;
   const alg = object !== null ? object.getString("alg") : null;
-  if (alg === null || alg != "HS256") return "alg must be HS256";
-  const expected = hmacSha256(secret, Uint8Array.wrap(String.UTF8.encode(token.substring(0, lastDot))));
-  if (!constantTimeEqual(expected, signature)) return "signature mismatch";
+  const input = Uint8Array.wrap(String.UTF8.encode(token.substring(0, lastDot)));
+  const secret = keys.secret;
+  const rsa = keys.rsa;
+  const ec = keys.ec;
+  let verified = false;
+  if (alg !== null && alg == "HS256" && secret !== null) verified = constantTimeEqual(hmacSha256(secret, input), signature);
+  else if (alg !== null && alg == "RS256" && rsa !== null) verified = rsa.verify(input, signature);
+  else if (alg !== null && alg == "ES256" && ec !== null) verified = ec.verify(input, signature);
+  else return "no key for alg " + (alg !== null ? alg : "(none)");
+  if (!verified) return "signature mismatch";
   claims.push(payload);
   return "";
 }
@@ -91,7 +136,7 @@ class Probe extends HttpContext {
     let reason = "missing bearer token";
     const claims = new Array<string>();
     if (authorization !== null && authorization.startsWith("Bearer ")) {
-      reason = checkToken(authorization.substring(7), this.settings.secret, claims);
+      reason = checkToken(authorization.substring(7), this.settings.keys, claims);
     }
     if (reason.length > 0) {
       const challenge = "Bearer error=\"invalid_token\", error_description=\"" + reason + "\"";
