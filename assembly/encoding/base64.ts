@@ -2,6 +2,7 @@
 // characters outside the alphabet, a length no encoding produces, misplaced
 // padding and non-zero trailing bits are all rejected (null), so one token has
 // exactly one accepted spelling. See docs/crypto.md.
+import { utf8Bytes, utf8Text } from "./utf8";
 
 const STANDARD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -81,12 +82,11 @@ export namespace base64 {
   }
   /** Encodes the UTF-8 bytes of `text`. */
   export function encodeString(text: string): string {
-    return encode(Uint8Array.wrap(String.UTF8.encode(text)));
+    return encode(utf8Bytes(text));
   }
-  /** Decodes to bytes and reads them as UTF-8; null when `text` is not strict base64. */
+  /** Decodes and reads the bytes as UTF-8; null when `text` is not strict base64. */
   export function decodeString(text: string): string | null {
-    const bytes = decode(text);
-    return bytes === null ? null : String.UTF8.decodeUnsafe(bytes.dataStart, bytes.length);
+    return utf8Text(decode(text));
   }
 }
 
@@ -100,10 +100,9 @@ export namespace base64url {
     return decodeWith(text, true);
   }
   export function encodeString(text: string): string {
-    return encode(Uint8Array.wrap(String.UTF8.encode(text)));
+    return encode(utf8Bytes(text));
   }
   export function decodeString(text: string): string | null {
-    const bytes = decode(text);
-    return bytes === null ? null : String.UTF8.decodeUnsafe(bytes.dataStart, bytes.length);
+    return utf8Text(decode(text));
   }
 }

@@ -1,4 +1,5 @@
 // Hexadecimal over bytes: lower-case out, either case in. See docs/crypto.md.
+import { utf8Bytes } from "./utf8";
 
 const DIGITS = "0123456789abcdef";
 
@@ -32,6 +33,6 @@ export namespace hex {
     return out;
   }
   export function encodeString(text: string): string {
-    return encode(Uint8Array.wrap(String.UTF8.encode(text)));
+    return encode(utf8Bytes(text));
   }
 }
