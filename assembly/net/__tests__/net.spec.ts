@@ -1,5 +1,5 @@
-import { CidrList, ParseError, formatAddress, hostOf, parseAddress, parseCidr } from "../net";
-import { hex } from "../encoding";
+import { CidrList, ParseError, formatAddress, hostOf, parseAddress, parseCidr } from "../index";
+import { hex } from "../../encoding";
 
 function contains(cidr: string, address: string): bool {
   const range = parseCidr(cidr);

@@ -1,5 +1,5 @@
-import { HmacSha256, Sha256, constantTimeEqual, hmacSha256, sha256, sha256String } from "../crypto";
-import { hex } from "../encoding";
+import { HmacSha256, Sha256, constantTimeEqual, hmacSha256, sha256, sha256String } from "../index";
+import { hex } from "../../encoding";
 
 function bytes(text: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(text));

@@ -1,4 +1,4 @@
-import { base64, base64url, hex } from "../encoding";
+import { base64, base64url, hex } from "../index";
 
 function bytes(text: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(text));

@@ -1,6 +1,6 @@
-import { P256PublicKey, RsaPublicKey } from "../crypto";
-import { p256BaseMultiplyX } from "../crypto/p256";
-import { base64url, hex } from "../encoding";
+import { P256PublicKey, RsaPublicKey } from "../index";
+import { p256BaseMultiplyX } from "../p256";
+import { base64url, hex } from "../../encoding";
 
 function bytes(text: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(text));
