@@ -60,7 +60,7 @@ function bit(a: Limbs, index: i32): u32 {
 }
 
 /** out = a - b over the limbs; returns the borrow (0 or 1). out may be a. */
-function subtractInto(out: Limbs, a: Limbs, b: Limbs): u32 {
+function subtractLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
   let borrow: u64 = 0;
   for (let i = 0; i < a.length; i++) {
     const difference = <u64>unchecked(a[i]) - <u64>unchecked(b[i]) - borrow;
@@ -71,7 +71,7 @@ function subtractInto(out: Limbs, a: Limbs, b: Limbs): u32 {
 }
 
 /** out = a + b over the limbs; returns the carry (0 or 1). out may be a. */
-function addInto(out: Limbs, a: Limbs, b: Limbs): u32 {
+function addLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
   let carry: u64 = 0;
   for (let i = 0; i < a.length; i++) {
     const sum = <u64>unchecked(a[i]) + <u64>unchecked(b[i]) + carry;
@@ -103,14 +103,21 @@ export class Montgomery {
     const r = new StaticArray<u32>(size);
     r[0] = 1;
     for (let i = 0; i < size * 64; i++) {
-      const carry = addInto(r, r, r);
-      if (carry != 0 || compareLimbs(r, modulus) >= 0) subtractInto(r, r, modulus);
+      const carry = addLimbs(r, r, r);
+      if (carry != 0 || compareLimbs(r, modulus) >= 0) subtractLimbs(r, r, modulus);
     }
     this.rSquared = r;
   }
 
-  /** a·b·R⁻¹ mod m. Needs a·b < m·R (true when one input is below m and the other below R). */
+  /** a·b·R⁻¹ mod m, in a new array. Needs a·b < m·R (true when one input is below m and the other below R). */
   multiply(a: Limbs, b: Limbs): Limbs {
+    const out = new StaticArray<u32>(this.size);
+    this.multiplyInto(out, a, b);
+    return out;
+  }
+
+  /** out = a·b·R⁻¹ mod m; out may be a or b (the product is built in scratch space first). */
+  multiplyInto(out: Limbs, a: Limbs, b: Limbs): void {
     const size = this.size;
     const m = this.modulus;
     const t = this.scratch;
@@ -139,10 +146,8 @@ export class Montgomery {
       unchecked(t[size - 1] = <u32>sum);
       unchecked(t[size] = unchecked(t[size + 1]) + <u32>(sum >> 32));
     }
-    const out = new StaticArray<u32>(size);
     for (let i = 0; i < size; i++) unchecked(out[i] = unchecked(t[i]));
-    if (unchecked(t[size]) != 0 || compareLimbs(out, m) >= 0) subtractInto(out, out, m);
-    return out;
+    if (unchecked(t[size]) != 0 || compareLimbs(out, m) >= 0) subtractLimbs(out, out, m);
   }
 
   /** x·R mod m, for any x below R. */
@@ -157,18 +162,21 @@ export class Montgomery {
     return this.multiply(x, one);
   }
 
-  /** (a + b) mod m for a, b below m (either form). */
-  add(a: Limbs, b: Limbs): Limbs {
-    const out = new StaticArray<u32>(this.size);
-    const carry = addInto(out, a, b);
-    if (carry != 0 || compareLimbs(out, this.modulus) >= 0) subtractInto(out, out, this.modulus);
-    return out;
+  /** out = (a + b) mod m for a, b below m (either form); out may be a or b. */
+  addInto(out: Limbs, a: Limbs, b: Limbs): void {
+    const carry = addLimbs(out, a, b);
+    if (carry != 0 || compareLimbs(out, this.modulus) >= 0) subtractLimbs(out, out, this.modulus);
   }
 
-  /** (a - b) mod m for a, b below m (either form). */
+  /** out = (a - b) mod m for a, b below m (either form); out may be a or b. */
+  subtractInto(out: Limbs, a: Limbs, b: Limbs): void {
+    if (subtractLimbs(out, a, b) != 0) addLimbs(out, out, this.modulus);
+  }
+
+  /** (a - b) mod m, in a new array. */
   subtract(a: Limbs, b: Limbs): Limbs {
     const out = new StaticArray<u32>(this.size);
-    if (subtractInto(out, a, b) != 0) addInto(out, out, this.modulus);
+    this.subtractInto(out, a, b);
     return out;
   }
 
@@ -180,10 +188,10 @@ export class Montgomery {
       one[0] = 1;
       return this.toMontgomery(one);
     }
-    let acc = base;
+    const acc = StaticArray.slice<u32>(base);
     for (let i = top - 2; i >= 0; i--) {
-      acc = this.multiply(acc, acc);
-      if (bit(exponent, i) != 0) acc = this.multiply(acc, base);
+      this.multiplyInto(acc, acc, acc);
+      if (bit(exponent, i) != 0) this.multiplyInto(acc, acc, base);
     }
     return acc;
   }
@@ -193,7 +201,7 @@ export class Montgomery {
     const exponent = new StaticArray<u32>(this.size);
     const two = new StaticArray<u32>(this.size);
     two[0] = 2;
-    subtractInto(exponent, this.modulus, two);
+    subtractLimbs(exponent, this.modulus, two);
     return this.power(x, exponent);
   }
 }

@@ -10,7 +10,40 @@ function hexLimbs(text: string): Limbs {
   return out;
 }
 
-/** Curve constants and the two moduli, made on first use. */
+function newElement(): Limbs {
+  return new StaticArray<u32>(8);
+}
+
+/** (X, Y, Z) stands for the affine point (X/Z², Y/Z³); Z = 0 is the point at infinity. */
+class Point {
+  constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
+
+  static infinity(): Point {
+    return new Point(newElement(), newElement(), newElement());
+  }
+
+  get infinite(): bool {
+    return isZero(this.z);
+  }
+
+  copy(): Point {
+    return new Point(StaticArray.slice<u32>(this.x), StaticArray.slice<u32>(this.y), StaticArray.slice<u32>(this.z));
+  }
+
+  copyFrom(p: Point): void {
+    for (let i = 0; i < 8; i++) {
+      unchecked(this.x[i] = unchecked(p.x[i]));
+      unchecked(this.y[i] = unchecked(p.y[i]));
+      unchecked(this.z[i] = unchecked(p.z[i]));
+    }
+  }
+
+  setInfinity(): void {
+    for (let i = 0; i < 8; i++) unchecked(this.z[i] = 0);
+  }
+}
+
+/** Curve constants, the two moduli and the formulas' scratch elements, made on first use. */
 class Curve {
   field: Montgomery = new Montgomery(hexLimbs("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"));
   order: Montgomery = new Montgomery(hexLimbs("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"));
@@ -20,71 +53,119 @@ class Curve {
     this.field.toMontgomery(hexLimbs("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")),
     this.field.toMontgomery(hexLimbs("0000000000000000000000000000000000000000000000000000000000000001")),
   );
+  // Scratch for double and add (add calls double only as its last step, so they can share).
+  t0: Limbs = newElement(); t1: Limbs = newElement(); t2: Limbs = newElement(); t3: Limbs = newElement();
+  t4: Limbs = newElement(); t5: Limbs = newElement(); t6: Limbs = newElement(); t7: Limbs = newElement();
 }
 
 // @ts-ignore: decorator
 @lazy const P256: Curve = new Curve();
 
-/** (X, Y, Z) stands for the affine point (X/Z², Y/Z³); Z = 0 is the point at infinity. */
-class Point {
-  constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
-  get infinite(): bool { return isZero(this.z); }
+/** p = 2p, in place (dbl-2001-b, for a = -3). */
+function doubleInPlace(p: Point): void {
+  if (p.infinite) return;
+  if (isZero(p.y)) {
+    p.setInfinity();
+    return;
+  }
+  const c = P256;
+  const f = c.field;
+  const delta = c.t0, gamma = c.t1, beta = c.t2, alpha = c.t3, t = c.t4, u = c.t5;
+  f.multiplyInto(delta, p.z, p.z);
+  f.multiplyInto(gamma, p.y, p.y);
+  f.multiplyInto(beta, p.x, gamma);
+  // alpha = 3(x - delta)(x + delta)
+  f.subtractInto(t, p.x, delta);
+  f.addInto(u, p.x, delta);
+  f.multiplyInto(alpha, t, u);
+  f.addInto(t, alpha, alpha);
+  f.addInto(alpha, t, alpha);
+  // z3 = (y + z)² - gamma - delta, while y and z are still the inputs
+  f.addInto(t, p.y, p.z);
+  f.multiplyInto(t, t, t);
+  f.subtractInto(t, t, gamma);
+  f.subtractInto(p.z, t, delta);
+  // x3 = alpha² - 8·beta
+  f.addInto(beta, beta, beta);
+  f.addInto(beta, beta, beta); // 4·beta
+  f.multiplyInto(t, alpha, alpha);
+  f.addInto(u, beta, beta);
+  f.subtractInto(p.x, t, u);
+  // y3 = alpha·(4·beta - x3) - 8·gamma²
+  f.subtractInto(t, beta, p.x);
+  f.multiplyInto(t, alpha, t);
+  f.multiplyInto(gamma, gamma, gamma);
+  f.addInto(gamma, gamma, gamma);
+  f.addInto(gamma, gamma, gamma);
+  f.addInto(gamma, gamma, gamma);
+  f.subtractInto(p.y, t, gamma);
 }
 
-function double(p: Point): Point {
-  const f = P256.field;
-  if (p.infinite || isZero(p.y)) return new Point(p.x, p.y, new StaticArray<u32>(8));
-  // dbl-2001-b for a = -3.
-  const delta = f.multiply(p.z, p.z);
-  const gamma = f.multiply(p.y, p.y);
-  const beta = f.multiply(p.x, gamma);
-  const t = f.multiply(f.subtract(p.x, delta), f.add(p.x, delta));
-  const alpha = f.add(f.add(t, t), t);
-  const beta4 = f.add(f.add(beta, beta), f.add(beta, beta));
-  const x3 = f.subtract(f.multiply(alpha, alpha), f.add(beta4, beta4));
-  const yz = f.add(p.y, p.z);
-  const z3 = f.subtract(f.subtract(f.multiply(yz, yz), gamma), delta);
-  const gamma2 = f.multiply(gamma, gamma);
-  const gamma8 = f.add(f.add(f.add(gamma2, gamma2), f.add(gamma2, gamma2)), f.add(f.add(gamma2, gamma2), f.add(gamma2, gamma2)));
-  const y3 = f.subtract(f.multiply(alpha, f.subtract(beta4, x3)), gamma8);
-  return new Point(x3, y3, z3);
-}
-
-function add(p: Point, q: Point): Point {
-  if (p.infinite) return q;
-  if (q.infinite) return p;
-  const f = P256.field;
-  const z1z1 = f.multiply(p.z, p.z);
-  const z2z2 = f.multiply(q.z, q.z);
-  const u1 = f.multiply(p.x, z2z2);
-  const u2 = f.multiply(q.x, z1z1);
-  const s1 = f.multiply(f.multiply(p.y, q.z), z2z2);
-  const s2 = f.multiply(f.multiply(q.y, p.z), z1z1);
-  const h = f.subtract(u2, u1);
-  const r = f.subtract(s2, s1);
-  if (isZero(h)) return isZero(r) ? double(p) : new Point(p.x, p.y, new StaticArray<u32>(8));
-  const hh = f.multiply(h, h);
-  const hhh = f.multiply(hh, h);
-  const v = f.multiply(u1, hh);
-  const x3 = f.subtract(f.subtract(f.multiply(r, r), hhh), f.add(v, v));
-  const y3 = f.subtract(f.multiply(r, f.subtract(v, x3)), f.multiply(s1, hhh));
-  const z3 = f.multiply(f.multiply(p.z, q.z), h);
-  return new Point(x3, y3, z3);
+/** p = p + q, in place (add-2007-bl without the 2·H tweaks); q is not changed and must not be p. */
+function addInPlace(p: Point, q: Point): void {
+  if (q.infinite) return;
+  if (p.infinite) {
+    p.copyFrom(q);
+    return;
+  }
+  const c = P256;
+  const f = c.field;
+  const z1z1 = c.t0, z2z2 = c.t1, u1 = c.t2, u2 = c.t3, s1 = c.t4, s2 = c.t5, h = c.t6, r = c.t7;
+  f.multiplyInto(z1z1, p.z, p.z);
+  f.multiplyInto(z2z2, q.z, q.z);
+  f.multiplyInto(u1, p.x, z2z2);
+  f.multiplyInto(u2, q.x, z1z1);
+  f.multiplyInto(s1, p.y, q.z);
+  f.multiplyInto(s1, s1, z2z2);
+  f.multiplyInto(s2, q.y, p.z);
+  f.multiplyInto(s2, s2, z1z1);
+  f.subtractInto(h, u2, u1);
+  f.subtractInto(r, s2, s1);
+  if (isZero(h)) {
+    if (isZero(r)) doubleInPlace(p);
+    else p.setInfinity();
+    return;
+  }
+  const hh = z1z1, hhh = z2z2, v = u2; // reuse: their inputs are spent
+  f.multiplyInto(hh, h, h);
+  f.multiplyInto(hhh, hh, h);
+  f.multiplyInto(v, u1, hh);
+  // z3 = z1·z2·h
+  f.multiplyInto(p.z, p.z, q.z);
+  f.multiplyInto(p.z, p.z, h);
+  // x3 = r² - hhh - 2·v
+  f.multiplyInto(p.x, r, r);
+  f.subtractInto(p.x, p.x, hhh);
+  f.subtractInto(p.x, p.x, v);
+  f.subtractInto(p.x, p.x, v);
+  // y3 = r·(v - x3) - s1·hhh
+  f.subtractInto(v, v, p.x);
+  f.multiplyInto(v, r, v);
+  f.multiplyInto(s1, s1, hhh);
+  f.subtractInto(p.y, v, s1);
 }
 
 /** a·P + b·Q in one pass over the bits (Shamir's trick). */
 function doubleScalarMultiply(a: Limbs, p: Point, b: Limbs, q: Point): Point {
-  const both = add(p, q);
-  let acc = new Point(p.x, p.y, new StaticArray<u32>(8));
+  const both = p.copy();
+  addInPlace(both, q);
+  const acc = Point.infinity();
   for (let i = 255; i >= 0; i--) {
-    acc = double(acc);
-    const bitA = (a[i >> 5] >> (i & 31)) & 1;
-    const bitB = (b[i >> 5] >> (i & 31)) & 1;
-    if (bitA != 0 && bitB != 0) acc = add(acc, both);
-    else if (bitA != 0) acc = add(acc, p);
-    else if (bitB != 0) acc = add(acc, q);
+    doubleInPlace(acc);
+    const bitA = (unchecked(a[i >> 5]) >> (i & 31)) & 1;
+    const bitB = (unchecked(b[i >> 5]) >> (i & 31)) & 1;
+    if (bitA != 0 && bitB != 0) addInPlace(acc, both);
+    else if (bitA != 0) addInPlace(acc, p);
+    else if (bitB != 0) addInPlace(acc, q);
   }
   return acc;
+}
+
+/** The ordinary affine x of a finite point. */
+function affineX(point: Point): Limbs {
+  const f = P256.field;
+  const zInverse = f.invert(point.z);
+  return f.fromMontgomery(f.multiply(point.x, f.multiply(zInverse, zInverse)));
 }
 
 /** A P-256 public key that verifies ES256 signatures. */
@@ -105,10 +186,11 @@ export class P256PublicKey {
     const mx = f.toMontgomery(ax);
     const my = f.toMontgomery(ay);
     // y² = x³ - 3x + b
-    const x3 = f.multiply(f.multiply(mx, mx), mx);
-    const rhs = f.add(f.subtract(x3, f.add(f.add(mx, mx), mx)), curve.b);
+    const rhs = f.multiply(f.multiply(mx, mx), mx);
+    for (let i = 0; i < 3; i++) f.subtractInto(rhs, rhs, mx);
+    f.addInto(rhs, rhs, curve.b);
     if (compareLimbs(f.multiply(my, my), rhs) != 0) return null;
-    return new P256PublicKey(new Point(mx, my, curve.generator.z));
+    return new P256PublicKey(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z)));
   }
 
   /** True when `signature` (r‖s, 64 bytes, as JWS carries it) is this key's ES256 signature of `message`. */
@@ -131,9 +213,7 @@ export class P256PublicKey {
     const u2 = n.multiply(r, w);
     const sum = doubleScalarMultiply(u1, curve.generator, u2, this.point);
     if (sum.infinite) return false;
-    const f = curve.field;
-    const zInverse = f.invert(sum.z);
-    const x = f.fromMontgomery(f.multiply(sum.x, f.multiply(zInverse, zInverse)));
+    const x = affineX(sum);
     // x mod n: x is below p < 2n, so one subtraction at most.
     const xModN = compareLimbs(x, n.modulus) >= 0 ? n.subtract(x, n.modulus) : x;
     return compareLimbs(xModN, r) == 0;
@@ -144,11 +224,7 @@ export class P256PublicKey {
 export function p256BaseMultiplyX(k: Uint8Array): Uint8Array | null {
   const scalar = limbsFromBytes(k, 8);
   if (scalar === null) return null;
-  const zero = new StaticArray<u32>(8);
-  const curve = P256;
-  const point = doubleScalarMultiply(scalar, curve.generator, zero, curve.generator);
-  if (point.infinite) return null;
-  const f = curve.field;
-  const zInverse = f.invert(point.z);
-  return limbsToBytes(f.fromMontgomery(f.multiply(point.x, f.multiply(zInverse, zInverse))), 32);
+  const generator = P256.generator;
+  const point = doubleScalarMultiply(scalar, generator, newElement(), generator);
+  return point.infinite ? null : limbsToBytes(affineX(point), 32);
 }
