@@ -6,7 +6,8 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac, generateKeyPairSync, sign as signWith, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
 import { buildFilter } from "../scripts/asbuild.js";
 
@@ -158,6 +159,24 @@ test("ES256: the RFC 7515 A.3 token, and tokens Node signs with fresh P-256 keys
   }
 });
 
+test("RS256 and ES256 keys given as PEM, as OpenSSL writes them", async () => {
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const config = configWith({
+    rs256_pem: rsa.publicKey.export({ type: "spki", format: "pem" }),
+    es256_pem: ec.publicKey.export({ type: "spki", format: "pem" }),
+  });
+  for (const [alg, key] of [["RS256", rsa.privateKey], ["ES256", ec.privateKey]] as const) {
+    const token = signAsymmetric(alg, key, { sub: alg });
+    const good = await request(token, "10.0.0.1:1", config);
+    assert.equal(good.reply, null, alg);
+    assert.equal(good.stream.requestHeaders.get("x-jwt-sub"), alg);
+    assertUnauthorized((await request(flipSignatureBit(token, 7), "10.0.0.1:1", config)).reply, "signature mismatch");
+  }
+  const pkcs1 = configWith({ rs256_pem: rsa.publicKey.export({ type: "pkcs1", format: "pem" }) });
+  assert.equal((await request(signAsymmetric("RS256", rsa.privateKey, { sub: "p" }), "10.0.0.1:1", pkcs1)).reply, null);
+});
+
 test("malformed and missing tokens are refused with a reason", async () => {
   assertUnauthorized((await request(null)).reply, "missing bearer token");
   assertUnauthorized((await request("only.two")).reply, "a JWS has three dot-separated parts");
@@ -188,9 +207,12 @@ test("bad configuration is rejected with a log naming the problem", async () => 
   const cases: Array<[object, RegExp]> = [
     [{ hs256_secret: "not base64url!", allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
     [{ hs256_secret: "", allow_cidrs: [] }, /"hs256_secret" must be a non-empty base64url string/],
-    [{ rs256_jwk: { n: b64url(Buffer.alloc(128, 0xff)), e: "AQAB" } }, /"rs256_jwk" needs base64url "n" \(2048-4096 bits, odd\) and "e"/],
-    [{ rs256_jwk: { n: RFC_RSA_JWK.n } }, /"rs256_jwk" needs/],
-    [{ es256_jwk: { x: RFC_EC_JWK.y, y: RFC_EC_JWK.x } }, /"es256_jwk" needs base64url "x" and "y" of a P-256 point/],
+    [{ rs256_jwk: { n: b64url(Buffer.alloc(128, 0xff)), e: "AQAB" } }, /the RS256 key needs an odd 2048-4096-bit modulus/],
+    [{ rs256_jwk: { n: RFC_RSA_JWK.n } }, /the RS256 key needs/],
+    [{ rs256_pem: generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) }, /the RS256 key needs/],
+    [{ rs256_pem: generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }) }, /the RS256 key needs/],
+    [{ es256_jwk: { x: RFC_EC_JWK.y, y: RFC_EC_JWK.x } }, /the ES256 key needs a P-256 point/],
+    [{ es256_pem: generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey.export({ type: "spki", format: "pem" }) }, /the ES256 key needs/],
     [{ hs256_secret: "c2VjcmV0", allow_cidrs: ["10.0.0.0/33"] }, /allow_cidrs: "10\.0\.0\.0\/33": prefix length "33" must be a number from 0 to 32/],
     [{ hs256_secret: "c2VjcmV0", allow_cidrs: ["1::2::3"] }, /allow_cidrs: "1::2::3": an IPv6 address can use "::" only once/],
     [{ hs256_secret: "c2VjcmV0", allow_cidrs: [7] }, /allow_cidrs\[0\] must be a string/],
@@ -201,6 +223,23 @@ test("bad configuration is rejected with a log naming the problem", async () => 
     assert.equal(plugin.failed, false, "rejected, not trapped");
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
   }
+});
+
+test("importing the modules without using them costs nothing", async () => {
+  const dir = "tests/filters/crypto-probe/unused";
+  const withImports = await buildFilter(dir, "unused", "build/test");
+  // The same filter without the three import lines, written at run time under build/.
+  const bare = join("build", "test", "unused-bare");
+  mkdirSync(join(bare, "assembly"), { recursive: true });
+  writeFileSync(join(bare, "asconfig.json"), readFileSync(join(dir, "asconfig.json")));
+  const source = readFileSync(join(dir, "assembly", "index.ts"), "utf8");
+  const stripped = source.split("\n").filter((line) => !/from "proxy-wasm-as\/assembly\/(crypto|encoding|net)"/.test(line));
+  assert.equal(stripped.length, source.split("\n").length - 3, "three import lines removed");
+  writeFileSync(join(bare, "assembly", "index.ts"), stripped.join("\n"));
+  const without = await buildFilter(bare, "unused-bare", "build/test");
+  assert.equal(withImports.bytes, without.bytes);
+  assert.deepEqual(readFileSync(withImports.release), readFileSync(without.release));
+  assert.equal(statSync(withImports.release).size, withImports.bytes);
 });
 
 test("SHA-256 and HMAC-SHA256 alone agree with Node's crypto on short, block-sized and long inputs", async () => {

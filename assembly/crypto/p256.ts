@@ -3,6 +3,7 @@
 // See docs/crypto.md.
 import { Limbs, Montgomery, compareLimbs, isZero, limbsFromBytes, limbsToBytes } from "./bigint";
 import { sha256 } from "./sha256";
+import { parseP256Spki, pemContents } from "./spki";
 
 function hexLimbs(text: string): Limbs {
   const out = new StaticArray<u32>(8);
@@ -191,6 +192,24 @@ export class P256PublicKey {
     f.addInto(rhs, rhs, curve.b);
     if (compareLimbs(f.multiply(my, my), rhs) != 0) return null;
     return new P256PublicKey(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z)));
+  }
+
+  /** A key from an uncompressed SEC 1 point: 0x04 ‖ x ‖ y (65 bytes). */
+  static fromUncompressedPoint(point: Uint8Array): P256PublicKey | null {
+    if (point.length != 65 || point[0] != 0x04) return null;
+    return P256PublicKey.fromCoordinates(point.subarray(1, 33), point.subarray(33, 65));
+  }
+
+  /** A key from a DER SubjectPublicKeyInfo (id-ecPublicKey on prime256v1, uncompressed point). */
+  static fromSpki(der: Uint8Array): P256PublicKey | null {
+    const point = parseP256Spki(der);
+    return point !== null ? P256PublicKey.fromUncompressedPoint(point) : null;
+  }
+
+  /** A key from PEM text ("BEGIN PUBLIC KEY"). */
+  static fromPem(text: string): P256PublicKey | null {
+    const der = pemContents(text, "PUBLIC KEY");
+    return der !== null ? P256PublicKey.fromSpki(der) : null;
   }
 
   /** True when `signature` (r‖s, 64 bytes, as JWS carries it) is this key's ES256 signature of `message`. */

@@ -4,6 +4,7 @@
 import { Limbs, Montgomery, bitLength, compareLimbs, limbsFromBytes, limbsToBytes } from "./bigint";
 import { constantTimeEqual } from "./compare";
 import { sha256 } from "./sha256";
+import { parsePkcs1RsaPublicKey, parseRsaSpki, pemContents } from "./spki";
 
 /** Smallest and largest accepted modulus sizes, in bits. */
 export const RSA_MIN_BITS = 2048;
@@ -48,6 +49,26 @@ export class RsaPublicKey {
     const e0 = exponent[0];
     if ((e0 & 1) == 0 || e0 < 3 || e0 >= 0x80000000) return null;
     return new RsaPublicKey(modulusBytes.length, modulus, exponent, new Montgomery(modulus));
+  }
+
+  /** A key from a DER SubjectPublicKeyInfo (rsaEncryption); same checks as fromModulusAndExponent. */
+  static fromSpki(der: Uint8Array): RsaPublicKey | null {
+    const key = parseRsaSpki(der);
+    return key !== null ? RsaPublicKey.fromModulusAndExponent(key.n, key.e) : null;
+  }
+
+  /** A key from a DER PKCS#1 RSAPublicKey (SEQUENCE of n and e). */
+  static fromPkcs1(der: Uint8Array): RsaPublicKey | null {
+    const key = parsePkcs1RsaPublicKey(der);
+    return key !== null ? RsaPublicKey.fromModulusAndExponent(key.n, key.e) : null;
+  }
+
+  /** A key from PEM text: "BEGIN PUBLIC KEY" (SubjectPublicKeyInfo) or "BEGIN RSA PUBLIC KEY" (PKCS#1). */
+  static fromPem(text: string): RsaPublicKey | null {
+    const spki = pemContents(text, "PUBLIC KEY");
+    if (spki !== null) return RsaPublicKey.fromSpki(spki);
+    const pkcs1 = pemContents(text, "RSA PUBLIC KEY");
+    return pkcs1 !== null ? RsaPublicKey.fromPkcs1(pkcs1) : null;
   }
 
   /** True when `signature` is this key's RS256 signature of `message`. */

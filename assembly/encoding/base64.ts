@@ -4,8 +4,11 @@
 // exactly one accepted spelling. See docs/crypto.md.
 import { utf8Bytes, utf8Text } from "./utf8";
 
-const STANDARD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+// Lazy, so a program that imports this file without encoding carries neither alphabet.
+// @ts-ignore: decorator
+@lazy const STANDARD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// @ts-ignore: decorator
+@lazy const URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 function encodeWith(data: Uint8Array, alphabet: string, pad: bool): string {
   const length = data.length;

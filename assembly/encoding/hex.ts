@@ -1,7 +1,8 @@
 // Hexadecimal over bytes: lower-case out, either case in. See docs/crypto.md.
 import { utf8Bytes } from "./utf8";
 
-const DIGITS = "0123456789abcdef";
+// @ts-ignore: decorator
+@lazy const DIGITS = "0123456789abcdef";
 
 function nibble(c: i32): i32 {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;

@@ -2,8 +2,8 @@
 // Authorization header (HS256, RS256 or ES256) with keys from configuration
 // (encoding + crypto) and admits only sources inside a CIDR list (net).
 //
-// Configuration: { "hs256_secret": "<base64url>", "rs256_jwk": { "n": …, "e": … },
-//                  "es256_jwk": { "x": …, "y": … }, "allow_cidrs": ["10.0.0.0/8", "2001:db8::/32"] }
+// Configuration: { "hs256_secret": "<base64url>", "rs256_jwk": { "n": …, "e": … } or "rs256_pem": "…",
+//                  "es256_jwk": { "x": …, "y": … } or "es256_pem": "…", "allow_cidrs": ["10.0.0.0/8", "2001:db8::/32"] }
 // (each key optional). Denials: 403 for a source outside the list, 401 with
 // WWW-Authenticate for a bad token. On success the token's "sub" claim is
 // copied into the request header x-jwt-sub.
@@ -47,24 +47,30 @@ class ProbeRoot extends RootContext {
       keys.secret = secret;
     }
     const rsaJwk = config.getObject("rs256_jwk");
+    const rsaPem = config.getString("rs256_pem");
     if (rsaJwk !== null) {
       const n = jwkBytes(rsaJwk, "n");
       const e = jwkBytes(rsaJwk, "e");
       keys.rsa = n !== null && e !== null ? RsaPublicKey.fromModulusAndExponent(n, e) : null;
-      if (keys.rsa === null) {
-        log.critical("crypto-probe: \"rs256_jwk\" needs base64url \"n\" (2048-4096 bits, odd) and \"e\"");
-        return false;
-      }
+    } else if (rsaPem !== null) {
+      keys.rsa = RsaPublicKey.fromPem(rsaPem);
+    }
+    if ((rsaJwk !== null || rsaPem !== null) && keys.rsa === null) {
+      log.critical("crypto-probe: the RS256 key needs an odd 2048-4096-bit modulus and an exponent (JWK n and e, or PEM)");
+      return false;
     }
     const ecJwk = config.getObject("es256_jwk");
+    const ecPem = config.getString("es256_pem");
     if (ecJwk !== null) {
       const x = jwkBytes(ecJwk, "x");
       const y = jwkBytes(ecJwk, "y");
       keys.ec = x !== null && y !== null ? P256PublicKey.fromCoordinates(x, y) : null;
-      if (keys.ec === null) {
-        log.critical("crypto-probe: \"es256_jwk\" needs base64url \"x\" and \"y\" of a P-256 point");
-        return false;
-      }
+    } else if (ecPem !== null) {
+      keys.ec = P256PublicKey.fromPem(ecPem);
+    }
+    if ((ecJwk !== null || ecPem !== null) && keys.ec === null) {
+      log.critical("crypto-probe: the ES256 key needs a P-256 point (JWK x and y, or PEM)");
+      return false;
     }
     const items = config.getArray("allow_cidrs");
     const texts = new Array<string>();
