@@ -1,5 +1,6 @@
 // RSASSA-PKCS1-v1_5 signature verification with SHA-256 (RFC 8017 §8.2.2;
-// JWS "RS256"). Keys come as modulus and exponent bytes, as in a JWK.
+// JWS "RS256"). Keys come as modulus and exponent bytes, as in a JWK, or as
+// DER / PEM (spki.ts).
 // See docs/crypto.md.
 import { Limbs, Montgomery, bitLength, compareLimbs, limbsFromBytes, limbsToBytes } from "./bigint";
 import { constantTimeEqual } from "./compare";
