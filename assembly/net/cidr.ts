@@ -10,8 +10,9 @@ export class Cidr {
     return this.prefix >= 96 && isIPv4Mapped(this.bytes);
   }
 
-  /** True when the 16-byte `address` (from parseAddress) lies in this range. */
+  /** True when the 16-byte `address` (from parseAddress) lies in this range; false for any other length. */
   contains(address: Uint8Array): bool {
+    if (address.length != 16) return false;
     let bits = this.prefix;
     for (let i = 0; i < 16 && bits > 0; i++, bits -= 8) {
       const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;

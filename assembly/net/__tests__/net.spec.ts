@@ -104,6 +104,12 @@ describe("parseCidr", () => {
     expect(contains("::ffff:10.0.0.0/104", "10.1.2.3")).toBe(true);
   });
 
+  it("never matches (or traps on) bytes that are not a 16-byte address", () => {
+    expect(parseCidr("0.0.0.0/0")!.contains(new Uint8Array(4))).toBe(false);
+    expect(parseCidr("::/0")!.contains(new Uint8Array(0))).toBe(false);
+    expect(parseCidr("::/0")!.contains(new Uint8Array(16))).toBe(true);
+  });
+
   it("matches IPv4-mapped IPv6 addresses against IPv4 ranges", () => {
     expect(contains("10.0.0.0/8", "::ffff:10.9.8.7")).toBe(true);
     expect(contains("10.0.0.0/8", "::ffff:11.9.8.7")).toBe(false);
