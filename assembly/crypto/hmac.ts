@@ -4,18 +4,18 @@ import { Sha256, SHA256_BLOCK_LENGTH, sha256 } from "./sha256";
 /** An HMAC-SHA256 computation over a message fed in pieces. */
 export class HmacSha256 {
   private inner: Sha256 = new Sha256();
+  private innerPad: Uint8Array = new Uint8Array(SHA256_BLOCK_LENGTH);
   private outerPad: Uint8Array = new Uint8Array(SHA256_BLOCK_LENGTH);
 
   constructor(key: Uint8Array) {
     // Keys longer than a block are hashed first; shorter ones are zero-padded.
     const k = key.length > SHA256_BLOCK_LENGTH ? sha256(key) : key;
-    const innerPad = new Uint8Array(SHA256_BLOCK_LENGTH);
     for (let i = 0; i < SHA256_BLOCK_LENGTH; i++) {
       const byte: u8 = i < k.length ? k[i] : 0;
-      innerPad[i] = byte ^ 0x36;
+      this.innerPad[i] = byte ^ 0x36;
       this.outerPad[i] = byte ^ 0x5c;
     }
-    this.inner.update(innerPad);
+    this.inner.update(this.innerPad);
   }
 
   update(data: Uint8Array): HmacSha256 {
@@ -28,9 +28,10 @@ export class HmacSha256 {
     return this;
   }
 
-  /** The 32-byte MAC. Call once. */
+  /** The 32-byte MAC; the object then starts over with the same key, ready for another message. */
   finish(): Uint8Array {
     const innerDigest = this.inner.finish();
+    this.inner.update(this.innerPad);
     return new Sha256().update(this.outerPad).update(innerDigest).finish();
   }
 }

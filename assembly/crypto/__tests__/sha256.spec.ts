@@ -93,6 +93,12 @@ describe("HMAC-SHA256 (RFC 4231 test cases 1-7)", () => {
       .finish();
     expect(hex.encode(mac)).toBe("9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
   });
+  it("starts over with the same key after finish", () => {
+    const mac = new HmacSha256(bytes("Jefe"));
+    mac.updateString("ignored").finish();
+    expect(hex.encode(mac.updateString("what do ya want for nothing?").finish()))
+      .toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  });
   it("a one-bit change in key or message changes the MAC", () => {
     const mac = hmacSha256(bytes("Jefe"), bytes("what do ya want for nothing?"));
     expect(constantTimeEqual(mac, hmacSha256(bytes("Jefe"), bytes("what do ya want for nothing?")))).toBe(true);
