@@ -159,6 +159,16 @@ test("ES256: the RFC 7515 A.3 token, and tokens Node signs with fresh P-256 keys
   }
 });
 
+test("RS256 with the public exponent 3", async () => {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 3 });
+  const jwk = publicKey.export({ format: "jwk" });
+  assert.equal(jwk.e, "Aw");
+  const config = configWith({ rs256_jwk: { n: jwk.n, e: jwk.e } });
+  const token = signAsymmetric("RS256", privateKey, { sub: "e3" });
+  assert.equal((await request(token, "10.0.0.1:1", config)).reply, null);
+  assertUnauthorized((await request(flipSignatureBit(token, 200), "10.0.0.1:1", config)).reply, "signature mismatch");
+});
+
 test("RS256 and ES256 keys given as PEM, as OpenSSL writes them", async () => {
   const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
