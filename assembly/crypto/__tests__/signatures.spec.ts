@@ -1,10 +1,7 @@
 import { P256PublicKey, RsaPublicKey } from "../index";
 import { p256BaseMultiplyX } from "../p256";
 import { base64url, hex } from "../../encoding";
-
-function bytes(text: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(text));
-}
+import { EC_X, EC_Y, ES256_INPUT, ES256_SIGNATURE, RSA_E, RSA_N, RS256_INPUT, RS256_SIGNATURE, bytes } from "./rfc7515";
 
 function flipBit(data: Uint8Array, index: i32): Uint8Array {
   const copy = data.slice();
@@ -12,18 +9,6 @@ function flipBit(data: Uint8Array, index: i32): Uint8Array {
   copy[index >> 3] = copy[index >> 3] ^ <u8>mask;
   return copy;
 }
-
-// RFC 7515 Appendix A.2: the RSA key (n, e) and the RS256 JWS over the example payload.
-const RSA_N = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
-const RSA_E = "AQAB";
-const RS256_INPUT = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
-const RS256_SIGNATURE = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
-
-// RFC 7515 Appendix A.3: the P-256 key (x, y) and the ES256 JWS over the same payload.
-const EC_X = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
-const EC_Y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
-const ES256_INPUT = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
-const ES256_SIGNATURE = "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 
 function rsaKey(): RsaPublicKey {
   return RsaPublicKey.fromModulusAndExponent(base64url.decode(RSA_N)!, base64url.decode(RSA_E)!)!;
