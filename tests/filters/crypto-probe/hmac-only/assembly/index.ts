@@ -13,7 +13,8 @@ class HmacRoot extends RootContext {
   key: Uint8Array = new Uint8Array(0);
 
   onConfigure(size: u32): bool {
-    this.key = Uint8Array.wrap(pluginConfiguration());
+    const configuration = pluginConfiguration();
+    this.key = configuration !== null ? Uint8Array.wrap(configuration) : new Uint8Array(0);
     return true;
   }
 
