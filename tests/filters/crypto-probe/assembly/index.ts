@@ -11,11 +11,11 @@ import {
   Attributes, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, parseJson,
   pluginConfigurationObject, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
-import { base64url } from "proxy-wasm-as/assembly/encoding";
-import { P256PublicKey, RsaPublicKey, constantTimeEqual, hmacSha256 } from "proxy-wasm-as/assembly/crypto";
-import { CidrList, ParseError, hostOf, parseAddress } from "proxy-wasm-as/assembly/net";
+import { base64url } from "proxy-wasm-as/encoding";
+import { P256PublicKey, RsaPublicKey, constantTimeEqual, hmacSha256 } from "proxy-wasm-as/crypto";
+import { CidrList, ParseError, hostOf, parseAddress } from "proxy-wasm-as/net";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 /** The base64url member `name` of a JWK object decoded, or null. */
 function jwkBytes(jwk: JsonObject, name: string): Uint8Array | null {

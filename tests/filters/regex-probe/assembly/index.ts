@@ -4,18 +4,18 @@
 // headers (`x-regex-…`). A request body that matches is refused with a 403.
 import {
   FilterDataStatus, FilterHeadersStatus, HttpContext, RootContext, log, pluginConfiguration, registerRootContext,
-  requestBody, requestHeaders, sendLocalResponse,
+  requestBody, requestHeaders,
 } from "proxy-wasm-as";
-// Reached through the package's folder until the `proxy-wasm-as/regex` entry file exists.
-import { Regex } from "proxy-wasm-as/assembly/regex";
+import { Regex } from "proxy-wasm-as/regex";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 class ProbeRoot extends RootContext {
   regex: Regex | null = null;
 
   onConfigure(configurationSize: u32): bool {
-    const text = String.UTF8.decode(pluginConfiguration());
+    const configuration = pluginConfiguration();
+    const text = configuration !== null ? String.UTF8.decode(configuration) : "";
     const slash = text.indexOf("/");
     if (slash < 0) {
       log.critical("regex-probe: configuration must be <flags>/<pattern>");
@@ -60,10 +60,12 @@ class Probe extends HttpContext {
 
   onRequestBody(bodySize: u32, endOfStream: bool): FilterDataStatus {
     if (!endOfStream) return FilterDataStatus.StopIterationAndBuffer;
-    const body = Uint8Array.wrap(requestBody.read());
+    const bytes = requestBody.read();
+    if (bytes === null) return FilterDataStatus.Continue;
+    const body = Uint8Array.wrap(bytes);
     const match = this.probeRoot.regex!.search(body);
     if (match !== null) {
-      sendLocalResponse(403, "blocked: " + match.value + " at byte " + match.start.toString(), null, "regex_probe_blocked");
+      this.sendLocalResponse(403, "blocked: " + match.value + " at byte " + match.start.toString(), null, "regex_probe_blocked");
     }
     return FilterDataStatus.Continue;
   }

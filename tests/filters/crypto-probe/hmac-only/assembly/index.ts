@@ -4,10 +4,10 @@
 import {
   FilterHeadersStatus, HttpContext, RootContext, pluginConfiguration, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
-import { hmacSha256, sha256 } from "proxy-wasm-as/assembly/crypto";
-import { hex } from "proxy-wasm-as/assembly/encoding";
+import { hmacSha256, sha256 } from "proxy-wasm-as/crypto";
+import { hex } from "proxy-wasm-as/encoding";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 class HmacRoot extends RootContext {
   key: Uint8Array = new Uint8Array(0);
