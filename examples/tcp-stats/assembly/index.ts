@@ -8,7 +8,7 @@ import {
   Attributes, Counter, FilterStatus, PeerType, RootContext, StreamContext, log, pluginConfigurationObject,
   registerRootContext,
 } from "proxy-wasm-as";
-import { Cidr, hostOf, parseAddress, parseCidr } from "./cidr";
+import { Cidr, hostOf, parseAddress, parseCidr } from "proxy-wasm-as/net";
 
 export * from "proxy-wasm-as/exports";
 

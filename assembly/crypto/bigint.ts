@@ -1,0 +1,207 @@
+// Fixed-width unsigned integers for public-key verification: little-endian
+// 32-bit limbs, and Montgomery arithmetic modulo an odd modulus (CIOS
+// multiplication). Verification uses only public values, so the code is
+// written for correctness and clarity, not constant time. See docs/crypto.md.
+
+/** An unsigned integer, least significant 32-bit limb first. */
+export type Limbs = StaticArray<u32>;
+
+/** Reads big-endian bytes into `size` limbs; null when the value does not fit. */
+export function limbsFromBytes(bytes: Uint8Array, size: i32): Limbs | null {
+  const out = new StaticArray<u32>(size);
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const byte = <u32>bytes[length - 1 - i];
+    if (byte == 0) continue;
+    const limb = i >> 2;
+    if (limb >= size) return null;
+    out[limb] |= byte << ((i & 3) << 3);
+  }
+  return out;
+}
+
+/** Writes `value` as exactly `length` big-endian bytes (high limbs beyond `length` are dropped). */
+export function limbsToBytes(value: Limbs, length: i32): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const limb = i >> 2;
+    if (limb < value.length) out[length - 1 - i] = <u8>(value[limb] >> ((i & 3) << 3));
+  }
+  return out;
+}
+
+/** -1, 0 or 1 as a is below, equal to or above b (same size). */
+export function compareLimbs(a: Limbs, b: Limbs): i32 {
+  for (let i = a.length - 1; i >= 0; i--) {
+    const x = unchecked(a[i]);
+    const y = unchecked(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+export function isZero(a: Limbs): bool {
+  let bits: u32 = 0;
+  for (let i = 0; i < a.length; i++) bits |= unchecked(a[i]);
+  return bits == 0;
+}
+
+/** Number of significant bits. */
+export function bitLength(a: Limbs): i32 {
+  for (let i = a.length - 1; i >= 0; i--) {
+    const limb = unchecked(a[i]);
+    if (limb != 0) return (i << 5) + 32 - <i32>clz(limb);
+  }
+  return 0;
+}
+
+function bit(a: Limbs, index: i32): u32 {
+  return (unchecked(a[index >> 5]) >> (index & 31)) & 1;
+}
+
+/** out = a - b over the limbs; returns the borrow (0 or 1). out may be a. */
+function subtractLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
+  let borrow: u64 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const difference = <u64>unchecked(a[i]) - <u64>unchecked(b[i]) - borrow;
+    unchecked(out[i] = <u32>difference);
+    borrow = (difference >> 63) & 1;
+  }
+  return <u32>borrow;
+}
+
+/** out = a + b over the limbs; returns the carry (0 or 1). out may be a. */
+function addLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
+  let carry: u64 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const sum = <u64>unchecked(a[i]) + <u64>unchecked(b[i]) + carry;
+    unchecked(out[i] = <u32>sum);
+    carry = sum >> 32;
+  }
+  return <u32>carry;
+}
+
+/** Arithmetic modulo one odd modulus, values held in Montgomery form (x·R mod m, R = 2^(32·size)). */
+export class Montgomery {
+  readonly size: i32;
+  /** -m⁻¹ mod 2³². */
+  private inverse: u32;
+  /** R² mod m, to bring values into Montgomery form. */
+  private rSquared: Limbs;
+  private scratch: StaticArray<u32>;
+
+  constructor(public readonly modulus: Limbs) {
+    const size = modulus.length;
+    this.size = size;
+    this.scratch = new StaticArray<u32>(size + 2);
+    // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48.
+    const m0 = modulus[0];
+    let x = m0;
+    for (let i = 0; i < 4; i++) x *= 2 - m0 * x;
+    this.inverse = -x;
+    // R² mod m by doubling 1 modulo m, 2·32·size times.
+    const r = new StaticArray<u32>(size);
+    r[0] = 1;
+    for (let i = 0; i < size * 64; i++) {
+      const carry = addLimbs(r, r, r);
+      if (carry != 0 || compareLimbs(r, modulus) >= 0) subtractLimbs(r, r, modulus);
+    }
+    this.rSquared = r;
+  }
+
+  /** a·b·R⁻¹ mod m, in a new array. Needs a·b < m·R (true when one input is below m and the other below R). */
+  multiply(a: Limbs, b: Limbs): Limbs {
+    const out = new StaticArray<u32>(this.size);
+    this.multiplyInto(out, a, b);
+    return out;
+  }
+
+  /** out = a·b·R⁻¹ mod m; out may be a or b (the product is built in scratch space first). */
+  multiplyInto(out: Limbs, a: Limbs, b: Limbs): void {
+    const size = this.size;
+    const m = this.modulus;
+    const t = this.scratch;
+    for (let i = 0; i < size + 2; i++) unchecked(t[i] = 0);
+    for (let i = 0; i < size; i++) {
+      const bi = <u64>unchecked(b[i]);
+      let carry: u64 = 0;
+      for (let j = 0; j < size; j++) {
+        const sum = <u64>unchecked(t[j]) + <u64>unchecked(a[j]) * bi + carry;
+        unchecked(t[j] = <u32>sum);
+        carry = sum >> 32;
+      }
+      let sum = <u64>unchecked(t[size]) + carry;
+      unchecked(t[size] = <u32>sum);
+      unchecked(t[size + 1] = <u32>(sum >> 32));
+      // Add q·m so the lowest limb becomes zero, then shift down one limb.
+      const q = <u64>(unchecked(t[0]) * this.inverse);
+      sum = <u64>unchecked(t[0]) + q * <u64>unchecked(m[0]);
+      carry = sum >> 32;
+      for (let j = 1; j < size; j++) {
+        sum = <u64>unchecked(t[j]) + q * <u64>unchecked(m[j]) + carry;
+        unchecked(t[j - 1] = <u32>sum);
+        carry = sum >> 32;
+      }
+      sum = <u64>unchecked(t[size]) + carry;
+      unchecked(t[size - 1] = <u32>sum);
+      unchecked(t[size] = unchecked(t[size + 1]) + <u32>(sum >> 32));
+    }
+    for (let i = 0; i < size; i++) unchecked(out[i] = unchecked(t[i]));
+    if (unchecked(t[size]) != 0 || compareLimbs(out, m) >= 0) subtractLimbs(out, out, m);
+  }
+
+  /** x·R mod m, for any x below R. */
+  toMontgomery(x: Limbs): Limbs {
+    return this.multiply(x, this.rSquared);
+  }
+
+  /** The ordinary value of a Montgomery-form x. */
+  fromMontgomery(x: Limbs): Limbs {
+    const one = new StaticArray<u32>(this.size);
+    one[0] = 1;
+    return this.multiply(x, one);
+  }
+
+  /** out = (a + b) mod m for a, b below m (either form); out may be a or b. */
+  addInto(out: Limbs, a: Limbs, b: Limbs): void {
+    const carry = addLimbs(out, a, b);
+    if (carry != 0 || compareLimbs(out, this.modulus) >= 0) subtractLimbs(out, out, this.modulus);
+  }
+
+  /** out = (a - b) mod m for a, b below m (either form); out may be a or b. */
+  subtractInto(out: Limbs, a: Limbs, b: Limbs): void {
+    if (subtractLimbs(out, a, b) != 0) addLimbs(out, out, this.modulus);
+  }
+
+  /** (a - b) mod m, in a new array. */
+  subtract(a: Limbs, b: Limbs): Limbs {
+    const out = new StaticArray<u32>(this.size);
+    this.subtractInto(out, a, b);
+    return out;
+  }
+
+  /** base^exponent in Montgomery form, for a Montgomery-form base. */
+  power(base: Limbs, exponent: Limbs): Limbs {
+    const top = bitLength(exponent);
+    if (top == 0) {
+      const one = new StaticArray<u32>(this.size);
+      one[0] = 1;
+      return this.toMontgomery(one);
+    }
+    const acc = StaticArray.slice<u32>(base);
+    for (let i = top - 2; i >= 0; i--) {
+      this.multiplyInto(acc, acc, acc);
+      if (bit(exponent, i) != 0) this.multiplyInto(acc, acc, base);
+    }
+    return acc;
+  }
+
+  /** x⁻¹ for a Montgomery-form x, modulo a prime modulus (Fermat: x^(m-2)). */
+  invert(x: Limbs): Limbs {
+    const exponent = new StaticArray<u32>(this.size);
+    const two = new StaticArray<u32>(this.size);
+    two[0] = 2;
+    subtractLimbs(exponent, this.modulus, two);
+    return this.power(x, exponent);
+  }
+}

@@ -1,0 +1,249 @@
+// ECDSA signature verification on NIST P-256 with SHA-256 (FIPS 186-4; JWS
+// "ES256"). Points in Jacobian coordinates over Montgomery-form field elements.
+// See docs/crypto.md.
+import { Limbs, Montgomery, compareLimbs, isZero, limbsFromBytes, limbsToBytes } from "./bigint";
+import { sha256 } from "./sha256";
+import { parseP256Spki, pemContents } from "./spki";
+
+function hexLimbs(text: string): Limbs {
+  const out = new StaticArray<u32>(8);
+  for (let i = 0; i < 8; i++) out[7 - i] = <u32>U32.parseInt(text.substr(i << 3, 8), 16);
+  return out;
+}
+
+function newElement(): Limbs {
+  return new StaticArray<u32>(8);
+}
+
+/** (X, Y, Z) stands for the affine point (X/Z², Y/Z³); Z = 0 is the point at infinity. */
+class Point {
+  constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
+
+  static infinity(): Point {
+    return new Point(newElement(), newElement(), newElement());
+  }
+
+  get infinite(): bool {
+    return isZero(this.z);
+  }
+
+  copy(): Point {
+    return new Point(StaticArray.slice<u32>(this.x), StaticArray.slice<u32>(this.y), StaticArray.slice<u32>(this.z));
+  }
+
+  copyFrom(p: Point): void {
+    for (let i = 0; i < 8; i++) {
+      unchecked(this.x[i] = unchecked(p.x[i]));
+      unchecked(this.y[i] = unchecked(p.y[i]));
+      unchecked(this.z[i] = unchecked(p.z[i]));
+    }
+  }
+
+  setInfinity(): void {
+    for (let i = 0; i < 8; i++) unchecked(this.z[i] = 0);
+  }
+}
+
+/** Curve constants, the two moduli and the formulas' scratch elements, made on first use. */
+class Curve {
+  field: Montgomery = new Montgomery(hexLimbs("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"));
+  order: Montgomery = new Montgomery(hexLimbs("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"));
+  b: Limbs = this.field.toMontgomery(hexLimbs("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"));
+  generator: Point = new Point(
+    this.field.toMontgomery(hexLimbs("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296")),
+    this.field.toMontgomery(hexLimbs("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")),
+    this.field.toMontgomery(hexLimbs("0000000000000000000000000000000000000000000000000000000000000001")),
+  );
+  // Scratch for double and add (add calls double only as its last step, so they can share).
+  t0: Limbs = newElement(); t1: Limbs = newElement(); t2: Limbs = newElement(); t3: Limbs = newElement();
+  t4: Limbs = newElement(); t5: Limbs = newElement(); t6: Limbs = newElement(); t7: Limbs = newElement();
+}
+
+// @ts-ignore: decorator
+@lazy const P256: Curve = new Curve();
+
+/** p = 2p, in place (dbl-2001-b, for a = -3). */
+function doubleInPlace(p: Point): void {
+  if (p.infinite) return;
+  if (isZero(p.y)) {
+    p.setInfinity();
+    return;
+  }
+  const c = P256;
+  const f = c.field;
+  const delta = c.t0, gamma = c.t1, beta = c.t2, alpha = c.t3, t = c.t4, u = c.t5;
+  f.multiplyInto(delta, p.z, p.z);
+  f.multiplyInto(gamma, p.y, p.y);
+  f.multiplyInto(beta, p.x, gamma);
+  // alpha = 3(x - delta)(x + delta)
+  f.subtractInto(t, p.x, delta);
+  f.addInto(u, p.x, delta);
+  f.multiplyInto(alpha, t, u);
+  f.addInto(t, alpha, alpha);
+  f.addInto(alpha, t, alpha);
+  // z3 = (y + z)² - gamma - delta, while y and z are still the inputs
+  f.addInto(t, p.y, p.z);
+  f.multiplyInto(t, t, t);
+  f.subtractInto(t, t, gamma);
+  f.subtractInto(p.z, t, delta);
+  // x3 = alpha² - 8·beta
+  f.addInto(beta, beta, beta);
+  f.addInto(beta, beta, beta); // 4·beta
+  f.multiplyInto(t, alpha, alpha);
+  f.addInto(u, beta, beta);
+  f.subtractInto(p.x, t, u);
+  // y3 = alpha·(4·beta - x3) - 8·gamma²
+  f.subtractInto(t, beta, p.x);
+  f.multiplyInto(t, alpha, t);
+  f.multiplyInto(gamma, gamma, gamma);
+  f.addInto(gamma, gamma, gamma);
+  f.addInto(gamma, gamma, gamma);
+  f.addInto(gamma, gamma, gamma);
+  f.subtractInto(p.y, t, gamma);
+}
+
+/** p = p + q, in place (add-2007-bl without the 2·H tweaks); q is not changed and must not be p. */
+function addInPlace(p: Point, q: Point): void {
+  if (q.infinite) return;
+  if (p.infinite) {
+    p.copyFrom(q);
+    return;
+  }
+  const c = P256;
+  const f = c.field;
+  const z1z1 = c.t0, z2z2 = c.t1, u1 = c.t2, u2 = c.t3, s1 = c.t4, s2 = c.t5, h = c.t6, r = c.t7;
+  f.multiplyInto(z1z1, p.z, p.z);
+  f.multiplyInto(z2z2, q.z, q.z);
+  f.multiplyInto(u1, p.x, z2z2);
+  f.multiplyInto(u2, q.x, z1z1);
+  f.multiplyInto(s1, p.y, q.z);
+  f.multiplyInto(s1, s1, z2z2);
+  f.multiplyInto(s2, q.y, p.z);
+  f.multiplyInto(s2, s2, z1z1);
+  f.subtractInto(h, u2, u1);
+  f.subtractInto(r, s2, s1);
+  if (isZero(h)) {
+    if (isZero(r)) doubleInPlace(p);
+    else p.setInfinity();
+    return;
+  }
+  const hh = z1z1, hhh = z2z2, v = u2; // reuse: their inputs are spent
+  f.multiplyInto(hh, h, h);
+  f.multiplyInto(hhh, hh, h);
+  f.multiplyInto(v, u1, hh);
+  // z3 = z1·z2·h
+  f.multiplyInto(p.z, p.z, q.z);
+  f.multiplyInto(p.z, p.z, h);
+  // x3 = r² - hhh - 2·v
+  f.multiplyInto(p.x, r, r);
+  f.subtractInto(p.x, p.x, hhh);
+  f.subtractInto(p.x, p.x, v);
+  f.subtractInto(p.x, p.x, v);
+  // y3 = r·(v - x3) - s1·hhh
+  f.subtractInto(v, v, p.x);
+  f.multiplyInto(v, r, v);
+  f.multiplyInto(s1, s1, hhh);
+  f.subtractInto(p.y, v, s1);
+}
+
+/** a·P + b·Q in one pass over the bits (Shamir's trick). */
+function doubleScalarMultiply(a: Limbs, p: Point, b: Limbs, q: Point): Point {
+  const both = p.copy();
+  addInPlace(both, q);
+  const acc = Point.infinity();
+  for (let i = 255; i >= 0; i--) {
+    doubleInPlace(acc);
+    const bitA = (unchecked(a[i >> 5]) >> (i & 31)) & 1;
+    const bitB = (unchecked(b[i >> 5]) >> (i & 31)) & 1;
+    if (bitA != 0 && bitB != 0) addInPlace(acc, both);
+    else if (bitA != 0) addInPlace(acc, p);
+    else if (bitB != 0) addInPlace(acc, q);
+  }
+  return acc;
+}
+
+/** The ordinary affine x of a finite point. */
+function affineX(point: Point): Limbs {
+  const f = P256.field;
+  const zInverse = f.invert(point.z);
+  return f.fromMontgomery(f.multiply(point.x, f.multiply(zInverse, zInverse)));
+}
+
+/** A P-256 public key that verifies ES256 signatures. */
+export class P256PublicKey {
+  private constructor(private readonly point: Point) {}
+
+  /**
+   * A key from its affine coordinates as 32-byte big-endian values (a JWK's "x" and "y", base64url-decoded).
+   * Null unless both are 32 bytes, below the field prime, and the point is on the curve.
+   */
+  static fromCoordinates(x: Uint8Array, y: Uint8Array): P256PublicKey | null {
+    if (x.length != 32 || y.length != 32) return null;
+    const curve = P256;
+    const f = curve.field;
+    const ax = limbsFromBytes(x, 8)!;
+    const ay = limbsFromBytes(y, 8)!;
+    if (compareLimbs(ax, f.modulus) >= 0 || compareLimbs(ay, f.modulus) >= 0) return null;
+    const mx = f.toMontgomery(ax);
+    const my = f.toMontgomery(ay);
+    // y² = x³ - 3x + b
+    const rhs = f.multiply(f.multiply(mx, mx), mx);
+    for (let i = 0; i < 3; i++) f.subtractInto(rhs, rhs, mx);
+    f.addInto(rhs, rhs, curve.b);
+    if (compareLimbs(f.multiply(my, my), rhs) != 0) return null;
+    return new P256PublicKey(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z)));
+  }
+
+  /** A key from an uncompressed SEC 1 point: 0x04 ‖ x ‖ y (65 bytes). */
+  static fromUncompressedPoint(point: Uint8Array): P256PublicKey | null {
+    if (point.length != 65 || point[0] != 0x04) return null;
+    return P256PublicKey.fromCoordinates(point.subarray(1, 33), point.subarray(33, 65));
+  }
+
+  /** A key from a DER SubjectPublicKeyInfo (id-ecPublicKey on prime256v1, uncompressed point). */
+  static fromSpki(der: Uint8Array): P256PublicKey | null {
+    const point = parseP256Spki(der);
+    return point !== null ? P256PublicKey.fromUncompressedPoint(point) : null;
+  }
+
+  /** A key from PEM text ("BEGIN PUBLIC KEY"). */
+  static fromPem(text: string): P256PublicKey | null {
+    const der = pemContents(text, "PUBLIC KEY");
+    return der !== null ? P256PublicKey.fromSpki(der) : null;
+  }
+
+  /** True when `signature` (r‖s, 64 bytes, as JWS carries it) is this key's ES256 signature of `message`. */
+  verify(message: Uint8Array, signature: Uint8Array): bool {
+    return this.verifyDigest(sha256(message), signature);
+  }
+
+  /** True when `signature` (r‖s) signs the 32-byte SHA-256 digest `digest`. */
+  verifyDigest(digest: Uint8Array, signature: Uint8Array): bool {
+    if (digest.length != 32 || signature.length != 64) return false;
+    const curve = P256;
+    const n = curve.order;
+    const r = limbsFromBytes(signature.subarray(0, 32), 8)!;
+    const s = limbsFromBytes(signature.subarray(32, 64), 8)!;
+    if (isZero(r) || isZero(s) || compareLimbs(r, n.modulus) >= 0 || compareLimbs(s, n.modulus) >= 0) return false;
+    // The digest is as wide as the order, so it is used whole (it may exceed n; multiply reduces it).
+    const e = limbsFromBytes(digest, 8)!;
+    const w = n.invert(n.toMontgomery(s));
+    const u1 = n.multiply(e, w);
+    const u2 = n.multiply(r, w);
+    const sum = doubleScalarMultiply(u1, curve.generator, u2, this.point);
+    if (sum.infinite) return false;
+    const x = affineX(sum);
+    // x mod n: x is below p < 2n, so one subtraction at most.
+    const xModN = compareLimbs(x, n.modulus) >= 0 ? n.subtract(x, n.modulus) : x;
+    return compareLimbs(xModN, r) == 0;
+  }
+}
+
+/** The 32-byte big-endian encoding of the affine x of k·G; exposed for tests of the curve arithmetic. */
+export function p256BaseMultiplyX(k: Uint8Array): Uint8Array | null {
+  const scalar = limbsFromBytes(k, 8);
+  if (scalar === null) return null;
+  const generator = P256.generator;
+  const point = doubleScalarMultiply(scalar, generator, newElement(), generator);
+  return point.infinite ? null : limbsToBytes(affineX(point), 32);
+}
