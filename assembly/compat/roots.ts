@@ -68,9 +68,8 @@ function factoryFor(rootId: string): i32 {
   return -1;
 }
 
-/** A plugin no root serves: it fails to start and to configure. */
+/** A plugin no root serves: its configuration is refused, so Envoy rejects the plugin. */
 class UnservedRoot extends SdkRootContext {
-  onVmStart(vmConfigurationSize: u32): bool { return false; }
   onConfigure(pluginConfigurationSize: u32): bool { return false; }
 }
 
