@@ -12,12 +12,11 @@ const COMPAT_OWN = /\/assembly\/compat\//;
 
 /** proxy-runtime methods compat never calls, and what to use instead. */
 export const UNSUPPORTED_METHODS: Readonly<Record<string, string>> = {
-  on_grpc_receive_initial_metadata:
-    "gRPC calls from proxy-wasm-as: grpcStream(…) with a GrpcCallback overriding onInitialMetadata",
-  on_grpc_trailing_metadata: "gRPC calls from proxy-wasm-as: grpcStream(…) with a GrpcCallback overriding onTrailingMetadata",
-  on_grpc_receive: "gRPC calls from proxy-wasm-as: grpcCall(…) or grpcStream(…) with a GrpcCallback overriding onMessage",
-  on_grpc_close: "gRPC calls from proxy-wasm-as: grpcCall(…) or grpcStream(…) with a GrpcCallback overriding onClose",
-  validateConfiguration: "Envoy never calls it: check the configuration in onConfigure and return false to reject it",
+  on_grpc_receive_initial_metadata: "use grpcStream(…) from proxy-wasm-as with a GrpcCallback overriding onInitialMetadata",
+  on_grpc_trailing_metadata: "use grpcStream(…) from proxy-wasm-as with a GrpcCallback overriding onTrailingMetadata",
+  on_grpc_receive: "use grpcCall(…) or grpcStream(…) from proxy-wasm-as with a GrpcCallback overriding onMessage",
+  on_grpc_close: "use grpcCall(…) or grpcStream(…) from proxy-wasm-as with a GrpcCallback overriding onClose",
+  validateConfiguration: "Envoy never calls it; check the configuration in onConfigure and return false to reject it",
 };
 
 /** The parts of the compiler's program this check reads. */
@@ -55,7 +54,7 @@ export function reportUnsupportedMethods(program: Program): void {
     for (const [name, member] of element.instanceMembers) {
       if (!Object.hasOwn(UNSUPPORTED_METHODS, name)) continue;
       const replacement = UNSUPPORTED_METHODS[name]!;
-      program.error(USER_DEFINED, member.declaration.range, `proxy-wasm-as/compat never calls ${name}: use ${replacement}`);
+      program.error(USER_DEFINED, member.declaration.range, `proxy-wasm-as/compat never calls ${name}: ${replacement}`);
     }
   }
 }
