@@ -140,6 +140,20 @@ test("a 0.1.x callback (Context) on a root origin gets a Context standing for th
   assert.equal(run.replyStatus, "204");
 });
 
+test("http-auth (0.1.x): calls answered out of order reach their streams, on both builds", async () => {
+  const run = await onBothBuilds("compat-http-auth", async (start) => {
+    const plugin = await start({ rootId: "auth", configuration: "auth-cluster", clusters: ["auth-cluster"] });
+    const streams = [0, 1, 2].map(() => plugin.newHttpStream());
+    for (const stream of streams) stream.sendRequestHeaders({ ...REQUEST, authorization: "Bearer t" }, true);
+    const tokens = plugin.pendingHttpCalls.map((c) => c.token);
+    plugin.respondHttpCall(tokens[2]!, { headers: { ":status": "200", "x-user": "carol" } });
+    plugin.respondHttpCall(tokens[0]!, { headers: { ":status": "403" }, body: "no\n" });
+    plugin.respondHttpCall(tokens[1]!, null);
+    return streams.map((s) => [s.localReply?.status ?? null, s.localReply?.bodyText ?? null, s.requestHeaders.get("x-auth-user") ?? null]);
+  });
+  assert.deepEqual(run, [[401, "no\n", null], [403, "auth call failed\n", null], [null, null, "carol"]]);
+});
+
 // ---- 4. root ids -----------------------------------------------------------------------
 
 test("an unknown root id with one registered root: that root serves it, with one warning naming both", async () => {
