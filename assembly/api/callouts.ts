@@ -216,16 +216,18 @@ function claim(token: u32, finished: bool): Pending | null {
 
 function dispatchHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
   const entry = claim(token, true);
-  if (entry === null || entry.http === null) return;
-  entry.http!.onResponse(new HttpCallResponse(headerCount, bodySize, trailerCount));
+  if (entry === null) return;
+  const callback = entry.http;
+  if (callback !== null) callback.onResponse(new HttpCallResponse(headerCount, bodySize, trailerCount));
 }
 
 function dispatchGrpcEvent(event: u32, token: u32, value: u32): void {
   // A unary call is over once its message arrives; anything is over at close.
   const finished = event == GrpcEvent.Close || (event == GrpcEvent.Message && (token & 3) != GRPC_STREAM_BITS);
   const entry = claim(token, finished);
-  if (entry === null || entry.grpc === null) return;
-  const callback = entry.grpc!;
+  if (entry === null) return;
+  const callback = entry.grpc;
+  if (callback === null) return;
   if (event == GrpcEvent.InitialMetadata) callback.onInitialMetadata(value);
   else if (event == GrpcEvent.Message) {
     const message = grpcMessage.read(0, value);

@@ -20,7 +20,8 @@ export function pluginConfigurationObject(filterName: string, expected: string =
     log.critical(filterName + ": configuration is not valid JSON: " + error.toString());
     return null;
   }
-  const value = parsed.value!;
+  const value = parsed.value;
+  if (value === null) return null;
   const object = value.asObject();
   if (object === null) log.critical(filterName + ": configuration must be " + expected + ", not " + describeJsonKind(value.kind));
   return object;
