@@ -91,6 +91,21 @@ test("runtime API: header-map free functions, Reference, getContext, logLevel, g
   assert.deepEqual(result.logs, [], "debug lines stay below the host's info level");
 });
 
+test("a call made with the raw proxy_http_call reaches RootContext.onHttpCallResponse", async () => {
+  const run = await onBothBuilds("compat-api", async (start) => {
+    const plugin = await start({ rootId: "api", configuration: "raw-cluster", clusters: ["raw-cluster"], logLevel: LogLevel.Info });
+    const stream = plugin.newHttpStream();
+    stream.sendRequestHeaders({ ...REQUEST, ":path": "/raw-call" }, true);
+    const calls = plugin.pendingHttpCalls.map((c) => ({ token: c.token, path: c.headers.get(":path"), body: Buffer.from(c.body).toString() }));
+    plugin.respondHttpCall(calls[0]!.token, { headers: { ":status": "202" }, body: "pong!" });
+    return { calls, token: stream.requestHeaders.get("x-raw-token"), info: logLines(plugin, LogLevel.Info) };
+  });
+  assert.equal(run.calls.length, 1);
+  assert.deepEqual({ path: run.calls[0]!.path, body: run.calls[0]!.body }, { path: "/raw", body: "ping" });
+  assert.equal(run.token, String(run.calls[0]!.token));
+  assert.deepEqual(run.info, [`reply to call ${run.token}: 1 headers, 5 body bytes, status 202`]);
+});
+
 test("runtime API: the compress foreign function's bytes are the deflated argument", async () => {
   const plugin = await startPlugin({ module: built["compat-kong"]!.release, rootId: "count" });
   const stream = plugin.newHttpStream();

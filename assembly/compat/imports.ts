@@ -1,8 +1,8 @@
-// `proxy-wasm-as/compat/imports`: the counterpart of
-// `@solo-io/proxy-runtime/imports`, the raw host calls and proxy-runtime's
-// names for their parameter types (docs/compat.md, "Raw host calls").
-export * from "../abi/imports";
-
+// proxy-runtime's names for the raw host calls' parameter types. The entry
+// file compat/imports.ts at the package root (`proxy-wasm-as/compat/imports`,
+// the counterpart of `@solo-io/proxy-runtime/imports`) exports them with the
+// ABI 0.2.1 declarations and compat's own proxy_http_call, whose reply
+// reaches the root's onHttpCallResponse (docs/compat.md).
 export type LogLevel = usize;
 export type WasmResult = u32;
 export type MetricType = i32;

@@ -3,7 +3,8 @@
 // ("@solo-io/proxy-runtime/runtime" → "proxy-wasm-as/compat/runtime",
 // "@solo-io/proxy-runtime/imports" → "proxy-wasm-as/compat/imports"). It
 // edits request headers with the header-map free functions and reports
-// what the other runtime functions return in x-* request headers.
+// what the other runtime functions return in x-* request headers. /raw-call
+// makes an HTTP call with the raw host call; the root sees its reply.
 export * from "proxy-wasm-as/exports";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, HeaderMapTypeValues,
@@ -28,6 +29,44 @@ class ApiRoot extends RootContext {
   createContext(context_id: u32): Context {
     return new ApiStream(context_id, this);
   }
+
+  onHttpCallResponse(token: u32, headers: u32, body_size: u32, trailers: u32): void {
+    log(LogLevelValues.info, "reply to call " + token.toString() + ": " + headers.toString() + " headers, " +
+      body_size.toString() + " body bytes, status " + stream_context.headers.http_callback.get(":status"));
+    super.onHttpCallResponse(token, headers, body_size, trailers);
+  }
+}
+
+/** A call made with the raw host call, as proxy-runtime filters without httpCall do. */
+function rawCall(cluster: string): u32 {
+  let name = String.UTF8.encode(cluster);
+  let headers = serialize([[":method", "GET"], [":path", "/raw"], [":authority", cluster]]);
+  let body = String.UTF8.encode("ping");
+  let token = new Reference<u32>();
+  let result = imports.proxy_http_call(changetype<usize>(name), name.byteLength, changetype<usize>(headers),
+    headers.byteLength, changetype<usize>(body), body.byteLength, 0, 0, 1000, token.ptr());
+  return result == WasmResultValues.Ok ? token.data : 0;
+}
+
+/** The host's pairs format, written by hand as proxy-runtime filters do. */
+function serialize(pairs: string[][]): ArrayBuffer {
+  let size = 4 + pairs.length * 8;
+  for (let i = 0; i < pairs.length; i++) size += String.UTF8.byteLength(pairs[i][0]) + String.UTF8.byteLength(pairs[i][1]) + 2;
+  let buffer = new ArrayBuffer(size);
+  let view = new DataView(buffer);
+  view.setUint32(0, pairs.length, true);
+  let offset = 4 + pairs.length * 8;
+  for (let i = 0; i < pairs.length; i++) {
+    let name = String.UTF8.encode(pairs[i][0]);
+    let value = String.UTF8.encode(pairs[i][1]);
+    view.setUint32(4 + i * 8, name.byteLength, true);
+    view.setUint32(8 + i * 8, value.byteLength, true);
+    memory.copy(changetype<usize>(buffer) + offset, changetype<usize>(name), name.byteLength);
+    offset += name.byteLength + 1;
+    memory.copy(changetype<usize>(buffer) + offset, changetype<usize>(value), value.byteLength);
+    offset += value.byteLength + 1;
+  }
+  return buffer;
 }
 
 class ApiStream extends Context {
@@ -63,6 +102,9 @@ class ApiStream extends Context {
     stream_context.headers.request.add("x-size-agrees", result == WasmResultValues.Ok && size.data == typed ? "yes" : "no");
     stream_context.headers.request.add("x-size", typed.toString());
 
+    if (stream_context.headers.request.get(":path") == "/raw-call") {
+      stream_context.headers.request.add("x-raw-token", rawCall(this.root_context.getConfiguration()).toString());
+    }
     return FilterHeadersStatusValues.Continue;
   }
 }
