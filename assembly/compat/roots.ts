@@ -14,8 +14,8 @@ import { LogLevel } from "../abi/enums";
 import { logAt } from "../runtime/log";
 import { BaseContext, Context, RootBridge, RootContext, compatContextOf } from "./context";
 
-let rootNames: string[] = [];
-let rootFactories: Array<(context_id: u32) => RootContext> = [];
+// Factories by root id, in registration order.
+const rootFactories = new Map<string, (context_id: u32) => RootContext>();
 let warnedIds: string[] = [];
 
 /**
@@ -24,21 +24,15 @@ let warnedIds: string[] = [];
  * other root claims.
  */
 export function registerRootContext(root_context_factory: (context_id: u32) => RootContext, name: string = ""): void {
-  if (rootFactories.length == 0) registerSdkRoot(makeRoot);
-  for (let i = 0; i < rootNames.length; i++) {
-    if (unchecked(rootNames[i]) == name) {
-      unchecked((rootFactories[i] = root_context_factory));
-      return;
-    }
-  }
-  rootNames.push(name);
-  rootFactories.push(root_context_factory);
+  if (rootFactories.size == 0) registerSdkRoot(makeRoot);
+  rootFactories.set(name, root_context_factory);
 }
 
 function quotedNames(): string {
-  let names = "";
-  for (let i = 0; i < rootNames.length; i++) names += (i > 0 ? ", \"" : "\"") + unchecked(rootNames[i]) + "\"";
-  return names;
+  const names = rootFactories.keys();
+  let quoted = "";
+  for (let i = 0; i < names.length; i++) quoted += (i > 0 ? ", \"" : "\"") + unchecked(names[i]) + "\"";
+  return quoted;
 }
 
 function warnOnce(rootId: string, servedBy: string): void {
@@ -49,23 +43,22 @@ function warnOnce(rootId: string, servedBy: string): void {
     "\" serves it");
 }
 
-/** The index of the factory that serves `rootId`, or -1 when none does. */
-function factoryFor(rootId: string): i32 {
-  const exact = rootNames.indexOf(rootId);
-  if (exact >= 0) return exact;
-  const fallback = rootNames.indexOf("");
-  if (fallback >= 0) {
-    if (rootNames.length > 1) warnOnce(rootId, "");
-    return fallback;
+/** The root id whose factory serves `rootId`, or null when none does. */
+function servingId(rootId: string): string | null {
+  if (rootFactories.has(rootId)) return rootId;
+  if (rootFactories.has("")) {
+    if (rootFactories.size > 1) warnOnce(rootId, "");
+    return "";
   }
-  if (rootNames.length == 1) {
-    warnOnce(rootId, unchecked(rootNames[0]));
-    return 0;
+  if (rootFactories.size == 1) {
+    const only = unchecked(rootFactories.keys()[0]);
+    warnOnce(rootId, only);
+    return only;
   }
   logAt(LogLevel.Error,
     "root id \"" + rootId + "\" matches none of the registered roots (" + quotedNames() +
     ") and no root is registered under \"\": the plugin fails to start");
-  return -1;
+  return null;
 }
 
 /** A plugin no root serves: its configuration is refused, so Envoy rejects the plugin. */
@@ -76,12 +69,12 @@ class UnservedRoot extends SdkRootContext {
 function makeRoot(contextId: u32): SdkRootContext {
   const known = getPropertyString(["plugin_root_id"]);
   const rootId = known !== null ? known : "";
-  const index = factoryFor(rootId);
+  const serving = servingId(rootId);
   let bridge: SdkRootContext;
-  if (index < 0) {
+  if (serving === null) {
     bridge = new UnservedRoot(contextId);
   } else {
-    const root = unchecked(rootFactories[index])(contextId);
+    const root = rootFactories.get(serving)(contextId);
     root.context_id = contextId;
     bridge = new RootBridge(contextId, root);
   }
