@@ -3,14 +3,17 @@
 // configuration (a filter that walks its configuration with it carries no
 // tree, no number code and no code for the kinds it never reads).
 //
-//   const json = new JsonReader(pluginConfiguration());
+//   const json = new JsonReader(bytes);  // bytes: pluginConfiguration(), when not null
 //   if (json.beginObject()) {
 //     while (json.nextKey()) {
-//       const value = json.readString(); // null: not a string (json.kind() says what), or json.failed
+//       const value = json.readString(); // null: not a string, or json.failed
 //       …
 //     }
 //   }
-//   if (!json.end()) … json.error (a JsonError), or the wrong kind at the top …
+//   if (!json.end()) … json.error (a JsonError) …
+//   A value of the wrong kind: json.describeNext() names it once the whole
+//   document is known to be valid JSON, or is null and json.error says why
+//   (docs/sdk.md, "Reading configuration").
 //
 // Design:
 // - Works directly on UTF-8 bytes in linear memory (no copy, no tokens, no
