@@ -169,6 +169,12 @@ test("http-auth (0.1.x): calls answered out of order reach their streams, on bot
   assert.deepEqual(run, [[401, "no\n", null], [403, "auth call failed\n", null], [null, null, "carol"]]);
 });
 
+test("an arrow callback with untyped parameters gets master's types", async () => {
+  const run = await onBothBuilds("compat-callbacks", (start) => callbackRun(start, "/untyped"));
+  assert.equal(run.paused, false);
+  assert.deepEqual(run.info, ["root saw reply 1 with 1 headers", "untyped callback: 1 headers"]);
+});
+
 // ---- 4. root ids -----------------------------------------------------------------------
 
 test("an unknown root id with one registered root: that root serves it, with one warning naming both", async () => {

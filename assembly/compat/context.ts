@@ -144,10 +144,10 @@ export class RootContext extends BaseContext {
    * :method, :path and :authority. The reply runs `cb` with `origin_context`
    * effective; a reply for an origin that is gone is dropped. `cb` may
    * declare its first parameter as BaseContext (proxy-runtime master) or as
-   * Context (0.1.x). Returns the host's status (BadArgument for an unknown
-   * cluster).
+   * Context (0.1.x); an arrow function with untyped parameters gets master's
+   * types. Returns the host's status (BadArgument for an unknown cluster).
    */
-  httpCall<F>(
+  httpCall<F = HttpCallResponseCallback>(
     cluster: string, headers: Headers, body: ArrayBuffer, trailers: Headers, timeout_milliseconds: u32,
     origin_context: BaseContext, cb: F,
   ): WasmResultValues {

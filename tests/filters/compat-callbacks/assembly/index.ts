@@ -5,7 +5,8 @@
 // request with BaseContext.continueRequest. A request for
 // /root-call also makes a call on behalf of the root with a callback
 // declared the 0.1.x way (first parameter Context). The root overrides
-// onHttpCallResponse and sees every reply first.
+// onHttpCallResponse and sees every reply first. /untyped uses an arrow
+// function with untyped parameters.
 export * from "proxy-wasm-as/exports";
 import {
   RootContext, Context, BaseContext, registerRootContext, FilterHeadersStatusValues, stream_context, makeHeaderPair,
@@ -57,7 +58,17 @@ class CallbackStream extends Context {
   onRequestHeaders(a: u32, end_of_stream: bool): FilterHeadersStatusValues {
     let root = this.root_context as CallbackRoot;
     if (stream_context.headers.request.get(":path") == "/root-call") root.callForRoot();
-    let result = root.httpCall(root.getConfiguration(), request("/check"), new ArrayBuffer(0), [], 1000, this, checkRequest);
+    let result: WasmResultValues;
+    if (stream_context.headers.request.get(":path") == "/untyped") {
+      // An arrow function with untyped parameters, as code written for master may have it.
+      result = root.httpCall(root.getConfiguration(), request("/check"), new ArrayBuffer(0), [], 1000, this,
+        (origin_context, headers, body_size, trailers) => {
+          log(LogLevelValues.info, "untyped callback: " + headers.toString() + " headers");
+          origin_context.continueRequest();
+        });
+    } else {
+      result = root.httpCall(root.getConfiguration(), request("/check"), new ArrayBuffer(0), [], 1000, this, checkRequest);
+    }
     if (result != WasmResultValues.Ok) return FilterHeadersStatusValues.Continue;
     return FilterHeadersStatusValues.StopIteration;
   }
