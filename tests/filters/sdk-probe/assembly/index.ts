@@ -3,12 +3,14 @@
 // `x-probe-…`, which the tests read from the host.
 import {
   Attributes, Counter, FilterStatus, Gauge, GrpcCallback, GrpcStatus, Histogram, PeerType, SharedData, StreamContext,
-  callData, downstreamData, grpcCancel, grpcClose, grpcInitialMetadata, grpcSend, grpcStream, grpcTrailingMetadata,
+  callData, downstreamData, grpcCancel, httpCallResponseBody, grpcClose, grpcInitialMetadata, grpcSend, grpcStream, grpcTrailingMetadata,
   upstreamData, SharedDataUpdater, SharedQueue, SharedValue, callForeignFunction,
   currentTimeNanoseconds, FilterDataStatus, FilterMetadataStatus, FilterHeadersStatus, HeaderPair, HttpContext, LogLevel, RootContext, WasmResult,
   getProperty, getPropertyInt, getPropertyString, log, pluginConfiguration, registerRootContext, registerRootContextFor, requestBody,
   requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
 } from "proxy-wasm-as";
+
+import { encodePropertyPath, parsePairsBuffer, serializePairs } from "proxy-wasm-as/advanced";
 
 export * from "proxy-wasm-as/exports";
 
@@ -263,6 +265,21 @@ class Probe extends HttpContext {
       const cancelled = grpcCancel(stream.token);
       const again = grpcSend(stream.token, String.UTF8.encode("late"));
       requestHeaders.set("x-probe-result", cancelled.toString() + "," + again.toString());
+    } else if (a == "conventions") {
+      // docs/sdk-errors.md: null for what is not there, a fallback for numbers, a Handle / ForeignResult with a status.
+      const queue = SharedQueue.resolve("", "never-registered");
+      const foreign = callForeignFunction("no_such_function", new ArrayBuffer(0));
+      requestHeaders.set("x-probe-result", [
+        "body=" + (httpCallResponseBody.read() === null ? "null" : "bytes"),
+        "configuration=" + (pluginConfiguration() === null ? "null" : "bytes"),
+        "property=" + getPropertyInt(["no", "such"], 7).toString(),
+        "queue=" + (queue.ok ? "ok" : "failed") + ":" + (<i32>queue.status).toString(),
+        "foreign=" + (foreign.data === null ? "null" : "data") + ":" + (<i32>foreign.status).toString(),
+        "length=" + httpCallResponseBody.length().toString(),
+      ].join(","));
+    } else if (a == "wire") {
+      const pairs = parsePairsBuffer(serializePairs([new HeaderPair("a", "1"), new HeaderPair("bé", "")]));
+      requestHeaders.set("x-probe-result", joinPairs(pairs) + "," + encodePropertyPath(["ab", "c"]).byteLength.toString());
     } else if (a == "time") {
       const now = currentTimeNanoseconds();
       requestHeaders.set("x-probe-result", now > 1_600_000_000_000_000_000 ? "ok" : "bad");
