@@ -1,5 +1,5 @@
 // Filters written for @solo-io/proxy-runtime, built against
-// proxy-wasm-as/assembly/compat with only their import lines changed
+// proxy-wasm-as/compat with only their import lines changed
 // (tests/filters/compat-*), run on the host.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -100,6 +100,9 @@ test("an empty or unknown root id falls back to the registered root instead of a
     stream.sendResponseHeaders({ ":status": "200" }, true);
     assert.equal(plugin.failed, false);
     assert.equal(stream.responseHeaders.get("hello"), "fallback", `root id "${rootId}"`);
+    assert.deepEqual(plugin.logsAt(LogLevel.Warn), [
+      `root id "${rootId}" matches no registered root ("add_header"): the root registered as "add_header" serves it`,
+    ]);
   }
 });
 

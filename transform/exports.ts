@@ -9,6 +9,7 @@
 // contexts are made on proxy_on_new_connection, so a root that makes them
 // keeps that export.
 import binaryen from "assemblyscript/binaryen";
+import { compatNeededMethods, isCompatForwarder, sdkMethodName } from "./compat.js";
 
 /** The SDK's own default implementations (whatever name the package is installed under): they do not make a callback necessary. */
 const SDK_DEFAULTS = /\/assembly\/dispatch\/context\/(BaseContext|RootContext|HttpContext|StreamContext)#/;
@@ -53,12 +54,13 @@ export const CALLOUT_IMPORTS: Readonly<Record<string, readonly string[]>> = {
  * the names of the host calls it imports, and its export names.
  */
 export function unneededExports(functionNames: Iterable<string>, importedCalls: Iterable<string>, exportNames: Iterable<string>): string[] {
-  const overridden = new Set<string>();
-  for (const name of functionNames) {
-    const method = /#([A-Za-z0-9_]+)(?:@[a-z]+)?$/.exec(name);
-    if (method && !SDK_DEFAULTS.test(name)) overridden.add(method[1]!);
-  }
+  const names = [...functionNames];
   const imported = new Set(importedCalls);
+  const overridden = new Set<string>(compatNeededMethods(names, imported));
+  for (const name of names) {
+    const method = /#([A-Za-z0-9_]+)(?:@[a-z]+)?$/.exec(name);
+    if (method && !SDK_DEFAULTS.test(name) && !isCompatForwarder(name)) overridden.add(sdkMethodName(method[1]!));
+  }
   const drop: string[] = [];
   for (const name of exportNames) {
     const methods = CALLBACK_METHODS[name];

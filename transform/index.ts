@@ -4,6 +4,7 @@
 import type binaryen from "assemblyscript/binaryen";
 import { HEAP_LIBRARY_FILE, useSdkHeap } from "./runtime.js";
 import { dropUnneededExports } from "./exports.js";
+import { reportUnsupportedMethods } from "./compat.js";
 
 useSdkHeap();
 
@@ -21,6 +22,10 @@ export default class ProxyWasmTransform {
           "the assemblyscript package proxy-wasm-as uses (run `npm ls assemblyscript` and keep one copy)",
       );
     }
+  }
+
+  afterInitialize(program: Parameters<typeof reportUnsupportedMethods>[0]): void {
+    reportUnsupportedMethods(program);
   }
 
   afterCompile(module: binaryen.Module): void {

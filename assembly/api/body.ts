@@ -8,10 +8,6 @@ import { utf8 } from "../runtime/text";
 // Past any real buffer: "to the end" for reads, "append" for writes.
 const WHOLE: u32 = <u32>i32.MAX_VALUE;
 
-function setBytes(bufferType: BufferType, start: u32, size: u32, data: ArrayBuffer): WasmResult {
-  return <WasmResult>proxy_set_buffer_bytes(bufferType, start, size, changetype<usize>(data), <usize>data.byteLength);
-}
-
 /** A host buffer: an HTTP body (the current chunk, or all of it while buffering), TCP data, a callout reply, a configuration. */
 export class Body {
   constructor(public readonly bufferType: BufferType) {}
@@ -34,9 +30,18 @@ export class Body {
     return takeResultString();
   }
 
-  replace(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, 0, WHOLE, data); }
-  append(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, WHOLE, 0, data); }
-  prepend(data: ArrayBuffer): WasmResult { return setBytes(this.bufferType, 0, 0, data); }
+  replace(data: ArrayBuffer): WasmResult { return this.write(0, WHOLE, data); }
+  append(data: ArrayBuffer): WasmResult { return this.write(WHOLE, 0, data); }
+  prepend(data: ArrayBuffer): WasmResult { return this.write(0, 0, data); }
+
+  /**
+   * The host's own write: `data` in place of `size` bytes from `start`. Envoy
+   * takes start 0 with size 0 (prepend) or at least the length (replace), and
+   * a start at or past the length (append); anything else is BadArgument.
+   */
+  write(start: u32, size: u32, data: ArrayBuffer): WasmResult {
+    return <WasmResult>proxy_set_buffer_bytes(this.bufferType, start, size, changetype<usize>(data), <usize>data.byteLength);
+  }
   replaceText(text: string): WasmResult { return this.replace(utf8(text)); }
   appendText(text: string): WasmResult { return this.append(utf8(text)); }
   prependText(text: string): WasmResult { return this.prepend(utf8(text)); }

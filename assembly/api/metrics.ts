@@ -4,6 +4,7 @@
 import { proxy_define_metric, proxy_get_metric, proxy_increment_metric, proxy_record_metric } from "../abi/imports";
 import { MetricType, WasmResult } from "../abi/enums";
 import { OUT_PTR, OUT_U64, stage, stagedLen, stagedPtr } from "../runtime/memory";
+import { Handle } from "./handle";
 
 /** `base` followed by each tag as `.key.value`. Dots in values would break tag extraction, so they become `_`. */
 export function taggedName(base: string, keysAndValues: string[]): string {
@@ -14,6 +15,25 @@ export function taggedName(base: string, keysAndValues: string[]): string {
   return name;
 }
 
+/** Defines a metric with the host: its id, or the host's status when it refused. */
+export function defineMetric(type: MetricType, name: string): Handle {
+  stage(name);
+  return Handle.fromHost(proxy_define_metric(type, stagedPtr, stagedLen, OUT_PTR));
+}
+
+export function incrementMetric(metricId: u32, by: i64): WasmResult {
+  return <WasmResult>proxy_increment_metric(metricId, by);
+}
+
+export function recordMetric(metricId: u32, value: u64): WasmResult {
+  return <WasmResult>proxy_record_metric(metricId, value);
+}
+
+/** A metric's value by id; `fallback` when the host cannot read it. */
+export function metricValue(metricId: u32, fallback: u64 = 0): u64 {
+  return proxy_get_metric(metricId, OUT_U64) == WasmResult.Ok ? load<u64>(OUT_U64) : fallback;
+}
+
 class Metric {
   private id: u32 = 0;
 
@@ -21,17 +41,13 @@ class Metric {
 
   /** The host's id for this metric, defined on first use; 0 if the host refused. */
   protected metricId(): u32 {
-    if (this.id == 0) {
-      stage(this.name);
-      if (proxy_define_metric(this.type, stagedPtr, stagedLen, OUT_PTR) == WasmResult.Ok) this.id = load<u32>(OUT_PTR);
-    }
+    if (this.id == 0) this.id = defineMetric(this.type, this.name).token;
     return this.id;
   }
 
   protected read(): u64 {
     const id = this.metricId();
-    if (id == 0 || proxy_get_metric(id, OUT_U64) != WasmResult.Ok) return 0;
-    return load<u64>(OUT_U64);
+    return id == 0 ? 0 : metricValue(id);
   }
 }
 
@@ -39,7 +55,7 @@ class Metric {
 export class Counter extends Metric {
   constructor(name: string) { super(name, MetricType.Counter); }
   /** Adds `by` (must be > 0; Envoy refuses 0 and negative increments). */
-  increment(by: i64 = 1): WasmResult { return <WasmResult>proxy_increment_metric(this.metricId(), by); }
+  increment(by: i64 = 1): WasmResult { return incrementMetric(this.metricId(), by); }
   /** The current count; 0 when the host cannot read it. */
   get value(): u64 { return this.read(); }
 }
@@ -47,8 +63,8 @@ export class Counter extends Metric {
 /** A value that goes up and down. */
 export class Gauge extends Metric {
   constructor(name: string) { super(name, MetricType.Gauge); }
-  set(value: u64): WasmResult { return <WasmResult>proxy_record_metric(this.metricId(), value); }
-  add(delta: i64): WasmResult { return <WasmResult>proxy_increment_metric(this.metricId(), delta); }
+  set(value: u64): WasmResult { return recordMetric(this.metricId(), value); }
+  add(delta: i64): WasmResult { return incrementMetric(this.metricId(), delta); }
   /** The current value; 0 when the host cannot read it. */
   get value(): i64 { return <i64>this.read(); }
 }
@@ -56,5 +72,5 @@ export class Gauge extends Metric {
 /** A distribution of samples (Envoy keeps the quantiles). */
 export class Histogram extends Metric {
   constructor(name: string) { super(name, MetricType.Histogram); }
-  record(value: u64): WasmResult { return <WasmResult>proxy_record_metric(this.metricId(), value); }
+  record(value: u64): WasmResult { return recordMetric(this.metricId(), value); }
 }

@@ -1,110 +1,120 @@
-// proxy-runtime's contexts on the SDK's dispatcher.
+// proxy-runtime's contexts, forwarded from the SDK's dispatcher.
 //
-// RootContext extends the SDK's RootContext: onStart is reached through
-// onVmStart, createContext through newHttpContext / newStreamContext, and the
-// default onConfigure stores the plugin configuration in `configuration_`.
-//
-// Context extends the SDK's BaseContext, not HttpContext: proxy-runtime
-// declares onRequestBody / onResponseBody / onDownstreamData / onUpstreamData
-// with a usize size, and AssemblyScript does not let a usize parameter
-// override the SDK's u32 one. The dispatcher therefore gets a small bridge per
-// stream (HttpBridge for HTTP, TcpBridge for TCP connections) that forwards
-// every callback to the Context the root created.
+// proxy-runtime's BaseContext, RootContext and Context are classes of their
+// own here (a writable `context_id`, usize body sizes the SDK's u32 methods
+// cannot be overridden with). The dispatcher gets one small bridge per
+// context instead: RootBridge for a plugin, HttpBridge for an HTTP stream,
+// TcpBridge for a TCP connection, each handing every callback to the
+// proxy-runtime-shaped context the filter made (docs/compat.md).
 import {
-  BaseContext, HttpContext, RootContext as SdkRootContext, StreamContext as SdkStreamContext,
+  BaseContext as SdkBaseContext, HttpContext, RootContext as SdkRootContext, StreamContext as SdkStreamContext,
 } from "../dispatch/context";
-import { contextFor, registerRootContext as registerSdkRoot, registerRootContextFor as registerSdkRootFor } from "../dispatch/roots";
+import { contextFor } from "../dispatch/roots";
 import { HttpCallResponse, HttpCallback as SdkHttpCallback, httpCallFor } from "../api/callouts";
 import { pluginConfiguration } from "../api/body";
-import { continueStream } from "../dispatch/context";
-import { enterContext } from "../runtime/callback";
-import { setEffectiveContext } from "../runtime/callback";
+import { enterContext, setEffectiveContext } from "../runtime/callback";
 import {
-  FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, PeerType, StreamType,
+  FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, PeerType,
 } from "../abi/enums";
 import {
   FilterDataStatusValues, FilterHeadersStatusValues, FilterMetadataStatusValues, FilterStatusValues,
   FilterTrailersStatusValues, PeerTypeValues, WasmResultValues,
 } from "./enums";
 import { Headers, encodeHeaders } from "./headers";
+import { anyRoot, anyStream } from "./effective";
 
-export { BaseContext };
+/** proxy-runtime master's reply callback type; 0.1.x declared the first parameter as Context, which httpCall accepts too. */
+export type HttpCallResponseCallback = (origin_context: BaseContext, headers: u32, body_size: usize, trailers: u32) => void;
 
-/** What RootContext.httpCall calls with the reply: `headers` 0 means the call failed (reset) or was cancelled. */
-export type HttpCallResponseCallback = (origin_context: Context, headers: u32, body_size: usize, trailers: u32) => void;
+/** What RootContext and Context share. */
+export class BaseContext {
+  context_id: u32;
 
-// Calls made through RootContext.httpCall and not answered yet, by token, for
-// cancelPendingRequests. A call whose origin context is gone gets no reply
-// (the SDK drops it), so such entries are pruned as the table grows.
-const pendingCalls = new Map<u32, HttpCallback>();
-let pruneAt: i32 = 64;
-
-function track(call: HttpCallback): void {
-  if (pendingCalls.size >= pruneAt) {
-    const calls = pendingCalls.values();
-    for (let i = 0; i < calls.length; i++) {
-      const old = unchecked(calls[i]);
-      if (contextFor(old.origin_context.contextId) === null) pendingCalls.delete(old.token);
-    }
-    pruneAt = max(64, pendingCalls.size * 2);
+  constructor(context_id: u32) {
+    this.context_id = context_id;
   }
-  pendingCalls.set(call.token, call);
+
+  /** Resumes the current stream's paused request. */
+  continueRequest(): WasmResultValues { return anyStream.continueRequest(); }
+  /** The host is done with this context (a root may return false and call done() later). */
+  onDone(): bool { return true; }
+  /** The context is gone. */
+  onDelete(): void {}
 }
 
-/** An HTTP call's origin context and the function its reply goes to. */
+/** An HTTP call made through RootContext.httpCall that has not been answered. */
 export class HttpCallback extends SdkHttpCallback {
-  /** The call's token (0 until the host accepted the call). */
+  /** The host's token for the call (0 until it accepted the call). */
   token: u32 = 0;
-  /** The root whose httpCall made the call. */
-  root_context: RootContext | null = null;
-  private settled: bool = false;
 
-  constructor(public origin_context: BaseContext, public cb: HttpCallResponseCallback) {
+  constructor(public readonly root_context: RootContext, public readonly origin_context: BaseContext) {
     super();
   }
 
-  onResponse(response: HttpCallResponse): void {
-    this.deliver(response.headerCount, <usize>response.bodySize, response.trailerCount);
-  }
+  /** Runs the filter's callback (with the origin effective). */
+  run(headers: u32, body_size: usize, trailers: u32): void {}
 
-  /** Runs the callback once: a reply after cancellation is ignored. */
-  deliver(headers: u32, body_size: usize, trailers: u32): void {
-    if (this.settled) return;
-    this.settled = true;
-    pendingCalls.delete(this.token);
-    const cb = this.cb;
-    // proxy-runtime types the origin as Context; a root origin arrives as it was given.
-    cb(changetype<Context>(this.origin_context), headers, body_size, trailers);
+  // The SDK delivers the reply with the origin effective (and drops it when
+  // the origin is gone); proxy-runtime hands every reply to the root first.
+  onResponse(response: HttpCallResponse): void {
+    const root = this.root_context;
+    root.onHttpCallResponse(this.token, response.headerCount, response.bodySize, response.trailerCount);
+    root.forgetCall(this.token);
   }
 }
 
+/** A call's callback, of either declared type. */
+class TypedHttpCallback<F> extends HttpCallback {
+  constructor(root_context: RootContext, origin_context: BaseContext, private readonly cb: F) {
+    super(root_context, origin_context);
+  }
+
+  run(headers: u32, body_size: usize, trailers: u32): void {
+    deliverReply(this.cb, this.origin_context, this.root_context, headers, body_size, trailers);
+  }
+}
+
+/**
+ * Calls `cb` with the origin when it is of the type `cb` declares. A root
+ * origin for a callback declared with Context (proxy-runtime 0.1.x) gets a
+ * Context that stands for the root: its id, with the root as root_context.
+ */
+function deliverReply<P>(
+  cb: (origin_context: P, headers: u32, body_size: usize, trailers: u32) => void, origin: BaseContext, root: RootContext,
+  headers: u32, body_size: usize, trailers: u32,
+): void {
+  if (origin instanceof P) cb(<P>origin, headers, body_size, trailers);
+  else cb(<P>(<BaseContext>new Context(origin.context_id, root)), headers, body_size, trailers);
+}
+
 /** One per plugin: configuration, timers, queues, HTTP calls, and the factory for stream contexts. */
-export class RootContext extends SdkRootContext {
+export class RootContext extends BaseContext {
   /** The plugin configuration as text, stored by the default onConfigure. */
   configuration_: string = "";
+  private readonly http_calls_: Map<u32, HttpCallback> = new Map();
+  private pruneAt: i32 = 64;
 
   constructor(context_id: u32) {
     super(context_id);
   }
-
-  get context_id(): u32 { return this.contextId; }
 
   getConfiguration(): string { return this.configuration_; }
 
   /** Makes the context of a new HTTP stream or TCP connection. The default lets traffic through untouched. */
   createContext(context_id: u32): Context { return new Context(context_id, this); }
 
-  /** Kept for source compatibility; Envoy never asks. */
-  validateConfiguration(configuration_size: usize): bool { return true; }
-
   /** The VM started. Return false to fail it. */
   onStart(vm_configuration_size: usize): bool { return true; }
 
   /** Stores the plugin configuration in `configuration_`. Overrides call super.onConfigure to keep that. */
   onConfigure(configuration_size: u32): bool {
-    this.configuration_ = configuration_size > 0 ? String.UTF8.decode(pluginConfiguration()!) : "";
+    const bytes = configuration_size > 0 ? pluginConfiguration() : null;
+    this.configuration_ = bytes !== null ? String.UTF8.decode(bytes) : "";
     return true;
   }
+
+  onTick(): void {}
+  onQueueReady(token: u32): void {}
 
   /** Plugin shutdown: cancels pending HTTP calls (their callbacks run with zeros). */
   onDone(): bool {
@@ -112,58 +122,75 @@ export class RootContext extends SdkRootContext {
     return true;
   }
 
+  /** Finishes a shutdown this root delayed by returning false from onDone. */
+  done(): WasmResultValues { return anyRoot.done(); }
+
   /** Runs the callback of every call this root made that is still waiting, with (origin, 0, 0, 0). */
   cancelPendingRequests(): void {
-    const calls = pendingCalls.values();
+    const calls = this.http_calls_.values();
+    this.http_calls_.clear();
     for (let i = 0; i < calls.length; i++) {
       const call = unchecked(calls[i]);
-      if (call.root_context !== this) continue;
-      const origin = call.origin_context.contextId;
-      if (contextFor(origin) === null) {
-        pendingCalls.delete(call.token);
-        continue;
-      }
+      const origin = call.origin_context.context_id;
+      if (contextFor(origin) === null) continue;
       enterContext(origin);
-      call.deliver(0, 0, 0);
+      call.run(0, 0, 0);
     }
-    enterContext(this.contextId);
+    enterContext(this.context_id);
   }
 
-  continueRequest(): WasmResultValues { return continueStream(StreamType.HttpRequest); }
-
   /**
-   * Sends an HTTP request to an Envoy cluster. `headers` must include
+   * Sends an HTTP request to an Envoy cluster; `headers` must include
    * :method, :path and :authority. The reply runs `cb` with `origin_context`
-   * effective, so stream_context acts on that stream; a reply for a stream
-   * that is gone is dropped. Returns the host's status (BadArgument for an
-   * unknown cluster).
+   * effective; a reply for an origin that is gone is dropped. `cb` may
+   * declare its first parameter as BaseContext (proxy-runtime master) or as
+   * Context (0.1.x); an arrow function with untyped parameters gets master's
+   * types. Returns the host's status (BadArgument for an unknown cluster).
    */
-  httpCall(
+  httpCall<F = HttpCallResponseCallback>(
     cluster: string, headers: Headers, body: ArrayBuffer, trailers: Headers, timeout_milliseconds: u32,
-    origin_context: BaseContext, cb: HttpCallResponseCallback,
+    origin_context: BaseContext, cb: F,
   ): WasmResultValues {
-    const callback = new HttpCallback(origin_context, cb);
+    if (!isFunction<F>()) ERROR("httpCall: cb must be a function (origin_context, headers, body_size, trailers) => void");
+    const callback = new TypedHttpCallback<F>(this, origin_context, cb);
     const call = httpCallFor(
-      origin_context.contextId, cluster, encodeHeaders(headers), body,
+      origin_context.context_id, cluster, encodeHeaders(headers), body,
       trailers.length > 0 ? encodeHeaders(trailers) : null, timeout_milliseconds, callback);
     if (call.ok) {
       callback.token = call.token;
-      callback.root_context = this;
-      track(callback);
+      this.track(callback);
     }
     return call.status;
   }
 
-  // The SDK's side: what the dispatcher calls.
-
-  onVmStart(vmConfigurationSize: u32): bool { return this.onStart(<usize>vmConfigurationSize); }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    return new HttpBridge(contextId, this, this.createContext(contextId));
+  /**
+   * Every reply to this root's httpCall comes here first, with the call's
+   * origin effective. The default runs the call's callback; an override that
+   * handles replies itself may skip super.
+   */
+  onHttpCallResponse(token: u32, headers: u32, body_size: u32, trailers: u32): void {
+    if (!this.http_calls_.has(token)) return;
+    this.http_calls_.get(token).run(headers, <usize>body_size, trailers);
   }
 
-  newStreamContext(contextId: u32): SdkStreamContext | null {
-    return new TcpBridge(contextId, this, this.createContext(contextId));
+  /** @internal The reply to `token` was handled. */
+  forgetCall(token: u32): void {
+    this.http_calls_.delete(token);
+  }
+
+  // A call whose origin is gone gets no reply (the SDK drops it), so such
+  // entries are pruned as the table grows.
+  private track(call: HttpCallback): void {
+    const calls = this.http_calls_;
+    if (calls.size >= this.pruneAt) {
+      const waiting = calls.values();
+      for (let i = 0; i < waiting.length; i++) {
+        const old = unchecked(waiting[i]);
+        if (contextFor(old.origin_context.context_id) === null) calls.delete(old.token);
+      }
+      this.pruneAt = max(64, calls.size * 2);
+    }
+    calls.set(call.token, call);
   }
 }
 
@@ -176,13 +203,11 @@ export class Context extends BaseContext {
     this.root_context = root_context;
   }
 
-  get context_id(): u32 { return this.contextId; }
-
-  continueRequest(): WasmResultValues { return continueStream(StreamType.HttpRequest); }
-  continueResponse(): WasmResultValues { return continueStream(StreamType.HttpResponse); }
+  /** Resumes the current stream's paused response. */
+  continueResponse(): WasmResultValues { return anyStream.continueResponse(); }
 
   /** Makes host calls act on this context (a reply to httpCall already runs with its origin effective). */
-  setEffectiveContext(): WasmResultValues { return setEffectiveContext(this.contextId); }
+  setEffectiveContext(): WasmResultValues { return setEffectiveContext(this.context_id); }
 
   // TCP
   onNewConnection(): FilterStatusValues { return FilterStatusValues.Continue; }
@@ -200,11 +225,36 @@ export class Context extends BaseContext {
   onResponseMetadata(a: u32): FilterMetadataStatusValues { return FilterMetadataStatusValues.Continue; }
   onResponseBody(body_buffer_length: usize, end_of_stream: bool): FilterDataStatusValues { return FilterDataStatusValues.Continue; }
   onResponseTrailers(s: u32): FilterTrailersStatusValues { return FilterTrailersStatusValues.Continue; }
+
+  /** Access-log point, after the stream ends. */
+  onLog(): void {}
+}
+
+/** Hands a plugin's callbacks to its RootContext. */
+export class RootBridge extends SdkRootContext {
+  constructor(contextId: u32, readonly target: RootContext) {
+    super(contextId);
+  }
+
+  onVmStart(vmConfigurationSize: u32): bool { return this.target.onStart(<usize>vmConfigurationSize); }
+  onConfigure(pluginConfigurationSize: u32): bool { return this.target.onConfigure(pluginConfigurationSize); }
+  onTick(): void { this.target.onTick(); }
+  onQueueReady(queueId: u32): void { this.target.onQueueReady(queueId); }
+  onDone(): bool { return this.target.onDone(); }
+  onDelete(): void { this.target.onDelete(); }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    return new HttpBridge(contextId, this, this.target.createContext(contextId));
+  }
+
+  newStreamContext(contextId: u32): SdkStreamContext | null {
+    return new TcpBridge(contextId, this, this.target.createContext(contextId));
+  }
 }
 
 /** Hands an HTTP stream's callbacks to its Context. */
 class HttpBridge extends HttpContext {
-  constructor(contextId: u32, root: RootContext, private readonly target: Context) {
+  constructor(contextId: u32, root: RootBridge, readonly target: Context) {
     super(contextId, root);
   }
 
@@ -231,7 +281,7 @@ class HttpBridge extends HttpContext {
 
 /** Hands a TCP connection's callbacks to its Context. */
 class TcpBridge extends SdkStreamContext {
-  constructor(contextId: u32, root: RootContext, private readonly target: Context) {
+  constructor(contextId: u32, root: RootBridge, readonly target: Context) {
     super(contextId, root);
   }
 
@@ -249,13 +299,11 @@ class TcpBridge extends SdkStreamContext {
   onDelete(): void { this.target.onDelete(); }
 }
 
-/**
- * Registers the root context factory for the root id `name` (Envoy's
- * root_id, a WasmPlugin's pluginName). A root id nobody registered, the empty
- * one included, gets the factory registered under "" or else the first one
- * registered, rather than aborting the VM.
- */
-export function registerRootContext(root_context_factory: (context_id: u32) => RootContext, name: string = ""): void {
-  if (name.length == 0) registerSdkRoot(root_context_factory);
-  else registerSdkRootFor(name, root_context_factory);
+/** The proxy-runtime context the dispatcher's context for an id forwards to; null when there is none. */
+export function compatContextOf(context: SdkBaseContext | null): BaseContext | null {
+  if (context === null) return null;
+  if (context instanceof RootBridge) return (<RootBridge>context).target;
+  if (context instanceof HttpBridge) return (<HttpBridge>context).target;
+  if (context instanceof TcpBridge) return (<TcpBridge>context).target;
+  return null;
 }

@@ -1,13 +1,12 @@
-// proxy-runtime's byte-valued header pairs and its `stream_context` global,
-// built on the SDK's HeaderMap. Reads never abort: a missing header is "" (as
-// proxy-runtime returns it), an unavailable map has no pairs, and writes
-// return the host's status instead of trapping on it.
-import { proxy_get_header_map_pairs, proxy_set_header_map_pairs } from "../abi/imports";
+// proxy-runtime's byte-valued header pairs, its `stream_context` global and
+// its header-map free functions, on the SDK's HeaderMap. Reads never abort: a
+// missing header is "" (as proxy-runtime returns it), an unavailable map has
+// no pairs, and writes return the host's status instead of trapping on it.
+// Names and values cross as UTF-8 text (docs/compat.md, "Headers").
 import { HeaderMap } from "../api/headers";
-import { parsePairsWith } from "../runtime/wire";
-import { MapType, WasmResult } from "../abi/enums";
-import { OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize } from "../runtime/memory";
-import { WasmResultValues } from "./enums";
+import { HeaderPair as TextPair } from "../runtime/wire";
+import { MapType } from "../abi/enums";
+import { HeaderMapTypeValues, WasmResultValues } from "./enums";
 
 /** One header as raw bytes: `key` is the name, `value` the value. */
 export class HeaderPair {
@@ -60,19 +59,24 @@ export function encodeHeaders(headers: Headers): ArrayBuffer {
   return buf;
 }
 
-function copyOut(ptr: usize, size: usize): ArrayBuffer {
-  const buf = new ArrayBuffer(<i32>size);
-  memory.copy(changetype<usize>(buf), ptr, size);
-  return buf;
+/** Byte pairs as the SDK's text pairs. */
+export function textPairs(headers: Headers): TextPair[] {
+  const pairs = new Array<TextPair>(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const pair = unchecked(headers[i]);
+    unchecked((pairs[i] = new TextPair(String.UTF8.decode(pair.key), String.UTF8.decode(pair.value))));
+  }
+  return pairs;
 }
 
-function bytePair(key: usize, keySize: usize, value: usize, valueSize: usize): HeaderPair {
-  return new HeaderPair(copyOut(key, keySize), copyOut(value, valueSize));
-}
-
-/** Parses the pairs format into byte pairs; like the host, a malformed buffer yields no pairs at all. */
-export function decodeHeaders(ptr: usize, length: usize): Headers {
-  return parsePairsWith<HeaderPair>(ptr, length, bytePair);
+function bytePairs(pairs: TextPair[] | null): Headers {
+  if (pairs === null) return new Array<HeaderPair>();
+  const headers = new Array<HeaderPair>(pairs.length);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = unchecked(pairs[i]);
+    unchecked((headers[i] = makeHeaderPair(pair.name, pair.value)));
+  }
+  return headers;
 }
 
 /** One of the current stream's maps (or the HTTP call reply's), proxy-runtime style. */
@@ -98,18 +102,10 @@ export class HeaderMapAccess {
   remove(key: string): WasmResultValues { return this.map.remove(key); }
 
   /** Every pair, as bytes; none when the map is not available now. */
-  get_headers(): Headers {
-    if (proxy_get_header_map_pairs(this.map.mapType, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return new Array<HeaderPair>();
-    const pairs = decodeHeaders(resultPtr(), resultSize());
-    releaseResult();
-    return pairs;
-  }
+  get_headers(): Headers { return bytePairs(this.map.pairs()); }
 
   /** Replaces the whole map. */
-  set_headers(headers: Headers): WasmResultValues {
-    const buf = encodeHeaders(headers);
-    return proxy_set_header_map_pairs(this.map.mapType, changetype<usize>(buf), <usize>buf.byteLength);
-  }
+  set_headers(headers: Headers): WasmResultValues { return this.map.setPairs(textPairs(headers)); }
 }
 
 /** The request, response and HTTP-call-reply maps of one kind (headers or trailers). */
@@ -140,3 +136,60 @@ export class StreamAccess {
     new HeaderMapAccess(MapType.HttpCallResponseTrailers),
   ),
 );
+
+// proxy-runtime's free functions over a map given by type. Its
+// HeaderMapTypeValues are Envoy's map types.
+
+function mapOf(typ: HeaderMapTypeValues): HeaderMap {
+  return new HeaderMap(<MapType>typ);
+}
+
+export function add_header_map_value(typ: HeaderMapTypeValues, key: ArrayBuffer, value: ArrayBuffer): WasmResultValues {
+  return mapOf(typ).addBytes(key, value);
+}
+
+export function add_header_map_value_string(typ: HeaderMapTypeValues, key: string, value: string): WasmResultValues {
+  return mapOf(typ).add(key, value);
+}
+
+/** The first value of `key` as bytes; empty when absent. */
+export function get_header_map_value(typ: HeaderMapTypeValues, key: ArrayBuffer): ArrayBuffer {
+  const value = mapOf(typ).getBytes(String.UTF8.decode(key));
+  return value !== null ? value : new ArrayBuffer(0);
+}
+
+/** The first value of `key`; "" when absent. */
+export function get_header_map_value_string(typ: HeaderMapTypeValues, key: string): string {
+  const value = mapOf(typ).get(key);
+  return value !== null ? value : "";
+}
+
+export function replace_header_map_value(typ: HeaderMapTypeValues, key: ArrayBuffer, value: ArrayBuffer): WasmResultValues {
+  return mapOf(typ).setBytes(key, value);
+}
+
+export function replace_header_map_value_string(typ: HeaderMapTypeValues, key: string, value: string): WasmResultValues {
+  return mapOf(typ).set(key, value);
+}
+
+export function remove_header_map_value(typ: HeaderMapTypeValues, key: ArrayBuffer): WasmResultValues {
+  return mapOf(typ).remove(String.UTF8.decode(key));
+}
+
+export function remove_header_map_value_string(typ: HeaderMapTypeValues, key: string): WasmResultValues {
+  return mapOf(typ).remove(key);
+}
+
+/** Envoy's byte size of the map (every name and value length summed); 0 when the map is not available. */
+export function get_header_map_size(typ: HeaderMapTypeValues): usize {
+  return <usize>mapOf(typ).byteSize();
+}
+
+/** Every pair of the map, as bytes. */
+export function get_header_map_pairs(typ: HeaderMapTypeValues): Headers {
+  return bytePairs(mapOf(typ).pairs());
+}
+
+export function set_header_map_pairs(typ: HeaderMapTypeValues, headers: Headers): WasmResultValues {
+  return mapOf(typ).setPairs(textPairs(headers));
+}

@@ -1,51 +1,34 @@
-// Compatibility with @solo-io/proxy-runtime (the 0.1.8 API). A filter written
-// for proxy-runtime builds on this SDK with only its import lines changed:
+// Compatibility with @solo-io/proxy-runtime 0.1.8 – 0.1.15 and master, and
+// with the Kong and G-Core forks: a filter written for them builds on this
+// SDK with only its import lines changed (docs/compat.md has the table of
+// every public name and what changed):
 //
-//   import { RootContext, Context, … } from "@solo-io/proxy-runtime";
-//     → import { RootContext, Context, … } from "proxy-wasm-as/assembly/compat";
-//   export * from "@solo-io/proxy-runtime/proxy";
-//     → export * from "proxy-wasm-as/assembly/exports";
+//   "@solo-io/proxy-runtime"          → "proxy-wasm-as/compat"
+//   "@solo-io/proxy-runtime/runtime"  → "proxy-wasm-as/compat/runtime"
+//   "@solo-io/proxy-runtime/imports"  → "proxy-wasm-as/compat/imports"
+//   "@solo-io/proxy-runtime/proxy"    → "proxy-wasm-as/exports"
 //
-// and its asconfig.json extending proxy-wasm-as/asconfig.json. What changes
-// at run time:
-//
-// - Root dispatch uses the SDK's: a root id nobody registered (the empty one
-//   Istio passes without pluginName included) gets the factory registered
-//   under "" or else the first one registered, instead of aborting the VM.
-// - Nothing is logged unless the filter logs, and `log` honours the host's
-//   log level.
-// - Nothing aborts on a host status: a missing header reads as "", a missing
-//   property as empty bytes, and writes, timers and metrics return the
-//   status (WasmResultValues) instead of trapping on it.
-// - An HTTP call's reply runs with its origin context effective and is
-//   dropped when that context is gone.
-// - Metrics are defined with the host on first use; Gauge/Histogram.record
-//   record their own metric whatever id is passed.
-//
-// Shared data and queues: proxy-runtime 0.1.8's wrappers pass values where
-// the ABI wants pointers, so no filter can have used them as declared. Here
-// they take the shapes they evidently meant:
-//   get_shared_data(key)                   → { value, result, cas }
-//   set_shared_data(key, value, cas = 0)   → result
-//   register_shared_queue(name)            → { result, token }
-//   resolve_shared_queue(vm_id, name)      → { result, token }
-//   enqueue_shared_queue(token, data)      → result
-//   dequeue_shared_queue(token)            → { result, data }
-//
-// BaseContext is the SDK's (the common base of RootContext and Context): its
-// id is `contextId`; RootContext and Context also have `context_id`.
+// and its asconfig.json extending proxy-wasm-as/asconfig.json.
 export {
   LogLevelValues, FilterStatusValues, FilterHeadersStatusValues, FilterMetadataStatusValues, FilterTrailersStatusValues,
   FilterDataStatusValues, GrpcStatusValues, MetricTypeValues, PeerTypeValues, WasmResultValues, HeaderMapTypeValues,
   BufferTypeValues, BufferFlagsValues, StreamTypeValues,
 } from "./enums";
-export { HeaderPair, Headers, makeHeaderPair, stream_context } from "./headers";
-export { BaseContext, RootContext, Context, HttpCallback, HttpCallResponseCallback, registerRootContext } from "./context";
 export {
-  log, send_local_response, continue_request, continue_response, proxy_set_effective_context, get_property,
-  set_property, get_buffer_bytes, get_buffer_status, BufferStatusResult, set_tick_period_milliseconds,
+  HeaderPair, Headers, makeHeaderPair, stream_context, add_header_map_value, add_header_map_value_string,
+  get_header_map_value, get_header_map_value_string, replace_header_map_value, replace_header_map_value_string,
+  remove_header_map_value, remove_header_map_value_string, get_header_map_size, get_header_map_pairs,
+  set_header_map_pairs,
+} from "./headers";
+export { BaseContext, RootContext, Context, HttpCallback, HttpCallResponseCallback } from "./context";
+export { registerRootContext, getBaseContext, getContext, getRootContext } from "./roots";
+export {
+  log, logLevel, setLogLevel, get_status, StatusWithData, send_local_response, send_http_response, continue_request,
+  continue_response, clear_route_cache, call_foreign_function, proxy_set_effective_context, get_property, set_property,
+  get_buffer_bytes, set_buffer_bytes, get_buffer_status, BufferStatusResult, set_tick_period_milliseconds,
   get_current_time_nanoseconds, done, get_shared_data, set_shared_data, SharedDataResult, register_shared_queue,
   resolve_shared_queue, enqueue_shared_queue, dequeue_shared_queue, SharedQueueResult, DequeueSharedQueueResult,
+  Reference,
 } from "./host";
 export {
   Counter, Gauge, Histogram, define_metric, increment_metric, record_metric, get_metric, MetricResult, MetricData,

@@ -1,0 +1,2 @@
+// `proxy-wasm-as/compat/runtime`: asc resolves ~lib/proxy-wasm-as/compat/runtime to this file (docs/compat.md).
+export * from "../assembly/compat/runtime";
