@@ -3,7 +3,7 @@
 // (tests/filters/compat-unsupported), never an override that silently does nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildFilter } from "../scripts/asbuild.js";
+import { buildFilter } from "../cli/build/compile.js";
 
 test("overriding a proxy-runtime method compat never calls is a compile error that names the replacement", async () => {
   await assert.rejects(buildFilter("tests/filters/compat-unsupported", "compat-unsupported", "build/test"), (error: Error) => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { inflateSync } from "node:zlib";
 import { LogLevel, startPlugin, type PluginOptions } from "proxy-wasm-as/host";
-import { buildFilter, type BuildResult } from "../scripts/asbuild.js";
+import { buildFilter, type BuildResult } from "../cli/build/compile.js";
 
 const FILTERS = [
   "compat-api", "compat-callbacks", "compat-gcore", "compat-kong", "compat-add-header", "compat-http-auth", "compat-singleton",
