@@ -117,10 +117,3 @@ export function addressAttribute(address: string, name: string): Uint8Array | nu
   }
   return null;
 }
-
-let connectionIds = 1;
-
-/** Downstream connection ids (`connection.id`), process-wide like Envoy's. */
-export function nextConnectionId(): number {
-  return connectionIds++;
-}

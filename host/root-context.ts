@@ -22,8 +22,6 @@ export class RootContext extends Context {
   /** Buffer 8 while a foreign-function style callback runs. */
   callData: Uint8Array | null = null;
   tickPeriodMs = 0;
-  /** Called when the module sets the tick period (the plugin re-arms its timer). */
-  onTickPeriod: ((periodMs: number) => void) | null = null;
   /** Last status, read by proxy_get_status. */
   statusCode = 0;
   statusMessage = "";
@@ -45,11 +43,6 @@ export class RootContext extends Context {
     readonly pluginConfig: Uint8Array,
   ) {
     super(id);
-  }
-
-  setTickPeriod(periodMs: number): void {
-    this.tickPeriodMs = periodMs;
-    this.onTickPeriod?.(periodMs);
   }
 
   get rootId(): number {

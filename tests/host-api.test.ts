@@ -16,7 +16,7 @@ const REQUEST = { ":method": "GET", ":path": "/p?q=1", ":authority": "example.co
 const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString());
 
 async function run(options: Parameters<typeof startPlugin>[0] extends infer O ? Partial<O> : never = {}) {
-  const plugin = await startPlugin({ module: API, vmId: `api-${Math.random()}`, ...options });
+  const plugin = await startPlugin({ module: API, ...options });
   const stream = plugin.newHttpStream({ sourceAddress: "10.1.1.1:1234" });
   stream.sendRequestHeaders(REQUEST, true);
   return { plugin, stream };

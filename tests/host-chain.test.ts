@@ -3,7 +3,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { clearSharedData, FilterHeadersStatus, LogLevel, orderChain, startChain, type ChainEntry, type Phase } from "../host/index.js";
+import { FilterHeadersStatus, ProxyProcess, LogLevel, orderChain, startChain, type ChainEntry, type Phase } from "../host/index.js";
 import { buildWat } from "./fixtures/build.js";
 
 let CHAIN = "";
@@ -79,13 +79,13 @@ test("a local reply stops the request; every filter's response side sees it, in 
 });
 
 test("plugins with the same vm id share data; other vm ids do not", async () => {
-  clearSharedData();
-  const same = await startChain([entry("writer", "PreAuthN", 0, "s", "shared"), entry("reader", "PostAuthN", 0, "g", "shared")]);
+  const process = new ProxyProcess();
+  const same = await startChain([entry("writer", "PreAuthN", 0, "s", "shared"), entry("reader", "PostAuthN", 0, "g", "shared")], { process });
   const s = same.newHttpStream();
   s.sendRequestHeaders(REQUEST, true);
   assert.equal(s.upstreamRequest!.headers.get("x-shared"), "writer");
 
-  const apart = await startChain([entry("writer", "PreAuthN", 0, "s", "vm-a"), entry("reader", "PostAuthN", 0, "g", "vm-b")]);
+  const apart = await startChain([entry("writer", "PreAuthN", 0, "s", "vm-a"), entry("reader", "PostAuthN", 0, "g", "vm-b")], { process });
   const t = apart.newHttpStream();
   t.sendRequestHeaders(REQUEST, true);
   assert.equal(t.upstreamRequest!.headers.has("x-shared"), false);

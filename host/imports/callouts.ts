@@ -32,7 +32,7 @@ export const calloutImports: ImportDef[] = [
         const token = vm.callouts.httpToken();
         const call = { token, cluster, headers, body, trailers, timeoutMs: timeout >>> 0, contextId: vm.effective.id };
         vm.callouts.pendingHttp.set(token, call);
-        vm.callouts.onHttpCall?.(call);
+        vm.events.httpCallMade(call);
         vm.mem.setU32(tokenPtr, token);
         return WasmResult.Ok;
       },

@@ -27,7 +27,8 @@ export const loggingImports: ImportDef[] = [
   ),
   envImport("proxy_set_tick_period_milliseconds", "i:i", (vm) => (period: number) => {
     // The timer belongs to the root context of the calling context.
-    vm.root.setTickPeriod(period >>> 0);
+    vm.root.tickPeriodMs = period >>> 0;
+    vm.events.tickPeriodChanged(period >>> 0);
     return WasmResult.Ok;
   }),
 ];

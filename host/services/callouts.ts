@@ -58,13 +58,23 @@ export class Callouts {
   readonly grpcStreams = new Map<number, GrpcStreamState>();
   /** Tokens of gRPC calls and streams the module cancelled (proxy_grpc_cancel, or close of a call). */
   readonly grpcCancelled: number[] = [];
-  /** Told about every call made (the plugin arms its timeout). */
-  onHttpCall: ((call: HttpCallRequest) => void) | null = null;
 
   constructor(
     readonly clusters: ReadonlySet<string>,
     readonly grpcClusters: ReadonlySet<string> = clusters,
   ) {}
+
+  /**
+   * Cancels every call and stream in flight: they belong to the root context, and Envoy's
+   * context destructor cancels them when the root context goes away.
+   */
+  cancelAll(): void {
+    this.pendingHttp.clear();
+    for (const token of this.grpcCalls.keys()) this.grpcCancelled.push(token);
+    for (const token of this.grpcStreams.keys()) this.grpcCancelled.push(token);
+    this.grpcCalls.clear();
+    this.grpcStreams.clear();
+  }
 
   httpToken(): number {
     return (this.nextHttp += 4);

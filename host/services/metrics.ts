@@ -31,6 +31,12 @@ export class Metrics {
     return { result: WasmResult.Ok, id };
   }
 
+  /** The stat named `name` (full name) of `type`, if defined. */
+  find(name: string, type: MetricType): MetricStat | undefined {
+    const s = this.stats.get(name);
+    return s !== undefined && s.type === type ? s : undefined;
+  }
+
   increment(id: number, offset: bigint): WasmResult {
     const stat = this.byId.get(id);
     if (!stat) return WasmResult.NotFound;
