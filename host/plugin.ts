@@ -249,14 +249,18 @@ export class Plugin {
     return this.stat(name, MetricType.Histogram)?.samples.slice();
   }
 
-  /** Stats defined with proxy_define_metric, by full name (`wasmcustom.<name>`). */
+  /**
+   * Stats defined with proxy_define_metric, by full name (`wasmcustom.<name>`). A name
+   * defined with several types maps to the first; `counter`, `gauge` and `histogram` read
+   * each type's own stat.
+   */
   get metrics(): ReadonlyMap<string, MetricStat> {
     return this.vm.metrics.stats;
   }
 
   /** The stats in Prometheus text format, as Envoy's /stats/prometheus shows them (names sanitised, no tag extraction). */
   prometheus(): string {
-    return renderPrometheus(this.vm.metrics.stats.values());
+    return renderPrometheus(this.vm.metrics.all());
   }
 
   // ---- streams and connections -----------------------------------------------------------

@@ -77,6 +77,7 @@ test("queue sizes, test-side enqueue; metric getters", async () => {
   assert.equal(plugin.counter("c"), 3n);
   assert.equal(plugin.counter("wasmcustom.c"), 3n);
   assert.equal(plugin.gauge("g"), -5n);
+  assert.equal(plugin.gauge("c"), 11n, "a gauge named like a counter is its own stat");
   assert.deepEqual(plugin.histogram("h"), [7n, 9n]);
   assert.equal(plugin.counter("g"), undefined, "a gauge is not a counter");
   assert.equal(plugin.counter("nope"), undefined);
