@@ -292,16 +292,19 @@ export class Vm {
   /** Runs _initialize (+ main / __main_void) or _start in restricted mode. */
   start(): void {
     this.mode = Mode.Start;
-    if (this.fns._initialize) {
-      this.invoke(this.vmContext, "_initialize");
-      if (!this.failed) {
-        if (this.fns.main) this.invoke(this.vmContext, "main", 0, 0);
-        else if (this.fns.__main_void) this.invoke(this.vmContext, "__main_void");
+    try {
+      if (this.fns._initialize) {
+        this.invoke(this.vmContext, "_initialize");
+        if (!this.failed) {
+          if (this.fns.main) this.invoke(this.vmContext, "main", 0, 0);
+          else if (this.fns.__main_void) this.invoke(this.vmContext, "__main_void");
+        }
+      } else if (this.fns._start) {
+        this.invoke(this.vmContext, "_start");
       }
-    } else if (this.fns._start) {
-      this.invoke(this.vmContext, "_start");
+    } finally {
+      this.mode = Mode.Normal;
     }
-    this.mode = Mode.Normal;
   }
 
   has(name: string): boolean {
@@ -342,6 +345,9 @@ export class Vm {
       if (trace !== null) trace.exit?.(name, ctx.id, v, false);
       return v;
     } catch (err) {
+      // Only the module fails the VM; an error in the host's own JavaScript is a host bug
+      // and reaches the caller as it is.
+      if (!fromWasm(err)) throw err;
       this.fail(name, err);
       if (trace !== null) trace.exit?.(name, ctx.id, 0, true);
       return 0;
@@ -363,6 +369,7 @@ export class Vm {
     try {
       return fn(size) >>> 0;
     } catch (err) {
+      if (!fromWasm(err)) throw err;
       this.fail(this.info.allocator, err);
       throw new VmAbort("VM failed in allocator");
     } finally {
@@ -443,6 +450,21 @@ export class Vm {
   exportList(): Array<{ name: string; kind: string }> {
     return this.info.exports;
   }
+}
+
+/**
+ * Whether an error thrown out of a call into the module comes from the module: a trap, a
+ * Wasm exception, stack exhaustion, a host call made where it is not allowed, or the
+ * unwinding after the allocator failed. Anything else is a bug in the host's JavaScript.
+ */
+function fromWasm(err: unknown): boolean {
+  return (
+    err instanceof WebAssembly.RuntimeError ||
+    err instanceof RestrictedCallError ||
+    err instanceof VmAbort ||
+    (typeof WebAssembly.Exception === "function" && err instanceof WebAssembly.Exception) ||
+    (err instanceof RangeError && err.message === "Maximum call stack size exceeded")
+  );
 }
 
 export function errorMessage(e: unknown): string {

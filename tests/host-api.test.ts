@@ -93,3 +93,18 @@ test("shared data from the test: read what the module wrote, write as another wo
   assert.equal(plugin.setSharedData("k", "2", first.cas), WasmResult.Ok);
   assert.notEqual(plugin.getSharedData("k")!.cas, first.cas);
 });
+
+test("an error in the host's own JavaScript surfaces in the test instead of failing the VM", async () => {
+  const plugin = await startPlugin({
+    module: API,
+    trace: {
+      log() {
+        throw new Error("host-side bug while logging");
+      },
+    },
+  });
+  const stream = plugin.newHttpStream();
+  assert.throws(() => stream.sendRequestHeaders(REQUEST, true), /host-side bug while logging/);
+  assert.equal(plugin.failed, false, "a host bug is not a filter failure");
+  assert.equal(plugin.failure, null);
+});
