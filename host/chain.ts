@@ -72,6 +72,8 @@ export class ChainStream {
   private upstream: { headers: HeaderMap; body: Uint8Array[]; trailers: HeaderMap | null; endOfStream: boolean } | null = null;
   private downstream: { headers: HeaderMap; body: Uint8Array[]; trailers: HeaderMap | null } | null = null;
   private completed = false;
+  /** The response trailers the test holds before any arrived. */
+  private trailerView: HeaderMap | null = null;
   /** Local replies asked for after the stream already had one (Envoy #28826): ignored here. */
   readonly ignoredLocalReplies: Array<{ plugin: string; status: number; details: string }> = [];
   /** Why the stream was reset, or null. */
@@ -115,7 +117,13 @@ export class ChainStream {
             this.upstream.endOfStream = true;
           }
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeTrailers(entries));
-        else if (this.downstream) this.downstream.trailers = new HeaderMap(entries, trailers.inline);
+        else if (this.downstream) {
+          // The map the test may already hold as the response trailers becomes them.
+          const map = this.trailerView ?? new HeaderMap(null, trailers.inline);
+          this.trailerView = null;
+          for (const [k, v] of entries) map.add(k, v);
+          this.downstream.trailers = map;
+        }
       },
       localReply: (from, r) => this.sendLocalReply(from, r),
       callback: (_from, index) => {
@@ -233,7 +241,7 @@ export class ChainStream {
     return this.downstream === null ? EMPTY : joinBytes(this.downstream.body);
   }
   get responseTrailers(): HeaderMap {
-    return this.downstream?.trailers ?? new HeaderMap();
+    return this.downstream?.trailers ?? (this.trailerView ??= new HeaderMap());
   }
 
   /** Every callback of every filter in the order they ran, with the host-converted result. */

@@ -176,6 +176,8 @@ class Side {
   /** Data that arrived while stopped by StopAllIteration, not yet shown to the filter. */
   declare held: Uint8Array;
   declare trailersPending: boolean;
+  /** The map the test holds as the trailers before any exist; it becomes them when they do. */
+  declare trailerView: HeaderMap | null;
   /** Body bytes passed on (upstream for the request, downstream for the response); null = none yet. */
   private declare forwarded: PassedBytes | null;
 
@@ -189,7 +191,22 @@ class Side {
     this.buffering = false;
     this.buf = this.held = EMPTY;
     this.trailersPending = false;
+    this.trailerView = null;
     this.forwarded = null;
+  }
+
+  /** The trailers, or (before any exist) always the same map, so that the test's writes stay. */
+  visibleTrailers(): HeaderMap {
+    return this.trailers ?? (this.trailerView ??= new HeaderMap(null, TRAILER_INLINE));
+  }
+
+  /** Trailers arrive or the filter creates them, in the map the test may already hold. */
+  setTrailers(input: HeaderInput | null): HeaderMap {
+    const map = this.trailerView ?? new HeaderMap(null, TRAILER_INLINE);
+    this.trailerView = null;
+    if (input !== null) for (const [k, v] of new HeaderMap(input).entries()) map.add(k, v);
+    this.trailers = map;
+    return map;
   }
 
   /** Envoy drops its references to the maps and the body. */
@@ -278,10 +295,10 @@ export class HttpStream extends FilterContext<StreamSettings> {
     return this.resp.headers;
   }
   get requestTrailers(): HeaderMap {
-    return this.req.trailers ?? new HeaderMap(null, TRAILER_INLINE);
+    return this.req.visibleTrailers();
   }
   get responseTrailers(): HeaderMap {
-    return this.resp.trailers ?? new HeaderMap(null, TRAILER_INLINE);
+    return this.resp.visibleTrailers();
   }
   get requestBody(): Uint8Array {
     return this.req.passed();
@@ -574,7 +591,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
     if (!side.started) throw new Error("send headers before trailers");
     if (side.ended) throw new Error("trailers were sent after the end of stream");
     side.ended = true;
-    side.trailers = new HeaderMap(input, TRAILER_INLINE);
+    side.setTrailers(input);
     if (this.bypass(side)) {
       this.release(side, true);
       return FilterTrailersStatus.Continue;
@@ -791,8 +808,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
   private trailersForWrite(side: Side): HeaderMap | null {
     if (side.trailersAvail) return side.trailers;
     if (side.trailers === null && side.bodyAvail && side.bodyEos) {
-      side.trailers = new HeaderMap(null, TRAILER_INLINE);
-      return side.trailers;
+      return side.setTrailers(null);
     }
     return null;
   }

@@ -108,3 +108,15 @@ test("an error in the host's own JavaScript surfaces in the test instead of fail
   assert.equal(plugin.failed, false, "a host bug is not a filter failure");
   assert.equal(plugin.failure, null);
 });
+
+test("trailer getters return the stream's own maps, so writes to them stay", async () => {
+  const plugin = await startPlugin({ module: API });
+  const stream = plugin.newHttpStream();
+  assert.equal(stream.requestTrailers, stream.requestTrailers, "one map before any trailers arrived");
+  stream.responseTrailers.add("x-added", "1");
+  assert.equal(stream.responseTrailers.get("x-added"), "1");
+  stream.sendRequestHeaders(REQUEST, false);
+  stream.sendRequestTrailers({ "x-t": "a" });
+  stream.requestTrailers.set("x-t", "b");
+  assert.equal(stream.requestTrailers.get("x-t"), "b");
+});

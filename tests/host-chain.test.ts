@@ -126,3 +126,15 @@ test("a filter that fails closed answers 503 through the chain; fail open is ski
   assert.equal(t.localReply, null);
   assert.deepEqual(t.upstreamRequest!.headers.getAll("x-chain"), ["one", "three"]);
 });
+
+test("a chain stream's response trailers are one map, so writes to them stay", async () => {
+  const chain = await startChain([entry("a", "PreAuthN", 0)]);
+  const s = chain.newHttpStream();
+  s.responseTrailers.add("x-added", "1");
+  assert.equal(s.responseTrailers.get("x-added"), "1");
+  s.sendRequestHeaders(REQUEST, true);
+  s.sendResponseHeaders({ ":status": "200" }, false);
+  s.sendResponseTrailers({ "x-t": "a" });
+  assert.equal(s.responseTrailers.get("x-t"), "a");
+  assert.equal(s.responseTrailers.get("x-added"), "1", "the map the test held became the trailers");
+});
