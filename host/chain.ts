@@ -9,7 +9,8 @@ import { joinBytes, toBytes } from "./body-buffer.js";
 import { VirtualClock, type Clock } from "./clock.js";
 import type { LocalResponseRequest } from "./context.js";
 import { HeaderMap, type HeaderInput } from "./header-map.js";
-import { localReplyOf, type HttpStream, type HttpStreamOptions, type LocalReply, type StreamSink } from "./http-stream.js";
+import type { HttpStream, HttpStreamOptions, StreamSink } from "./http-stream.js";
+import { buildLocalReply, type LocalReply } from "./local-reply.js";
 import type { Plugin } from "./plugin.js";
 
 /** Maistra ServiceMeshExtension phases, in chain order. */
@@ -193,20 +194,21 @@ export class ChainStream {
         return;
       }
     }
-    const reply = localReplyOf(r);
+    const reply = buildLocalReply(r, from.requestHeaders);
+    const body = reply.body;
     const headers = reply.headers;
     this.reply = reply;
     from.setLocalReply(reply);
     for (const s of this.streams) s.endRequest();
     if (responseStarted) {
-      this.downstream = { headers, body: r.body.length > 0 ? [r.body] : [], trailers: null };
+      this.downstream = { headers, body: body.length > 0 ? [body] : [], trailers: null };
       for (const s of this.streams) s.reset("local_reply_direct");
       return;
     }
     // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).
     const last = this.streams[this.streams.length - 1]!;
-    last.encodeHeaders(headers.entries(), r.body.length === 0);
-    if (r.body.length > 0) last.encodeData(r.body, true);
+    last.encodeHeaders(headers.entries(), body.length === 0);
+    if (body.length > 0) last.encodeData(body, true);
     if (this.downstream !== null) reply.headers = this.downstream.headers;
   }
 

@@ -2,13 +2,11 @@
 // §9.2-§9.6, §9.14): lazy context creation, callback order, map and body windows,
 // status conversion, buffering, deferred continue/close/local reply, and fail-closed or
 // fail-open handling when the VM traps.
-import { Buffer } from "node:buffer";
 import {
   FilterDataStatus,
   FilterHeadersStatus,
   FilterMetadataStatus,
   FilterTrailersStatus,
-  GrpcStatus,
   LogLevel,
   MapType,
   StreamType,
@@ -19,51 +17,14 @@ import { msToNs } from "./clock.js";
 import type { LocalResponseRequest } from "./context.js";
 import { FilterContext, type ConnectionOptions, type FilterSettings } from "./filter-context.js";
 import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
+import { buildLocalReply, FAIL_STREAM_REPLY, type LocalReply } from "./local-reply.js";
 import { encodeInt64, encodeMap, encodeString, requestHeaderAttribute } from "./properties.js";
 import type { Vm } from "./vm.js";
 
 const EMPTY = new Uint8Array(0);
 
-export interface LocalReply {
-  status: number;
-  details: string;
-  body: Uint8Array;
-  bodyText: string;
-  /** The reply's headers as sent downstream (after the plugin's own response callbacks). */
-  headers: HeaderMap;
-  grpcStatus: number | null;
-}
-
 export interface StreamSettings extends FilterSettings {
   allowOnHeadersStopIteration: boolean;
-}
-
-/** Builds the headers of a local reply like Envoy's local reply path. */
-function replyHeaders(r: LocalResponseRequest): HeaderMap {
-  const h = new HeaderMap(null, RESPONSE_INLINE);
-  h.add(":status", String(r.status));
-  for (const [k, v] of r.headers) h.add(k, v);
-  if (r.grpcStatus >= GrpcStatus.Ok && r.grpcStatus <= GrpcStatus.Unauthenticated) h.set("grpc-status", String(r.grpcStatus));
-  if (r.body.length > 0) {
-    h.set("content-length", String(r.body.length));
-    if (!h.has("content-type")) h.set("content-type", "text/plain");
-  } else {
-    h.remove("content-length");
-    h.remove("content-type");
-  }
-  return h;
-}
-
-/** @internal The local reply sent for a request, with the headers Envoy gives it. */
-export function localReplyOf(r: LocalResponseRequest): LocalReply {
-  return {
-    status: r.status,
-    details: r.details,
-    body: r.body,
-    bodyText: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length).toString("utf8"),
-    headers: replyHeaders(r),
-    grpcStatus: r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null,
-  };
 }
 
 /**
@@ -245,9 +206,6 @@ class Side {
     this.forwarded = null;
   }
 }
-
-/** The reply when the VM fails under a stream that fails closed. */
-const FAIL_STREAM_REPLY: LocalResponseRequest = { status: 503, details: "wasm_fail_stream", body: EMPTY, headers: [], grpcStatus: GrpcStatus.Unavailable };
 
 export class HttpStream extends FilterContext<StreamSettings> {
   // Fields are assigned in the constructor (see Side).
@@ -693,7 +651,8 @@ export class HttpStream extends FilterContext<StreamSettings> {
       this.resetStream("local_reply_after_response_headers_sent");
       return;
     }
-    this.reply = localReplyOf(r);
+    const reply = (this.reply = buildLocalReply(r, this.req.headers));
+    const body = reply.body;
     const viaFilter = !resp.started;
     resp.started = true;
     resp.headers = this.reply.headers;
@@ -703,20 +662,20 @@ export class HttpStream extends FilterContext<StreamSettings> {
     resp.buffering = false;
     resp.stop = Stop.None;
     resp.dropRefs();
-    resp.ended = r.body.length === 0;
+    resp.ended = body.length === 0;
     if (!viaFilter) {
       // Sent while the filter was handling the upstream response: Envoy replies directly.
       resp.headersForwarded = true;
-      resp.pass(r.body);
+      resp.pass(body);
       resp.done = true;
       return;
     }
     // The reply passes through the encoder chain, so the plugin sees its own reply.
     this.runHeaders(resp);
-    if (r.body.length > 0 && !resp.done && !this.vm.failed) {
+    if (body.length > 0 && !resp.done && !this.vm.failed) {
       resp.ended = true;
-      if ((resp.stop as Stop) === Stop.HeadersAll) resp.held = r.body;
-      else this.runBody(resp, resp.buffering ? concatBytes(resp.buf, r.body) : r.body, true);
+      if ((resp.stop as Stop) === Stop.HeadersAll) resp.held = body;
+      else this.runBody(resp, resp.buffering ? concatBytes(resp.buf, body) : body, true);
     }
   }
 
@@ -757,7 +716,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
       this.resetStream("wasm_fail_stream");
       return;
     }
-    this.reply = localReplyOf(FAIL_STREAM_REPLY);
+    this.reply = buildLocalReply(FAIL_STREAM_REPLY, this.req.headers);
     this.req.finish();
     this.resp.finish();
     this.resp.started = true;

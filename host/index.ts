@@ -29,7 +29,8 @@ export {
 } from "./abi/enums.js";
 export { HeaderMap, type HeaderInput } from "./header-map.js";
 export type { LogEntry, HostTrace } from "./vm.js";
-export { HttpStream, type LocalReply, type HttpStreamOptions } from "./http-stream.js";
+export { HttpStream, type HttpStreamOptions } from "./http-stream.js";
+export type { LocalReply } from "./local-reply.js";
 export { TcpConnection, type TcpConnectionOptions, type CloseCause } from "./tcp-connection.js";
 export { Plugin, type HttpCallResponse, type GrpcCallResponse } from "./plugin.js";
 export { Chain, ChainStream, PHASES, orderChain, type Phase } from "./chain.js";

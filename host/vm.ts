@@ -452,6 +452,9 @@ export class Vm {
   }
 }
 
+/** WebAssembly.Exception where the runtime has it (the TypeScript DOM types do not declare it). */
+const WASM_EXCEPTION = (WebAssembly as unknown as { Exception?: abstract new (...args: never[]) => object }).Exception;
+
 /**
  * Whether an error thrown out of a call into the module comes from the module: a trap, a
  * Wasm exception, stack exhaustion, a host call made where it is not allowed, or the
@@ -462,7 +465,7 @@ function fromWasm(err: unknown): boolean {
     err instanceof WebAssembly.RuntimeError ||
     err instanceof RestrictedCallError ||
     err instanceof VmAbort ||
-    (typeof WebAssembly.Exception === "function" && err instanceof WebAssembly.Exception) ||
+    (WASM_EXCEPTION !== undefined && err instanceof WASM_EXCEPTION) ||
     (err instanceof RangeError && err.message === "Maximum call stack size exceeded")
   );
 }

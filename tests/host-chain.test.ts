@@ -113,7 +113,8 @@ test("a filter that fails closed answers 503 through the chain; fail open is ski
   assert.equal(chain.plugin("trap").failed, true);
   assert.equal(s.localReply?.status, 503);
   assert.equal(s.localReply?.details, "wasm_fail_stream");
-  assert.equal(s.responseHeaders.get("grpc-status"), "14");
+  assert.equal(s.responseHeaders.get(":status"), "503");
+  assert.equal(s.responseHeaders.has("grpc-status"), false, "no gRPC fields for a plain request");
   assert.deepEqual(s.responseHeaders.getAll("x-chain-resp"), ["one"]);
 
   const open = await startChain([
@@ -137,4 +138,14 @@ test("a chain stream's response trailers are one map, so writes to them stay", a
   s.sendResponseTrailers({ "x-t": "a" });
   assert.equal(s.responseTrailers.get("x-t"), "a");
   assert.equal(s.responseTrailers.get("x-added"), "1", "the map the test held became the trailers");
+});
+
+test("a gRPC request that fails closed in a chain gets a trailers-only gRPC reply", async () => {
+  const chain = await startChain([entry("one", "PreAuthN", 0), entry("trap", "PreAuthZ", 0, "t")]);
+  const s = chain.newHttpStream();
+  s.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": "application/grpc+proto" }, true);
+  assert.equal(s.localReply?.details, "wasm_fail_stream");
+  assert.equal(s.responseHeaders.get(":status"), "200");
+  assert.equal(s.responseHeaders.get("content-type"), "application/grpc");
+  assert.equal(s.responseHeaders.get("grpc-status"), "14");
 });

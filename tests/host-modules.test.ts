@@ -34,7 +34,9 @@ const IMPORTS = [
 const BODY_AT = 16, BODY = "denied by test";
 const DETAILS_AT = 64, DETAILS = "not allowed here";
 const X_AT = 128;
+const PERCENT_AT = 160, PERCENT = "no way 100%";
 const DATA = [
+  { offset: PERCENT_AT, bytes: PERCENT },
   { offset: BODY_AT, bytes: BODY },
   { offset: DETAILS_AT, bytes: DETAILS },
   { offset: X_AT, bytes: "X" },
@@ -304,4 +306,40 @@ test("host calls are counted per import name", async () => {
   for (let i = 0; i < 3; i++) plugin.newHttpStream().sendRequestHeaders(REQUEST, true);
   assert.equal(plugin.hostCalls.get("proxy_log"), 3);
   assert.deepEqual(plugin.logs, [], "below the host's level: dropped");
+});
+
+test("local replies: gRPC fields only for a gRPC request, as a trailers-only response", async () => {
+  const trap = filter({ proxy_on_request_headers: { params: 3, body: UNREACHABLE } });
+  const plain = (await start(trap)).newHttpStream();
+  plain.sendRequestHeaders(REQUEST, true);
+  assert.deepEqual(plain.responseHeaders.entries(), [[":status", "503"]], "a trapping plain GET: 503 and nothing about gRPC");
+
+  for (const contentType of ["application/grpc", "application/grpc+proto"]) {
+    const s = (await start(trap)).newHttpStream();
+    s.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": contentType }, true);
+    assert.deepEqual(s.responseHeaders.entries(), [[":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "14"]], contentType);
+  }
+  const web = (await start(trap)).newHttpStream();
+  web.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": "application/grpc-web" }, true);
+  assert.equal(web.responseHeaders.get(":status"), "503", "grpc-web is not gRPC");
+
+  // The filter's own reply: its body becomes grpc-message (percent-encoded), its HTTP status a gRPC status.
+  const deny = filter({
+    proxy_on_request_headers: {
+      params: 3,
+      body: [
+        ...i32(403), ...i32(DETAILS_AT), ...i32(DETAILS.length), ...i32(PERCENT_AT), ...i32(PERCENT.length), ...i32(0), ...i32(0), ...i32(-1),
+        ...call(LOCAL_REPLY), ...DROP, ...i32(0),
+      ],
+    },
+  });
+  const d = (await start(deny)).newHttpStream();
+  d.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": "application/grpc" }, true);
+  assert.deepEqual(d.responseHeaders.entries(), [
+    [":status", "200"],
+    ["content-type", "application/grpc"],
+    ["grpc-status", "7"],
+    ["grpc-message", "no way 100%25"],
+  ]);
+  assert.equal(d.responseBody.length, 0, "trailers-only: no body");
 });
