@@ -27,10 +27,12 @@ export class PluginLifecycle {
     root.pluginConfigReadable = false;
     this.vmStartedResult = vm.has("proxy_on_vm_start") ? vm.invoke(root, "proxy_on_vm_start", root.id, root.vmConfig.length) !== 0 : true;
     if (vm.failed) this.vmStartedResult = false;
+    else if (!this.vmStartedResult) vm.reject("proxy_on_vm_start returned false: the VM did not start");
     if (this.vmStartedResult) {
       root.pluginConfigReadable = true;
       this.configuredResult = vm.has("proxy_on_configure") ? vm.invoke(root, "proxy_on_configure", root.id, root.pluginConfig.length) !== 0 : true;
       root.pluginConfigReadable = false;
+      if (!this.configuredResult && !vm.failed) vm.reject("proxy_on_configure returned false: the plugin rejected its configuration");
     }
     this.afterRootCallback();
   }

@@ -343,3 +343,32 @@ test("local replies: gRPC fields only for a gRPC request, as a trailers-only res
   ]);
   assert.equal(d.responseBody.length, 0, "trailers-only: no body");
 });
+
+test("a plugin whose vm_start or configure returned false takes no traffic: its streams fail like a failed VM's", async () => {
+  const headers = { params: 3, body: [...i32(0), ...i32(BODY_AT), ...i32(4), ...call(LOG), ...DROP, ...i32(0)] };
+  const rejecting = filter({ proxy_on_configure: { params: 2, body: i32(0) }, proxy_on_request_headers: headers });
+  const plugin = await start(rejecting);
+  assert.equal(plugin.configured, false);
+  assert.equal(plugin.failed, true, "Envoy marks the VM failed (FailState::ConfigureFailed)");
+  assert.equal(plugin.startupFailure, "proxy_on_configure returned false: the plugin rejected its configuration");
+  const s = plugin.newHttpStream();
+  assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
+  assert.equal(s.localReply?.status, 503);
+  assert.equal(s.localReply?.details, "wasm_fail_stream");
+  assert.deepEqual(s.actions, [], "no filter callback runs");
+  assert.deepEqual(plugin.logs, [], "not even the headers callback's log");
+
+  const open = (await start(rejecting, { failOpen: true })).newHttpStream();
+  assert.equal(open.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.Continue, "fail open: the filter is skipped");
+  assert.deepEqual(open.actions, []);
+
+  const notStarted = await start(filter({ proxy_on_vm_start: { params: 2, body: i32(0) }, proxy_on_request_headers: headers }));
+  assert.equal(notStarted.startupFailure, "proxy_on_vm_start returned false: the VM did not start");
+  const t = notStarted.newHttpStream();
+  t.sendRequestHeaders(REQUEST, true);
+  assert.equal(t.localReply?.details, "wasm_fail_stream");
+
+  const fine = await start(filter({ proxy_on_configure: { params: 2, body: i32(1) } }));
+  assert.equal(fine.startupFailure, null);
+  assert.equal(fine.failed, false);
+});
