@@ -23,12 +23,20 @@ const text = (b: Uint8Array) => Buffer.from(b).toString();
 test("ABI 0.1.0: two-parameter header callbacks, proxy_get_configuration, Ok+empty for an absent header", async () => {
   const plugin = await startPlugin({ module: F["abi-0-1-0"]!, configuration: "legacy config" });
   assert.equal(plugin.abiVersion, "0.1.0");
-  assert.deepEqual(plugin.infoLogs, ["legacy config"]);
+  assert.deepEqual(plugin.infoLogs, ["legacy config"], "configure reads the plugin configuration; vm_start the (empty) VM configuration");
   const s = plugin.newHttpStream();
   // Returns 1 (→ StopAllIterationAndWatermark) after proxy_continue_request: resumed at once.
   assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
   assert.equal(s.paused.request, false);
   assert.deepEqual(plugin.infoLogs.slice(1), ["absent=0 size=0"]);
+});
+
+test("ABI 0.1.0 proxy_get_configuration: the plugin configuration in configure, the VM configuration elsewhere", async () => {
+  const plugin = await startPlugin({ module: F["abi-0-1-0"]!, configuration: "plugin config", vmConfiguration: "vm config" });
+  assert.deepEqual(plugin.infoLogs, ["vm config", "plugin config"], "vm_start, then configure");
+  plugin.clearLogs();
+  plugin.newHttpStream().sendRequestHeaders(REQUEST, true);
+  assert.deepEqual(plugin.infoLogs, ["vm config", "absent=0 size=0"], "a stream callback reads the VM configuration");
 });
 
 test("no ABI marker: refused", async () => {

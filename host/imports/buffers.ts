@@ -61,7 +61,8 @@ export const bufferImports: ImportDef[] = [
   envImport(
     "proxy_get_configuration",
     "ii:i",
-    (vm) => (pp: number, sp: number) => vm.mem.copyOut(vm.root.pluginConfig, pp, sp),
+    // The plugin configuration while the root context is created and configured, the VM configuration otherwise.
+    (vm) => (pp: number, sp: number) => vm.mem.copyOut(vm.root.pluginConfigReadable ? vm.root.pluginConfig : vm.root.vmConfig, pp, sp),
     { versions: V0_1_0 },
   ),
 ];
