@@ -192,6 +192,19 @@ test("body rewriter (C, wasi-libc): buffers to the end, replaces the body, appen
   assert.equal(text(s.responseBody), "body\n-- rewritten\n");
 });
 
+test("callouts die with the root context that owns them; a stream's end does not cancel them", async () => {
+  const plugin = await startPlugin({ module: F.callout!, clusters: ["backend"] });
+  const s = plugin.newHttpStream();
+  s.sendRequestHeaders(REQUEST, true);
+  s.complete();
+  assert.equal(plugin.pendingHttpCalls.length, 1, "calls belong to the root context, not to the stream that made them");
+  const [call] = plugin.pendingHttpCalls;
+  assert.equal(plugin.shutdown(), true);
+  assert.deepEqual(plugin.pendingHttpCalls, [], "deleting the root context cancels its calls");
+  assert.throws(() => plugin.respondHttpCall(call!.token, { headers: { ":status": "200" } }), /no pending HTTP call/);
+  assert.equal(plugin.failed, false);
+});
+
 test("callout issuer: pauses, a 200 resumes with the status copied; a reset gives the module's 503", async () => {
   const plugin = await startPlugin({ module: F.callout!, clusters: ["backend"] });
   const s = plugin.newHttpStream();

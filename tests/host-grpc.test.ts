@@ -111,3 +111,25 @@ test("send, cancel and close return codes as Envoy's", async () => {
   assert.equal(plugin.grpcStreams.length, 0);
   assert.equal(plugin.pendingGrpcCalls.length, 0);
 });
+
+test("shutdown cancels the gRPC calls and streams the root context still has in flight", async () => {
+  const plugin = await start("call");
+  plugin.newHttpStream().sendRequestHeaders(REQUEST, true);
+  const [call] = plugin.pendingGrpcCalls;
+  assert.ok(call, "a call is in flight");
+  const streaming = await start("stream");
+  streaming.newHttpStream().sendRequestHeaders(REQUEST, true);
+  const [stream] = streaming.grpcStreams;
+  assert.ok(stream, "a stream is open");
+
+  assert.equal(plugin.shutdown(), true);
+  assert.deepEqual(plugin.pendingGrpcCalls, []);
+  assert.deepEqual(plugin.cancelledGrpcCalls, [call!.token]);
+  assert.throws(() => plugin.respondGrpcCall(call!.token, { message: "late" }), /no pending gRPC call/);
+  assert.equal(plugin.failed, false, "no callback ran on the deleted root");
+
+  assert.equal(streaming.shutdown(), true);
+  assert.deepEqual(streaming.grpcStreams, []);
+  assert.deepEqual(streaming.cancelledGrpcCalls, [stream!.token]);
+  assert.throws(() => streaming.grpcStreamMessage(stream!.token, "late"), /no open gRPC stream/);
+});
