@@ -213,13 +213,13 @@ test("callout issuer: pauses, a 200 resumes with the status copied; a reset give
   assert.equal(call?.token, 4);
   assert.equal(call?.cluster, "backend");
   assert.deepEqual(call?.headers.entries(), [[":method", "GET"], [":path", "/check"], [":authority", "auth"]]);
-  plugin.respondHttpCall(4, { headers: { ":status": "200" }, body: "ok" });
+  plugin.respondHttpCall(call!.token, { headers: { ":status": "200" }, body: "ok" });
   assert.equal(s.paused.request, false);
   assert.equal(s.requestHeaders.get("x-callout-status"), "200");
 
   const t = plugin.newHttpStream();
   t.sendRequestHeaders(REQUEST, true);
-  plugin.respondHttpCall(8, null);
+  plugin.respondHttpCall(plugin.pendingHttpCalls[0]!.token, null);
   assert.equal(t.localReply?.status, 503);
   assert.equal(t.localReply?.bodyText, "callout failed");
 
