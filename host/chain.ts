@@ -9,7 +9,8 @@ import { joinBytes, toBytes } from "./body-buffer.js";
 import { VirtualClock, type Clock } from "./clock.js";
 import type { LocalResponseRequest } from "./context.js";
 import { HeaderMap, type HeaderInput } from "./header-map.js";
-import type { HttpStream, HttpStreamOptions, StreamSink } from "./http-stream.js";
+import type { HttpFilter, StreamSink } from "./http-filter.js";
+import type { HttpStream, HttpStreamOptions } from "./http-stream.js";
 import { buildLocalReply, type LocalReply } from "./local-reply.js";
 import type { Plugin } from "./plugin.js";
 
@@ -82,14 +83,11 @@ export class ChainStream {
 
   constructor(chain: Chain, options?: HttpStreamOptions) {
     this.names = chain.names;
-    this.streams = chain.plugins.map((p) => p.newHttpStream(options));
-    this.streams.forEach((s, i) => {
-      s.sink = this.sinkFor(i);
-    });
+    const n = chain.plugins.length;
+    this.streams = chain.plugins.map((p, i) => p.newChainFilter(this.sinkFor(i, n), options));
   }
 
-  private sinkFor(i: number): StreamSink {
-    const n = this.streams.length;
+  private sinkFor(i: number, n: number): StreamSink {
     return {
       headers: (response, headers, eos) => {
         const entries = headers.entries();
@@ -179,10 +177,10 @@ export class ChainStream {
 
   // ---- local replies ------------------------------------------------------------------------
 
-  private sendLocalReply(from: HttpStream, r: LocalResponseRequest): void {
+  private sendLocalReply(from: HttpFilter, r: LocalResponseRequest): void {
     if (this.reply !== null || this.resetReason !== null) {
       // A second local reply on the stream (§4.5): reported and ignored.
-      this.ignoredLocalReplies.push({ plugin: this.names[this.streams.indexOf(from)]!, status: r.status, details: r.details });
+      this.ignoredLocalReplies.push({ plugin: this.names[this.streams.indexOf(from as HttpStream)]!, status: r.status, details: r.details });
       return;
     }
     const responseStarted = this.streams.some((s) => s.responseStarted);
@@ -194,7 +192,7 @@ export class ChainStream {
         return;
       }
     }
-    const reply = buildLocalReply(r, from.requestHeaders);
+    const reply = buildLocalReply(r, (from as HttpStream).requestHeaders);
     const body = reply.body;
     const headers = reply.headers;
     this.reply = reply;

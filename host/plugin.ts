@@ -7,7 +7,7 @@ import { toBytes } from "./body-buffer.js";
 import { CalloutAnswers, type GrpcCallResponse, type HttpCallResponse } from "./callout-answers.js";
 import type { Clock } from "./clock.js";
 import type { HeaderInput } from "./header-map.js";
-import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings } from "./http-stream.js";
+import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings, type StreamSink } from "./http-stream.js";
 import { resolveProperty } from "./imports/properties.js";
 import { PluginLifecycle } from "./plugin-lifecycle.js";
 import { PluginTimers } from "./plugin-timers.js";
@@ -267,6 +267,11 @@ export class Plugin {
 
   newHttpStream(options?: HttpStreamOptions): HttpStream {
     return new HttpStream(this.settings, options);
+  }
+
+  /** @internal This plugin's filter on a chain's stream, passing what it lets through to `sink`. */
+  newChainFilter(sink: StreamSink, options?: HttpStreamOptions): HttpStream {
+    return new HttpStream(this.settings, options, sink);
   }
 
   /**
