@@ -179,7 +179,7 @@ export class ChainStream {
 
   private sendLocalReply(from: HttpFilter, r: LocalResponseRequest): void {
     if (this.reply !== null || this.resetReason !== null) {
-      // A second local reply on the stream (§4.5): reported and ignored.
+      // A second local reply on the stream: reported and ignored.
       this.ignoredLocalReplies.push({ plugin: this.names[this.streams.indexOf(from as HttpStream)]!, status: r.status, details: r.details });
       return;
     }

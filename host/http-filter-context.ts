@@ -136,7 +136,7 @@ export abstract class HttpFilterContext extends FilterContext<StreamSettings> {
     }
   }
 
-  /** Trailers are writable in their window, or created in the last body callback (§4.4). */
+  /** Trailers are writable in their window, or created in the last body callback. */
   protected trailersForWrite(side: Side): HeaderMap | null {
     if (side.trailersAvail) return side.trailers;
     if (side.trailers === null && side.bodyAvail && side.bodyEos) {
@@ -146,7 +146,7 @@ export abstract class HttpFilterContext extends FilterContext<StreamSettings> {
   }
 
   override headersModified(type: MapType): void {
-    // Envoy clears the route cache when request headers change (ABI ≤ 0.2.1, §9.13).
+    // Envoy clears the route cache when request headers change (ABI ≤ 0.2.1).
     if (type === MapType.HttpRequestHeaders) this.routeCacheClears++;
   }
 

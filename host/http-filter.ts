@@ -223,7 +223,7 @@ export class HttpFilter extends HttpFilterContext {
     if (this.dropped(side)) return FilterDataStatus.Continue;
     if (this.vm.failed) return this.failed(FilterDataStatus.StopIterationNoBuffer);
     if (side.stop === Stop.HeadersAll) {
-      // Held by Envoy under flow control until the filter continues (§9.4).
+      // Held by Envoy under flow control until the filter continues.
       side.held = concatBytes(side.held, data);
       return FilterDataStatus.StopIterationAndWatermark;
     }
@@ -310,7 +310,7 @@ export class HttpFilter extends HttpFilterContext {
     return status;
   }
 
-  /** A deferred proxy_continue_stream: pass on what the filter holds (§9.4). */
+  /** A deferred proxy_continue_stream: pass on what the filter holds. */
   protected resume(side: Side): void {
     if (side.done || this.passthrough) return;
     const stop = side.stop;
@@ -375,7 +375,7 @@ export class HttpFilter extends HttpFilterContext {
       return;
     }
     if (resp.headersForwarded) {
-      // Response headers already went downstream: Envoy resets instead (§9.6).
+      // Response headers already went downstream: Envoy resets instead.
       this.resetStream("local_reply_after_response_headers_sent");
       return;
     }
@@ -407,7 +407,7 @@ export class HttpFilter extends HttpFilterContext {
     }
   }
 
-  /** The VM failed during (or before) this stream's callback: apply the failure policy (§9.14). */
+  /** The VM failed during (or before) this stream's callback: apply the failure policy. */
   protected failed<T extends number>(stopStatus: T): number {
     if (!this.failureHandled) {
       this.failureHandled = true;

@@ -67,7 +67,7 @@ export class HttpStream extends HttpFilter {
   /**
    * An HTTP/2 METADATA frame with `elementCount` entries: proxy_on_request_metadata. Envoy
    * treats the result as Continue whatever the module returns, and has no map type through
-   * which the entries could be read (§3.3), so only the count reaches the module.
+   * which the entries could be read, so only the count reaches the module.
    */
   sendRequestMetadata(elementCount: number): number {
     return this.onMetadata(this.req, Cb.RequestMetadata, elementCount);

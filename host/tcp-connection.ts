@@ -1,5 +1,5 @@
 // One downstream connection through the plugin as an Envoy network (TCP) filter
-// (reference §3.4, §4.3, §4.5, §9.14): context creation at the new connection, data in
+// (docs/envoy-semantics.md, "TCP connections"): context creation at the new connection, data in
 // both directions with buffers 2 and 3, Envoy's read-buffer accumulation while stopped,
 // deferred continue/close, the synthesised upstream close, and on_done → on_log →
 // on_delete at the end (the reverse of HTTP's log-before-done).

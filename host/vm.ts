@@ -1,8 +1,9 @@
-// One VM instance: links the module against the host imports of its ABI version, runs the
-// start-up entry points in restricted mode (§2.3), and calls exports with the current and
-// effective context saved and restored around every call (§9.9). A trap in any export
-// fails the whole VM (§9.14); afterwards no export is called again. Nothing a module does
-// makes the host throw.
+// One Wasm instance: links the module against the host imports of its ABI version, runs
+// the start-up entry points in restricted mode, and calls exports with the current and
+// effective context saved and restored around every call. A trap in any export fails the
+// whole VM; afterwards no export is called again. Nothing a module does makes the host
+// throw; an error in the host's own JavaScript does reach the caller
+// (docs/envoy-semantics.md, "Restricted mode", "Contexts", "VM failure").
 import { AbiVersion, LogLevel, type WasmResult } from "./abi/enums.js";
 import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
 import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
@@ -357,7 +358,7 @@ export class Vm {
     }
   }
 
-  /** Calls the guest allocator in restricted mode with the VM context current (§8). */
+  /** Calls the guest allocator in restricted mode with the VM context current. */
   private allocate(size: number): number {
     const fn = this.allocFn!;
     const prevMode = this.mode;

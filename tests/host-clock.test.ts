@@ -1,4 +1,4 @@
-// The virtual clock (reference §4.1, §5, §9.11, §9.12, §9.7): time read by the module,
+// The virtual clock (docs/envoy-semantics.md, "Timers and time"): time read by the module,
 // ticks fired as the test advances time, callout timeouts as 504 responses.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// gRPC callouts (reference §4.7, §9.8) through tests/fixtures/grpc.wat: tokens, the
+// gRPC callouts (docs/envoy-semantics.md, "Callouts") through tests/fixtures/grpc.wat: tokens, the
 // pending-call listing, answers delivered by the test, maps 4/5 and buffer 5 windows,
 // proxy_get_status inside proxy_on_grpc_close, and the send/cancel/close return codes.
 import { before, test } from "node:test";

@@ -1,4 +1,4 @@
-// TCP (network filter) connections (reference §3.4, §4.3, §4.5, §9.14) through the
+// TCP (network filter) connections (docs/envoy-semantics.md, "TCP connections") through the
 // tests/fixtures/tcp.wat filter.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
-// Buffers (reference §4.3): bodies come from the effective context, the rest from the
-// root context, each only within its window.
+// Buffers (docs/envoy-semantics.md, "Buffers"): bodies come from the effective context, the
+// rest from the root context, each only within its window.
 import { BufferType, MAX_BUFFER_TYPE, WasmResult } from "../abi/enums.js";
 import { sliceForGet } from "../body-buffer.js";
 import type { Vm } from "../vm.js";

@@ -1,4 +1,4 @@
-// Logging, time and timers (reference §4.1).
+// Logging, time and timers (docs/envoy-semantics.md, "Timers and time").
 import { LogLevel, WasmResult } from "../abi/enums.js";
 import { Allow, envImport, V0_2_1, type ImportDef } from "./registry.js";
 

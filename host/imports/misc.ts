@@ -1,5 +1,5 @@
 // Context control, foreign functions and the small always-registered imports
-// (reference §4.11, §4.12, §3.6).
+// (docs/envoy-semantics.md, "Contexts", "Foreign functions").
 import { deflateSync, inflateSync } from "node:zlib";
 import { WasmResult } from "../abi/enums.js";
 import { Allow, envImport, type ImportDef } from "./registry.js";

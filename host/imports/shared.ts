@@ -1,4 +1,5 @@
-// Shared data and shared queues (reference §4.8, §4.9), scoped by the plugin's vm_id.
+// Shared data and shared queues (docs/envoy-semantics.md, "Shared data", "Shared queues"),
+// scoped by the plugin's vm_id.
 import { WasmResult } from "../abi/enums.js";
 import { envImport, type ImportDef } from "./registry.js";
 

@@ -1,6 +1,6 @@
-// HTTP and gRPC callouts (reference §4.6, §4.7, §9.8). They belong to the root context; tokens
-// come from per-VM counters whose low two bits give the kind (0 HTTP, 1 gRPC call,
-// 2 gRPC stream).
+// HTTP and gRPC callouts (docs/envoy-semantics.md, "Callouts"). They belong to the root
+// context; tokens come from per-VM counters whose low two bits give the kind (0 HTTP, 1 gRPC
+// call, 2 gRPC stream).
 import type { HeaderMap } from "../header-map.js";
 
 export interface HttpCallRequest {

@@ -44,7 +44,8 @@ test("another worker's streams feed the last registered root", async () => {
   const process = new ProxyProcess();
   const aggregator = await start(undefined, process);
   const worker = await startPlugin({ module: MODULE, process });
-  // The worker registered the queue after the aggregator: it now gets the notifications (Envoy §4.9).
+  // The worker registered the queue after the aggregator: it now gets the notifications
+  // (docs/envoy-semantics.md, "Shared queues").
   request(worker, "/w");
   assert.equal(aggregator.dispatchQueueReady(), 0);
   assert.equal(worker.dispatchQueueReady(), 1);
