@@ -101,7 +101,6 @@ function clusterSet(names: string[] | undefined): ReadonlySet<string> {
   })(set);
 }
 
-
 /** A module that cannot be compiled, linked or instantiated (the message names the problem). */
 export class PluginLoadError extends Error {
   override name = "PluginLoadError";
@@ -114,8 +113,9 @@ function bytesOf(v: string | Uint8Array | undefined): Uint8Array {
 
 /**
  * Loads the module, runs its start-up entry points and the root context's
- * context_create → vm_start → configure. A trap during start-up does not throw: the
- * plugin comes back with `failed` set and `configured` false.
+ * context_create → vm_start → configure. A trap during start-up, or a vm_start or configure
+ * that returns false, does not throw: the plugin comes back with `failed` set,
+ * `configured` false and `startupFailure` saying why.
  */
 export async function startPlugin(options: PluginOptions): Promise<Plugin> {
   let module: WebAssembly.Module;

@@ -9,6 +9,8 @@ import type { Vm } from "./vm.js";
 export class PluginLifecycle {
   private vmStartedResult = false;
   private configuredResult = false;
+  /** Why the plugin took no traffic, fixed when start-up ends; null when it started. */
+  private startupFailureReason: string | null = null;
 
   constructor(
     private readonly vm: Vm,
@@ -19,6 +21,7 @@ export class PluginLifecycle {
   boot(): void {
     const { vm, root } = this;
     vm.start();
+    this.startupFailureReason = vm.failure;
     if (vm.failed) return;
     vm.addContext(root);
     // The plugin configuration is readable in the root's first context_create and in configure, not in vm_start.
@@ -35,6 +38,12 @@ export class PluginLifecycle {
       if (!this.configuredResult && !vm.failed) vm.reject("proxy_on_configure returned false: the plugin rejected its configuration");
     }
     this.afterRootCallback();
+    this.startupFailureReason = vm.failure;
+  }
+
+  /** Why the plugin takes no traffic (a start-up trap, or vm_start / configure returning false); null when it started. */
+  get startupFailure(): string | null {
+    return this.startupFailureReason;
   }
 
   /** proxy_on_vm_start's result (true if not exported). */

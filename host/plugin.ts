@@ -113,7 +113,7 @@ export class Plugin {
    * returning false. Envoy rejects such a configuration; its streams follow the failure policy.
    */
   get startupFailure(): string | null {
-    return this.lifecycle.configured ? null : this.vm.failure;
+    return this.lifecycle.startupFailure;
   }
 
   get failed(): boolean {

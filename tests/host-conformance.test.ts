@@ -83,6 +83,7 @@ test("a trap at start-up (root context_create, vm_start, configure): not configu
     assert.equal(plugin.failed, true, fn);
     assert.equal(plugin.configured, false, fn);
     assert.match(plugin.failure!, new RegExp(`^Function: ${fn} failed: unreachable`));
+    assert.equal(plugin.startupFailure, plugin.failure, `${fn}: the plugin says why it takes no traffic`);
   }
 });
 

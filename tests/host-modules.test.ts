@@ -271,6 +271,7 @@ test("a trap fails the VM: logged at critical, 503 wasm_fail_stream, no more cal
   assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
   assert.equal(plugin.failed, true);
   assert.match(plugin.failure!, /^Function: proxy_on_request_headers failed: unreachable/);
+  assert.equal(plugin.startupFailure, null, "a trap after start-up is not a start-up failure");
   assert.equal(plugin.logsAt(LogLevel.Critical).length, 1);
   assert.equal(s.localReply?.status, 503);
   assert.equal(s.localReply?.details, "wasm_fail_stream");
