@@ -101,10 +101,12 @@ export class PluginLifecycle {
     if (root.waitingForDone && root.doneCalled && this.rootAlive) this.deleteRoot();
   }
 
-  /** proxy_on_delete; the root's callouts die with it, as in Envoy's context destructor. */
+  /** proxy_on_delete; the root's callouts and its timer die with it, as in Envoy's context destructor. */
   private deleteRoot(): void {
     this.vm.invoke(this.root, "proxy_on_delete", this.root.id);
     this.vm.removeContext(this.root.id);
     this.vm.callouts.cancelAll();
+    this.root.tickPeriodMs = 0;
+    this.vm.events.tickPeriodChanged(0);
   }
 }

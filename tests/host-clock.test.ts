@@ -109,3 +109,13 @@ test("one virtual clock drives several plugins in due order", async () => {
   assert.equal(gauge(a, "tick_time_ms"), START + 100);
   assert.equal(gauge(b, "tick_time_ms"), START + 150);
 });
+
+test("the tick timer dies with the root context", async () => {
+  const clock = new VirtualClock(START);
+  const plugin = await startPlugin({ module: TIMER, clock });
+  assert.equal(clock.pendingTimers, 1);
+  assert.equal(plugin.shutdown(), true);
+  assert.equal(clock.pendingTimers, 0, "no timer is left armed for a deleted root");
+  plugin.advanceTime(1_000);
+  assert.equal(gauge(plugin, "ticks"), 0);
+});
