@@ -194,10 +194,9 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
 
   /** @internal A filter asked for a local reply, or failed closed (`failure`). */
   sendLocalReply(from: HttpFilter, r: LocalResponseRequest, failure: boolean): void {
-    if (this.resetReason !== null) return;
-    if (this.reply !== null && !failure) {
-      // A second local reply on the stream: reported and ignored.
-      (this.ignored ??= []).push({ filter: this.filters.indexOf(from as F), status: r.status, details: r.details });
+    if (this.resetReason !== null || (this.reply !== null && !failure)) {
+      // A second local reply on the stream (or one after a reset): reported and ignored.
+      if (!failure) (this.ignored ??= []).push({ filter: this.filters.indexOf(from as F), status: r.status, details: r.details });
       return;
     }
     if (this.downstream !== null || this.reply !== null) {

@@ -373,3 +373,20 @@ test("a plugin whose vm_start or configure returned false takes no traffic: its 
   assert.equal(fine.startupFailure, null);
   assert.equal(fine.failed, false);
 });
+
+test("a local reply once the response started goes straight to the client, past the filter", async () => {
+  const reply = [
+    ...i32(403), ...i32(DETAILS_AT), ...i32(DETAILS.length), ...i32(BODY_AT), ...i32(BODY.length), ...i32(0), ...i32(0), ...i32(-1),
+    ...call(LOCAL_REPLY), ...DROP, ...i32(0),
+  ];
+  const m = filter({ proxy_on_response_headers: { params: 3, body: reply }, proxy_on_response_body: { params: 3, body: RETURN0 } });
+  const s = (await start(m)).newHttpStream();
+  s.sendRequestHeaders(REQUEST, true);
+  assert.equal(s.sendResponseHeaders({ ":status": "200", "x-upstream": "1" }, false), FilterHeadersStatus.StopAllIterationAndWatermark);
+  assert.equal(s.localReply?.status, 403);
+  assert.deepEqual(s.responseHeaders.entries(), [[":status", "403"], ["content-length", String(BODY.length)], ["content-type", "text/plain"]]);
+  assert.equal(Buffer.from(s.responseBody).toString(), BODY);
+  assert.equal(s.resetReason, null, "a direct reply is not a reset");
+  assert.equal(s.sendResponseBody("upstream body", true), FilterDataStatus.Continue, "the reply is the response now");
+  assert.deepEqual(s.actions.map((a) => a.callback), ["proxy_on_response_headers"], "the filter does not see its direct reply");
+});
