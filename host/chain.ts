@@ -38,6 +38,11 @@ export class Chain {
     readonly clock: Clock,
   ) {}
 
+  /** @internal The filter of the plugin at `position` on a chain stream. */
+  newFilter(path: StreamPath<HttpStream>, position: number, options?: HttpStreamOptions): HttpStream {
+    return this.plugins[position]!.newFilter(path, position, options);
+  }
+
   /** A plugin by its name. */
   plugin(name: string): Plugin {
     const i = this.names.indexOf(name);
@@ -61,7 +66,7 @@ export class ChainStream extends StreamPath<HttpStream> {
   private declare readonly names: readonly string[];
 
   constructor(chain: Chain, options?: HttpStreamOptions) {
-    super(chain.plugins.length, (sink, path, i) => chain.plugins[i]!.newChainFilter(sink, path, options));
+    super(chain.plugins.length, chain, options);
     this.names = chain.names;
   }
 

@@ -19,16 +19,17 @@ const EMPTY = new Uint8Array(0);
  * @internal
  */
 export interface StreamSink {
-  headers(response: boolean, headers: HeaderMap, endOfStream: boolean): void;
-  data(response: boolean, data: Uint8Array, endOfStream: boolean): void;
-  trailers(response: boolean, trailers: HeaderMap): void;
+  /** `at` is the filter's position on the stream (0 = nearest the client). */
+  headers(at: number, response: boolean, headers: HeaderMap, endOfStream: boolean): void;
+  data(at: number, response: boolean, data: Uint8Array, endOfStream: boolean): void;
+  trailers(at: number, response: boolean, trailers: HeaderMap): void;
   /**
    * The filter asked for a local reply, or failed closed (`failure`): the stream sends it,
    * or resets when it is too late for a reply.
    */
-  localReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void;
-  /** A callback ran; `index` is its position in the filter's action list. */
-  callback(from: HttpFilter, index: number): void;
+  sendLocalReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void;
+  /** Filter `at` ran a callback; `index` is its position in the filter's action list. */
+  callback(at: number, index: number): void;
 }
 
 export class HttpFilter extends HttpFilterContext {
@@ -38,13 +39,16 @@ export class HttpFilter extends HttpFilterContext {
   protected declare failureHandled: boolean;
   /** Where the filter passes what it lets through. */
   protected declare readonly sink: StreamSink;
+  /** The filter's position on the stream (0 = nearest the client). */
+  protected declare readonly position: number;
   /** Set when the stream was reset instead of completing normally (e.g. "wasm_close_stream"). */
   declare resetReason: string | null;
 
-  constructor(settings: StreamSettings, sink: StreamSink, options?: HttpStreamOptions) {
+  constructor(settings: StreamSettings, sink: StreamSink, position: number, options?: HttpStreamOptions) {
     super(settings, options);
     this.created = this.failureHandled = false;
     this.sink = sink;
+    this.position = position;
     this.resetReason = null;
   }
 
@@ -173,7 +177,7 @@ export class HttpFilter extends HttpFilterContext {
   /** Runs a callback if exported; returns its raw u32 result (0 when not exported). */
   protected callback(cb: Cb, a?: number, b?: number): number {
     const r = cb === Cb.ContextCreate ? this.run(cb, this.id, this.settings.rootId) : this.run(cb, this.id, a, b);
-    if (this.recordedAt >= 0) this.sink.callback(this, this.recordedAt >> 1);
+    if (this.recordedAt >= 0) this.sink.callback(this.position, this.recordedAt >> 1);
     return r;
   }
 
@@ -199,18 +203,18 @@ export class HttpFilter extends HttpFilterContext {
     side.release();
     const response = side === this.resp;
     if (headersFirst) {
-      sink.headers(response, side.headers, side.headersEos);
+      sink.headers(this.position, response, side.headers, side.headersEos);
       if (side.headersEos) side.eosEmitted = true;
     }
     // Trailers the filter created in the last body callback follow the body.
     const createdTrailers = !withTrailers && side.bodyEos && side.trailers !== null && !side.eosEmitted;
     const trailers = withTrailers || createdTrailers;
     const eos = !side.eosEmitted && !trailers && side.bodyEos;
-    if (data.length > 0 || eos) sink.data(response, data, eos);
+    if (data.length > 0 || eos) sink.data(this.position, response, data, eos);
     if (eos) side.eosEmitted = true;
     if (trailers && !side.eosEmitted && side.trailers !== null) {
       side.eosEmitted = true;
-      sink.trailers(response, side.trailers);
+      sink.trailers(this.position, response, side.trailers);
     }
   }
 
@@ -422,7 +426,7 @@ export class HttpFilter extends HttpFilterContext {
   /** The reply goes through the stream: through every filter's response side, or straight out. */
   protected executeLocalReply(r: LocalResponseRequest): void {
     this.req.finish();
-    this.sink.localReply(this, r, false);
+    this.sink.sendLocalReply(this, r, false);
   }
 
   /** The VM failed during (or before) this stream's callback: apply the failure policy. */
@@ -456,6 +460,6 @@ export class HttpFilter extends HttpFilterContext {
     this.req.finish();
     this.resp.stop = Stop.None;
     this.resp.dropRefs();
-    this.sink.localReply(this, FAIL_STREAM_REPLY, true);
+    this.sink.sendLocalReply(this, FAIL_STREAM_REPLY, true);
   }
 }

@@ -3,9 +3,11 @@
 // plugin's filter passed on, the local reply and the filter's state. A single plugin's
 // stream is a chain of one: the events travel the same StreamPath (stream-path.ts) as a
 // chain's, and the filter itself is HttpFilter (http-filter.ts).
+import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus } from "./abi/enums.js";
+import { toBytes } from "./body-buffer.js";
 import type { HeaderInput, HeaderMap } from "./header-map.js";
 import type { HttpStreamOptions, StreamSettings } from "./http-filter-context.js";
-import { HttpFilter, type StreamSink } from "./http-filter.js";
+import { HttpFilter } from "./http-filter.js";
 import type { LocalReply } from "./local-reply.js";
 import type { StreamPath } from "./stream-path.js";
 
@@ -14,12 +16,11 @@ export type { StreamSink } from "./http-filter.js";
 
 export class HttpStream extends HttpFilter {
   /** The stream this filter is on (driving any filter of it drives the whole stream). */
-  private declare readonly path: StreamPath<HttpStream>;
+  protected declare readonly sink: StreamPath<HttpStream>;
 
   /** @internal Made by Plugin.newHttpStream or a chain. */
-  constructor(settings: StreamSettings, sink: StreamSink, path: StreamPath<HttpStream>, options?: HttpStreamOptions) {
-    super(settings, sink, options);
-    this.path = path;
+  constructor(settings: StreamSettings, path: StreamPath<HttpStream>, position: number, options?: HttpStreamOptions) {
+    super(settings, path, position, options);
   }
 
   // ---- public state -------------------------------------------------------------------
@@ -48,29 +49,40 @@ export class HttpStream extends HttpFilter {
   }
   /** The stream's local reply (or the 503 of a filter that failed closed), or null. */
   get localReply(): LocalReply | null {
-    return this.path.localReply;
+    return this.sink.localReply;
   }
 
   // ---- events from the test ------------------------------------------------------------
+  //
+  // Events enter the stream's path. On a chain of one the filter is both ends, so it takes
+  // them itself (the same result, without the hand-off that the per-request cost would feel);
+  // once a local reply was sent, the reply is the response and upstream events end there.
+
+  /** A plugin's own stream: no other filter to hand events to. */
+  private get alone(): boolean {
+    return this.sink.filters.length === 1;
+  }
 
   sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
-    return this.path.sendRequestHeaders(headers, endOfStream);
+    return this.alone ? this.decodeHeaders(headers, endOfStream) : this.sink.sendRequestHeaders(headers, endOfStream);
   }
   sendRequestBody(chunk: string | Uint8Array, endOfStream = false): number {
-    return this.path.sendRequestBody(chunk, endOfStream);
+    return this.alone ? this.decodeData(toBytes(chunk), endOfStream) : this.sink.sendRequestBody(chunk, endOfStream);
   }
   sendRequestTrailers(trailers: HeaderInput): number {
-    return this.path.sendRequestTrailers(trailers);
+    return this.alone ? this.decodeTrailers(trailers) : this.sink.sendRequestTrailers(trailers);
   }
-  /** The upstream's response; once a local reply was sent, the reply is the response (Continue). */
   sendResponseHeaders(headers: HeaderInput, endOfStream = false): number {
-    return this.path.sendResponseHeaders(headers, endOfStream);
+    if (!this.alone) return this.sink.sendResponseHeaders(headers, endOfStream);
+    return this.reply !== null ? FilterHeadersStatus.Continue : this.encodeHeaders(headers, endOfStream);
   }
   sendResponseBody(chunk: string | Uint8Array, endOfStream = false): number {
-    return this.path.sendResponseBody(chunk, endOfStream);
+    if (!this.alone) return this.sink.sendResponseBody(chunk, endOfStream);
+    return this.reply !== null ? FilterDataStatus.Continue : this.encodeData(toBytes(chunk), endOfStream);
   }
   sendResponseTrailers(trailers: HeaderInput): number {
-    return this.path.sendResponseTrailers(trailers);
+    if (!this.alone) return this.sink.sendResponseTrailers(trailers);
+    return this.reply !== null ? FilterTrailersStatus.Continue : this.encodeTrailers(trailers);
   }
 
   /**
@@ -79,15 +91,15 @@ export class HttpStream extends HttpFilter {
    * which the entries could be read, so only the count reaches the module.
    */
   sendRequestMetadata(elementCount: number): number {
-    return this.path.sendRequestMetadata(elementCount);
+    return this.sink.sendRequestMetadata(elementCount);
   }
   /** A METADATA frame on the response: proxy_on_response_metadata (see sendRequestMetadata). */
   sendResponseMetadata(elementCount: number): number {
-    return this.path.sendResponseMetadata(elementCount);
+    return this.sink.sendResponseMetadata(elementCount);
   }
 
   /** End of the stream: proxy_on_log, proxy_on_done, proxy_on_delete. */
   complete(): void {
-    this.path.complete();
+    this.sink.complete();
   }
 }

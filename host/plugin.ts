@@ -7,7 +7,7 @@ import { toBytes } from "./body-buffer.js";
 import { CalloutAnswers, type GrpcCallResponse, type HttpCallResponse } from "./callout-answers.js";
 import type { Clock } from "./clock.js";
 import type { HeaderInput } from "./header-map.js";
-import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings, type StreamSink } from "./http-stream.js";
+import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings } from "./http-stream.js";
 import { resolveProperty } from "./imports/properties.js";
 import { PluginLifecycle } from "./plugin-lifecycle.js";
 import { PluginTimers } from "./plugin-timers.js";
@@ -268,12 +268,12 @@ export class Plugin {
 
   /** An HTTP stream through this plugin alone (a chain of one). */
   newHttpStream(options?: HttpStreamOptions): HttpStream {
-    return new StreamPath<HttpStream>(1, (sink, path) => new HttpStream(this.settings, sink, path, options)).filters[0]!;
+    return new StreamPath<HttpStream>(1, this, options).filters[0]!;
   }
 
-  /** @internal This plugin's filter on a chain's stream, passing what it lets through to `sink`. */
-  newChainFilter(sink: StreamSink, path: StreamPath<HttpStream>, options?: HttpStreamOptions): HttpStream {
-    return new HttpStream(this.settings, sink, path, options);
+  /** @internal This plugin's filter at `position` on a stream. */
+  newFilter(path: StreamPath<HttpStream>, position: number, options?: HttpStreamOptions): HttpStream {
+    return new HttpStream(this.settings, path, position, options);
   }
 
   /**

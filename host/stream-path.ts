@@ -9,60 +9,37 @@ import { FilterHeadersStatus } from "./abi/enums.js";
 import { joinBytes, toBytes } from "./body-buffer.js";
 import type { LocalResponseRequest } from "./context.js";
 import { HeaderMap, type HeaderInput } from "./header-map.js";
+import type { HttpStreamOptions } from "./http-filter-context.js";
 import type { HttpFilter, StreamSink } from "./http-filter.js";
 import { buildLocalReply, type LocalReply } from "./local-reply.js";
 
 const EMPTY = new Uint8Array(0);
 
-interface Upstream {
-  headers: HeaderMap;
-  body: Uint8Array[];
-  trailers: HeaderMap | null;
-  endOfStream: boolean;
-}
-
-interface Downstream {
-  headers: HeaderMap;
-  body: Uint8Array[];
-  trailers: HeaderMap | null;
-}
-
-/** Filter `i`'s sink: hands what it lets through to its neighbour or to an end of the path. */
-class Link implements StreamSink {
-  constructor(
-    private readonly path: StreamPath,
-    private readonly i: number,
-  ) {}
-  headers(response: boolean, headers: HeaderMap, endOfStream: boolean): void {
-    this.path.passHeaders(this.i, response, headers, endOfStream);
-  }
-  data(response: boolean, data: Uint8Array, endOfStream: boolean): void {
-    this.path.passData(this.i, response, data, endOfStream);
-  }
-  trailers(response: boolean, trailers: HeaderMap): void {
-    this.path.passTrailers(this.i, response, trailers);
-  }
-  localReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void {
-    this.path.sendLocalReply(from, reply, failure);
-  }
-  callback(_from: HttpFilter, index: number): void {
-    this.path.trace?.push(this.i, index);
-  }
+/** @internal Makes the filter at `position` of a path (a plugin, or a chain's plugin at that position). */
+export interface FilterSource<F extends HttpFilter> {
+  newFilter(path: StreamPath<F>, position: number, options?: HttpStreamOptions): F;
 }
 
 /**
  * @internal The stream engine shared by single-plugin streams and chain streams. Fields are
  * assigned in the constructor (see stream-side.ts): a single plugin makes one per request.
  */
-export class StreamPath<F extends HttpFilter = HttpFilter> {
+export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink {
   /** The filters in chain order. */
   declare readonly filters: readonly F[];
   /** Filter index and action index of every callback run, in pairs, in order (chains of two or more). */
   declare readonly trace: number[] | null;
   private declare stopStatus: number;
   private declare reply: LocalReply | null;
-  private declare upstream: Upstream | null;
-  private declare downstream: Downstream | null;
+  // What reached the upstream: headers (null = nothing yet), body chunks, trailers, end of stream.
+  private declare upHeaders: HeaderMap | null;
+  private declare upBody: Uint8Array[] | null;
+  private declare upTrailers: HeaderMap | null;
+  private declare upEnded: boolean;
+  // What reached the client.
+  private declare downHeaders: HeaderMap | null;
+  private declare downBody: Uint8Array[] | null;
+  private declare downTrailers: HeaderMap | null;
   private declare completed: boolean;
   /** The response trailers the test holds before any arrived. */
   private declare trailerView: HeaderMap | null;
@@ -71,60 +48,71 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
   /** Why the stream was reset, or null. */
   declare resetReason: string | null;
 
-  /** `make(sink, path, i)` builds filter `i` with the sink it passes its traffic to. */
-  constructor(count: number, make: (sink: StreamSink, path: StreamPath<F>, i: number) => F) {
+  /** `source` makes filter `i` of `count`; each passes its traffic to the path. */
+  constructor(count: number, source: FilterSource<F>, options?: HttpStreamOptions) {
     this.trace = count > 1 ? [] : null;
     this.stopStatus = 0;
-    this.reply = this.upstream = this.downstream = this.trailerView = this.ignored = null;
-    this.completed = false;
+    this.reply = this.trailerView = this.ignored = null;
+    this.upHeaders = this.upTrailers = this.downHeaders = this.downTrailers = null;
+    this.upBody = this.downBody = null;
+    this.upEnded = this.completed = false;
     this.resetReason = null;
-    const filters: F[] = [];
-    for (let i = 0; i < count; i++) filters.push(make(new Link(this, i), this, i));
-    this.filters = filters;
+    if (count === 1) {
+      this.filters = [source.newFilter(this, 0, options)];
+    } else {
+      const filters: F[] = [];
+      for (let i = 0; i < count; i++) filters.push(source.newFilter(this, i, options));
+      this.filters = filters;
+    }
   }
 
   // ---- what filters pass on ----------------------------------------------------------------
 
-  /** @internal */
-  passHeaders(i: number, response: boolean, headers: HeaderMap, eos: boolean): void {
-    const last = this.filters.length - 1;
+  /** @internal Filter `at` lets headers through. */
+  headers(at: number, response: boolean, headers: HeaderMap, eos: boolean): void {
     if (!response) {
-      if (i < last) this.note(this.filters[i + 1]!.decodeHeaders(headers.entries(), eos));
-      else this.upstream = { headers, body: [], trailers: null, endOfStream: eos };
-    } else if (i > 0) this.note(this.filters[i - 1]!.encodeHeaders(headers.entries(), eos));
-    else this.downstream = { headers, body: [], trailers: null };
+      if (at < this.filters.length - 1) this.note(this.filters[at + 1]!.decodeHeaders(headers.entries(), eos));
+      else {
+        this.upHeaders = headers;
+        this.upEnded = eos;
+      }
+    } else if (at > 0) this.note(this.filters[at - 1]!.encodeHeaders(headers.entries(), eos));
+    else this.downHeaders = headers;
   }
 
-  /** @internal */
-  passData(i: number, response: boolean, data: Uint8Array, eos: boolean): void {
-    const last = this.filters.length - 1;
+  /** @internal Filter `at` lets body bytes through. */
+  data(at: number, response: boolean, data: Uint8Array, eos: boolean): void {
     if (!response) {
-      if (i < last) this.note(this.filters[i + 1]!.decodeData(data, eos));
-      else if (this.upstream !== null) {
-        if (data.length > 0) this.upstream.body.push(data);
-        if (eos) this.upstream.endOfStream = true;
+      if (at < this.filters.length - 1) this.note(this.filters[at + 1]!.decodeData(data, eos));
+      else if (this.upHeaders !== null) {
+        if (data.length > 0) (this.upBody ??= []).push(data);
+        if (eos) this.upEnded = true;
       }
-    } else if (i > 0) this.note(this.filters[i - 1]!.encodeData(data, eos));
-    else if (this.downstream !== null && data.length > 0) this.downstream.body.push(data);
+    } else if (at > 0) this.note(this.filters[at - 1]!.encodeData(data, eos));
+    else if (this.downHeaders !== null && data.length > 0) (this.downBody ??= []).push(data);
   }
 
-  /** @internal */
-  passTrailers(i: number, response: boolean, trailers: HeaderMap): void {
-    const last = this.filters.length - 1;
+  /** @internal Filter `at` lets trailers through. */
+  trailers(at: number, response: boolean, trailers: HeaderMap): void {
     if (!response) {
-      if (i < last) this.note(this.filters[i + 1]!.decodeTrailers(trailers.entries()));
-      else if (this.upstream !== null) {
-        this.upstream.trailers = trailers;
-        this.upstream.endOfStream = true;
+      if (at < this.filters.length - 1) this.note(this.filters[at + 1]!.decodeTrailers(trailers.entries()));
+      else if (this.upHeaders !== null) {
+        this.upTrailers = trailers;
+        this.upEnded = true;
       }
-    } else if (i > 0) this.note(this.filters[i - 1]!.encodeTrailers(trailers.entries()));
-    else if (this.downstream !== null) {
+    } else if (at > 0) this.note(this.filters[at - 1]!.encodeTrailers(trailers.entries()));
+    else if (this.downHeaders !== null) {
       // The map the test may already hold as the response trailers becomes them.
       const view = this.trailerView;
       this.trailerView = null;
       if (view !== null && view !== trailers) for (const [k, v] of trailers.entries()) view.add(k, v);
-      this.downstream.trailers = view ?? trailers;
+      this.downTrailers = view ?? trailers;
     }
+  }
+
+  /** @internal Filter `at` ran the callback recorded at `index` of its actions. */
+  callback(at: number, index: number): void {
+    if (this.trace !== null) this.trace.push(at, index);
   }
 
   /** Remembers the first stop status met further down the path. */
@@ -182,8 +170,9 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
   complete(): void {
     if (this.completed) return;
     this.completed = true;
-    for (const f of this.filters) f.accessLog();
-    for (const f of this.filters) f.destroy();
+    const filters = this.filters;
+    for (let i = 0; i < filters.length; i++) filters[i]!.accessLog();
+    for (let i = 0; i < filters.length; i++) filters[i]!.destroy();
   }
 
   get isComplete(): boolean {
@@ -199,7 +188,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
       if (!failure) (this.ignored ??= []).push({ filter: this.filters.indexOf(from as F), status: r.status, details: r.details });
       return;
     }
-    if (this.downstream !== null || this.reply !== null) {
+    if (this.downHeaders !== null || this.reply !== null) {
       // Too late for a reply (response headers went out, or a failure while replying): Envoy resets.
       this.resetAll(failure ? "wasm_fail_stream" : "local_reply_after_response_headers_sent");
       return;
@@ -211,7 +200,8 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
     const body = reply.body;
     if (this.filters.some((f) => f.responseStarted)) {
       // The response had started but no headers went out: Envoy replies straight to the client.
-      this.downstream = { headers: reply.headers, body: body.length > 0 ? [body] : [], trailers: null };
+      this.downHeaders = reply.headers;
+      this.downBody = body.length > 0 ? [body] : null;
       for (const f of this.filters) f.replyDirectly(reply);
       return;
     }
@@ -237,7 +227,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
   get localReply(): LocalReply | null {
     const r = this.reply;
     if (r === null) return null;
-    if (this.downstream !== null) r.headers = this.downstream.headers;
+    if (this.downHeaders !== null) r.headers = this.downHeaders;
     else {
       // On its way through the filters: as the nearest filter holding it left it.
       for (const f of this.filters) {
@@ -252,13 +242,13 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
 
   /** What reached the upstream (after every filter), or null if the request never got there. */
   get upstreamRequest(): { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap | null; endOfStream: boolean } | null {
-    const u = this.upstream;
-    return u === null ? null : { headers: u.headers, body: joinBytes(u.body), trailers: u.trailers, endOfStream: u.endOfStream };
+    const h = this.upHeaders;
+    return h === null ? null : { headers: h, body: this.requestBody, trailers: this.upTrailers, endOfStream: this.upEnded };
   }
 
   /** The request headers as the last filter that saw them left them. */
   get requestHeaders(): HeaderMap {
-    if (this.upstream !== null) return this.upstream.headers;
+    if (this.upHeaders !== null) return this.upHeaders;
     for (let i = this.filters.length - 1; i >= 0; i--) {
       const h = this.filters[i]!.requestHeaderMap;
       if (h.size > 0 || i === 0) return h;
@@ -266,17 +256,17 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
     return this.filters[0]!.requestHeaderMap;
   }
   get requestBody(): Uint8Array {
-    return this.upstream === null ? EMPTY : joinBytes(this.upstream.body);
+    return this.upBody === null ? EMPTY : joinBytes(this.upBody);
   }
   /** The response as it left the first filter toward the client. */
   get responseHeaders(): HeaderMap {
-    return this.downstream?.headers ?? new HeaderMap();
+    return this.downHeaders ?? new HeaderMap();
   }
   get responseBody(): Uint8Array {
-    return this.downstream === null ? EMPTY : joinBytes(this.downstream.body);
+    return this.downBody === null ? EMPTY : joinBytes(this.downBody);
   }
   get responseTrailers(): HeaderMap {
-    return this.downstream?.trailers ?? (this.trailerView ??= new HeaderMap());
+    return this.downTrailers ?? (this.trailerView ??= new HeaderMap());
   }
 
   /** Whether any filter holds the request or the response. */
