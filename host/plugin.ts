@@ -117,8 +117,14 @@ export class Plugin {
     return this.lifecycle.startupFailure;
   }
 
+  /** The VM is failed: it trapped, or start-up rejected the plugin (see startupFailure). */
   get failed(): boolean {
     return this.vm.failed;
+  }
+
+  /** The module itself failed (a trap or a failed start-up entry point), not a rejection by vm_start / configure. */
+  get trapped(): boolean {
+    return this.vm.trapped;
   }
 
   /** "Function: <export> failed: <trap message>", or null. */

@@ -93,6 +93,8 @@ export class Vm {
 
   mode: Mode = Mode.Start;
   failed = false;
+  /** Failed by the module itself (a trap, a failed start-up entry point), not by a rejection. */
+  trapped = false;
   failure: string | null = null;
 
   readonly vmContext = new VmContext();
@@ -400,6 +402,7 @@ export class Vm {
   fail(name: string, err: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    this.trapped = true;
     this.failure = `Function: ${name} failed: ${errorMessage(err)}`;
     this.log(LogLevel.Critical, this.failure, this.current.id);
   }

@@ -270,6 +270,7 @@ test("a trap fails the VM: logged at critical, 503 wasm_fail_stream, no more cal
   const s = plugin.newHttpStream();
   assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
   assert.equal(plugin.failed, true);
+  assert.equal(plugin.trapped, true);
   assert.match(plugin.failure!, /^Function: proxy_on_request_headers failed: unreachable/);
   assert.equal(plugin.startupFailure, null, "a trap after start-up is not a start-up failure");
   assert.equal(plugin.logsAt(LogLevel.Critical).length, 1);
@@ -351,6 +352,7 @@ test("a plugin whose vm_start or configure returned false takes no traffic: its 
   const plugin = await start(rejecting);
   assert.equal(plugin.configured, false);
   assert.equal(plugin.failed, true, "Envoy marks the VM failed (FailState::ConfigureFailed)");
+  assert.equal(plugin.trapped, false, "a rejection, not a trap");
   assert.equal(plugin.startupFailure, "proxy_on_configure returned false: the plugin rejected its configuration");
   const s = plugin.newHttpStream();
   assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
@@ -365,6 +367,7 @@ test("a plugin whose vm_start or configure returned false takes no traffic: its 
 
   const notStarted = await start(filter({ proxy_on_vm_start: { params: 2, body: i32(0) }, proxy_on_request_headers: headers }));
   assert.equal(notStarted.startupFailure, "proxy_on_vm_start returned false: the VM did not start");
+  assert.equal(notStarted.trapped, false);
   const t = notStarted.newHttpStream();
   t.sendRequestHeaders(REQUEST, true);
   assert.equal(t.localReply?.details, "wasm_fail_stream");

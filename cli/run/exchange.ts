@@ -130,8 +130,8 @@ export function withDefaults(defaults: Headers, given: Headers): Headers {
  * reason is the VM's failure (a trap), else which start-up callback returned false.
  */
 export function startFailure(plugin: Plugin): string | null {
-  if (plugin.configured && !plugin.failed) return null;
-  const why = plugin.failure ?? (plugin.vmStarted ? "proxy_on_configure returned false: the plugin rejected its configuration" : "proxy_on_vm_start returned false: the VM did not start");
+  const why = plugin.startupFailure;
+  if (why === null) return null;
   const complaint = [...plugin.logs].reverse().find((entry) => entry.level >= LogLevel.Warn && entry.level < LogLevel.Off);
   return complaint ? `${why} (it logged: ${complaint.message})` : why;
 }
