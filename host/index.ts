@@ -29,6 +29,7 @@ export {
 } from "./abi/enums.js";
 export { HeaderMap, type HeaderInput } from "./header-map.js";
 export type { LogEntry, HostTrace } from "./vm.js";
+export type { CrashReport, StackFrame, SourcePosition } from "./stack-trace.js";
 export { HttpStream, type LocalReply, type HttpStreamOptions } from "./http-stream.js";
 export { TcpConnection, type TcpConnectionOptions, type CloseCause } from "./tcp-connection.js";
 export { Plugin, type HttpCallResponse, type GrpcCallResponse } from "./plugin.js";
@@ -80,6 +81,11 @@ export interface PluginOptions {
   clock?: Clock | "virtual" | "real";
   /** Sees every callback and log line in order, from start-up on. */
   trace?: HostTrace;
+  /**
+   * The source map for crash reports, or false for none. Default: the one the module's
+   * sourceMappingURL names, else `<module>.map` next to a module given by path.
+   */
+  sourceMap?: string | false;
 }
 
 /** A set of cluster names; "*" makes every name known. */
@@ -149,6 +155,7 @@ export async function startPlugin(options: PluginOptions): Promise<Plugin> {
   );
   vm.root = root;
   vm.trace = options.trace ?? null;
+  vm.moduleSource = { path: typeof options.module === "string" ? options.module : undefined, sourceMap: options.sourceMap };
   vm.callouts = new Callouts(clusterSet(options.clusters), clusterSet(options.grpcClusters ?? options.clusters));
   vm.environment = Object.entries(options.environment ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const [path, value] of Object.entries(options.properties ?? {})) vm.userProps.set(pathKey(path), encodePropertyValue(value));

@@ -12,6 +12,7 @@ import type { RootContext } from "./root-context.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import type { GrpcCallRequest, GrpcStreamState, HttpCallRequest } from "./services/callouts.js";
 import { renderPrometheus, type MetricStat } from "./services/metrics.js";
+import type { CrashReport } from "./stack-trace.js";
 import type { LogEntry, Vm } from "./vm.js";
 
 export interface HttpCallResponse {
@@ -91,9 +92,14 @@ export class Plugin {
     return this.vm.failed;
   }
 
-  /** "Function: <export> failed: <trap message>", or null. */
+  /** "Function: <export> failed: <trap message>" and the in-VM backtrace, or null. */
   get failure(): string | null {
     return this.vm.failure;
+  }
+
+  /** The failure's stack: frames with names and source lines, and the filter's own frame (docs/crash-reports.md). */
+  get crashReport(): CrashReport | null {
+    return this.vm.crash;
   }
 
   get logs(): LogEntry[] {

@@ -16,6 +16,7 @@ import type { RootContext } from "./root-context.js";
 import { Callouts } from "./services/callouts.js";
 import { Metrics } from "./services/metrics.js";
 import type { QueueTarget } from "./services/shared.js";
+import { crashReport, type CrashReport, type TraceSource } from "./stack-trace.js";
 
 /** An exported Wasm function as JS sees it. */
 export type ExportFn = (...args: number[]) => number | undefined;
@@ -68,6 +69,10 @@ export class Vm {
   mode: Mode = Mode.Start;
   failed = false;
   failure: string | null = null;
+  /** The failure's frames and backtrace (docs/crash-reports.md). */
+  crash: CrashReport | null = null;
+  /** The module's file and source map, for crash reports. */
+  moduleSource: Pick<TraceSource, "path" | "sourceMap"> = {};
 
   readonly vmContext = new VmContext();
   current: Context = this.vmContext;
@@ -352,11 +357,12 @@ export class Vm {
     );
   }
 
-  /** Marks the VM failed and logs like Envoy: `Function: <name> failed: <message>`. */
+  /** Marks the VM failed and logs like Envoy: `Function: <name> failed: <message>` and the in-VM backtrace. */
   fail(name: string, err: unknown): void {
     if (this.failed) return;
     this.failed = true;
-    this.failure = `Function: ${name} failed: ${errorMessage(err)}`;
+    this.crash = crashReport(err, { module: this.module, parsed: this.info.parsed, ...this.moduleSource });
+    this.failure = `Function: ${name} failed: ${errorMessage(err)}${this.crash.text}`;
     this.log(LogLevel.Critical, this.failure, this.current.id);
     this.hooks.onFailure?.();
   }
