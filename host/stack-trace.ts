@@ -6,7 +6,7 @@
 // after "Function: <name> failed: <message>", with the source positions added.
 // Nothing here may throw: a report that cannot be made degrades and says why.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TraceMap, traceSegment } from "@jridgewell/trace-mapping";
 import { Reader, type ParsedModule } from "./abi/wasm-binary.js";
@@ -143,7 +143,7 @@ function mapFileOf(url: string, modulePath: string | undefined): string | null {
   if (url.startsWith("file:")) return fileURLToPath(url);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return null; // a remote map is never fetched
   if (isAbsolute(url)) return url;
-  return modulePath === undefined ? null : resolve(dirname(modulePath), url);
+  return modulePath === undefined ? null : join(dirname(modulePath), url);
 }
 
 function readMap(file: string): LoadedMap {
@@ -232,6 +232,7 @@ function buildReport(error: unknown, source: TraceSource): CrashReport {
   if ("note" in loaded) notes.push(loaded.note);
   else if (source.parsed === null) notes.push("no source lines: the module's bytes were not given, so map positions cannot be checked");
   const map = "map" in loaded && source.parsed !== null ? loaded.map : null;
+  const mapFile = map !== null && "file" in loaded ? loaded.file : null;
 
   const frames = raw.map((f, index): StackFrame => {
     const fromNames = names.get(f.functionIndex);
@@ -240,9 +241,12 @@ function buildReport(error: unknown, source: TraceSource): CrashReport {
     const position = map === null ? null : positionOf(map, f.offset, bodyOf(source.parsed, f.functionIndex));
     return { index, functionIndex: f.functionIndex, offset: f.offset, name, source: position, library: isLibrary(name, position, exported !== undefined) };
   });
+  if (map !== null && frames.every((f) => f.source === null)) {
+    notes.push(`no source lines: source map ${mapFile} has no position inside these functions (is it from another build?)`);
+  }
   if (truncated) notes.push(`deeper frames not captured: V8 keeps ${Error.stackTraceLimit} (node --stack-trace-limit=N keeps more)`);
   const filterFrame = frames.find((f) => !f.library) ?? null;
-  return { frames, filterFrame, sourceMap: "file" in loaded ? loaded.file : null, notes, text: formatBacktrace(frames, filterFrame, notes) };
+  return { frames, filterFrame, sourceMap: mapFile, notes, text: formatBacktrace(frames, filterFrame, notes) };
 }
 
 function where(frame: StackFrame): string {

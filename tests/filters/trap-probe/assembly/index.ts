@@ -30,6 +30,11 @@ function outer(): void {
   middle(1);
 }
 
+/** Never stops: the stack overflows, deeper than V8 records frames. */
+function countDown(n: i32): i32 {
+  return countDown(n + 1) + 1; // trap:recurse
+}
+
 class AuditReply extends HttpCallback {
   onResponse(response: HttpCallResponse): void {
     assert(response.status == 200, "audit service refused"); // trap:callout
@@ -43,6 +48,7 @@ class TrapProbe extends HttpContext {
     if (fault == "index") requestHeaders.set("x-limit", limitFor(LIMITS.length + 2).toString());
     else if (fault == "throw") checkQuota("tenant-a");
     else if (fault == "unreachable") outer();
+    else if (fault == "recurse") requestHeaders.set("x-depth", countDown(0).toString());
     else if (fault == "callout") {
       const headers = [new HeaderPair(":method", "GET"), new HeaderPair(":path", "/audit"), new HeaderPair(":authority", "audit")];
       httpCall("audit", headers, null, null, 1000, new AuditReply());
