@@ -63,6 +63,9 @@ Options:
   --ticks <n>                 fire the root's timer n times (one period each, on
                               a virtual clock) before the exchange
   --fail-open                 a trap lets traffic pass instead of failing closed
+  --source-map <file>         the module's source map, for the crash report's
+                              source lines (default: its sourceMappingURL, or
+                              FILTER.wasm.map)
   --tcp                       drive a TCP connection instead of an HTTP exchange
   --json                      print one JSON document instead of text
   -h, --help                  this help
@@ -130,6 +133,7 @@ export async function runCommand(argv: string[], io: RunIo = defaultIo): Promise
       "callout-response": { type: "string", multiple: true },
       ticks: { type: "string" },
       "fail-open": { type: "boolean" },
+      "source-map": { type: "string" },
       tcp: { type: "boolean" },
       json: { type: "boolean" },
     });
@@ -169,6 +173,7 @@ interface Values {
   "callout-response"?: string[];
   ticks?: string;
   "fail-open"?: boolean;
+  "source-map"?: string;
   tcp?: boolean;
   json?: boolean;
 }
@@ -202,6 +207,7 @@ async function execute(file: string, v: Values, io: RunIo): Promise<number> {
     vmConfiguration: readValue(v["vm-config"]),
     properties,
     failOpen: v["fail-open"] ?? false,
+    sourceMap: v["source-map"],
     clusters: ["*"],
     clock: "virtual",
     logLevel: LogLevel.Trace,
@@ -255,6 +261,7 @@ async function execute(file: string, v: Values, io: RunIo): Promise<number> {
     configured: plugin.configured,
     failed: plugin.failed,
     failure: plugin.failure,
+    crashReport: plugin.crashReport,
   };
   if (v.json) {
     io.out(JSON.stringify({ plugin: summary, events, ...result }, null, 2));
@@ -365,7 +372,7 @@ function printText(io: RunIo, plugin: Record<string, unknown>, events: Event[], 
         break;
       }
       case "log":
-        io.out(`    [${e.level}] ${e.message}`);
+        io.out(`    [${e.level}] ${e.message.replaceAll("\n", "\n      ")}`);
         break;
       case "callout":
         io.out(`  callout #${e.token} to cluster ${e.cluster}: ${e.method} ${e.authority}${e.path} → answered ${e.answer}`);
@@ -378,7 +385,12 @@ function printText(io: RunIo, plugin: Record<string, unknown>, events: Event[], 
         break;
     }
   }
-  if (plugin.failed) io.out(`VM failed: ${String(plugin.failure)}`);
+  if (plugin.failed) {
+    // The backtrace came with the critical log line above: repeat only where the filter failed.
+    const [headline, ...report] = String(plugin.failure).split("\n");
+    io.out(`VM failed: ${headline}`);
+    for (const line of report) if (line.startsWith("In the filter:") || line.startsWith("Note:")) io.out(`  ${line}`);
+  }
   else if (!plugin.configured) io.out("the plugin rejected its configuration (vm_start or configure returned 0)");
   const headers = (h: Headers) => (h.length === 0 ? ["  (none)"] : h.map(([k, v]) => `  ${k}: ${v}`));
   if (result.mode === "tcp") {
