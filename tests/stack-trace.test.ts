@@ -191,11 +191,24 @@ test("a compiled module without its bytes still gets names", async () => {
   assert.equal(report.filterFrame!.source, null);
 });
 
-test("run prints the backtrace with the filter's line", async () => {
-  const out: string[] = [];
-  const code = await runCommand(["-H", ":path: /", "-H", "x-trap: index", DEBUG], { out: (l) => out.push(l), err: (l) => out.push(l) });
+test("run prints the backtrace once, then where in the filter it failed; --json carries the frames", async () => {
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const code = await runCommand(["-H", ":path: /", "-H", "x-trap: index", ...args, DEBUG], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    return { code, text: out.join("\n") };
+  };
+  const { code, text } = await run();
   assert.equal(code, 1);
-  const text = out.join("\n");
-  assert.match(text, /VM failed: Function: proxy_on_request_headers failed: unreachable/);
-  assert.ok(text.includes(`In the filter: frame 2, ${fn("limitFor")} at ${SOURCE}:${lineOf("trap:index")}:`), text);
+  const where = `${fn("limitFor")} at ${SOURCE}:${lineOf("trap:index")}:`;
+  assert.equal(text.split("Proxy-Wasm plugin in-VM backtrace:").length, 2, text);
+  assert.match(text, new RegExp(`\n {8}2: {2}0x[0-9a-f]+ - ${where.replace(/[<>]/g, ".")}`));
+  assert.ok(text.includes(`\nVM failed: Function: proxy_on_request_headers failed: unreachable\n  In the filter: frame 2, ${where}`), text);
+
+  const json = await run("--json");
+  const report = JSON.parse(json.text).plugin.crashReport;
+  assert.equal(report.filterFrame.name, fn("limitFor"));
+  assert.equal(report.filterFrame.source.line, lineOf("trap:index"));
+
+  const off = await run("--source-map", join(tmpdir(), "no-such-dir-for-trap-probe", "x.map"));
+  assert.match(off.text, /\n {2}In the filter: frame 2, \S+limitFor\n {2}Note: no source lines: cannot read source map /);
 });
