@@ -36,7 +36,7 @@ export interface StackFrame {
 export interface CrashReport {
   /** Innermost first. Empty when the error carried no Wasm frames. */
   frames: StackFrame[];
-  /** The innermost frame in the filter's own code (what a panic in `~lib/` was called from), or null. */
+  /** The innermost frame in the filter's own code (what a panic in `~lib/` was called from); null when none is, or the module is not an AssemblyScript build with names or a map. */
   filterFrame: StackFrame | null;
   /** The source map the positions come from, or null. */
   sourceMap: string | null;
@@ -245,8 +245,10 @@ function buildReport(error: unknown, source: TraceSource): CrashReport {
     notes.push(`no source lines: source map ${mapFile} has no position inside these functions (is it from another build?)`);
   }
   if (truncated) notes.push(`deeper frames not captured: V8 keeps ${Error.stackTraceLimit} (node --stack-trace-limit=N keeps more)`);
-  const filterFrame = frames.find((f) => !f.library) ?? null;
-  return { frames, filterFrame, sourceMap: mapFile, notes, text: formatBacktrace(frames, filterFrame, notes) };
+  // Only an AssemblyScript build says which code is library code (`~lib/`); other modules get no filter frame.
+  const assemblyScript = [...names.values()].some((n) => n.startsWith("~lib/")) || (map?.sources.some((f) => f?.startsWith("~lib/")) ?? false);
+  const filterFrame = assemblyScript ? (frames.find((f) => !f.library) ?? null) : null;
+  return { frames, filterFrame, sourceMap: mapFile, notes, text: formatBacktrace(frames, assemblyScript ? filterFrame : undefined, notes) };
 }
 
 function where(frame: StackFrame): string {
@@ -254,11 +256,15 @@ function where(frame: StackFrame): string {
   return frame.source === null ? name : `${name} at ${frame.source.file}:${frame.source.line}:${frame.source.column}`;
 }
 
-/** Envoy's backtrace lines ("  0:  0x1a2b - name"), each with its source position, then the filter frame and notes. */
-export function formatBacktrace(frames: StackFrame[], filterFrame: StackFrame | null, notes: string[]): string {
+/**
+ * Envoy's backtrace lines ("  0:  0x1a2b - name"), each with its source position, then the
+ * filter frame (undefined: the module does not tell library code from the filter's) and notes.
+ */
+export function formatBacktrace(frames: StackFrame[], filterFrame: StackFrame | null | undefined, notes: string[]): string {
   let text = "\nProxy-Wasm plugin in-VM backtrace:";
   for (const f of frames) text += `\n${String(f.index).padStart(3)}:  0x${f.offset.toString(16)} - ${where(f)}`;
-  text += filterFrame !== null ? `\nIn the filter: frame ${filterFrame.index}, ${where(filterFrame)}` : "\nIn the filter: no frame of the filter's own code is known";
+  if (filterFrame === null) text += "\nIn the filter: no frame of the filter's own code is on the stack";
+  else if (filterFrame !== undefined) text += `\nIn the filter: frame ${filterFrame.index}, ${where(filterFrame)}`;
   for (const note of notes) text += `\nNote: ${note}`;
   return text;
 }
