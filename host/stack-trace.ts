@@ -67,7 +67,7 @@ interface RawFrame {
 const WASM_FRAME = /^\s*at (?:(.*) \()?wasm:\/\/wasm\/[^:]*:wasm-function\[(\d+)\]:0x([0-9a-f]+)\)?$/;
 
 /** The Wasm frames of a V8 stack, innermost first. `truncated` when V8's frame limit was reached on a Wasm frame. */
-export function parseV8Stack(stack: string): { frames: RawFrame[]; truncated: boolean } {
+function parseV8Stack(stack: string): { frames: RawFrame[]; truncated: boolean } {
   const frames: RawFrame[] = [];
   const lines = stack.split("\n");
   let frameLines = 0;
@@ -84,7 +84,7 @@ export function parseV8Stack(stack: string): { frames: RawFrame[]; truncated: bo
 }
 
 /** Function names from the name section (subsection 1), by function index; empty without one. */
-export function functionNames(module: WebAssembly.Module): Map<number, string> {
+function functionNames(module: WebAssembly.Module): Map<number, string> {
   const names = new Map<number, string>();
   const section = WebAssembly.Module.customSections(module, "name")[0];
   if (section === undefined) return names;
@@ -248,7 +248,7 @@ function buildReport(error: unknown, source: TraceSource): CrashReport {
   // Only an AssemblyScript build says which code is library code (`~lib/`); other modules get no filter frame.
   const assemblyScript = [...names.values()].some((n) => n.startsWith("~lib/")) || (map?.sources.some((f) => f?.startsWith("~lib/")) ?? false);
   const filterFrame = assemblyScript ? (frames.find((f) => !f.library) ?? null) : null;
-  return { frames, filterFrame, sourceMap: mapFile, notes, text: formatBacktrace(frames, assemblyScript ? filterFrame : undefined, notes) };
+  return { frames, filterFrame, sourceMap: mapFile, notes, text: formatBacktrace(frames, assemblyScript ? filterFrame : undefined, notes, truncated) };
 }
 
 function where(frame: StackFrame): string {
@@ -260,10 +260,10 @@ function where(frame: StackFrame): string {
  * Envoy's backtrace lines ("  0:  0x1a2b - name"), each with its source position, then the
  * filter frame (undefined: the module does not tell library code from the filter's) and notes.
  */
-export function formatBacktrace(frames: StackFrame[], filterFrame: StackFrame | null | undefined, notes: string[]): string {
+function formatBacktrace(frames: StackFrame[], filterFrame: StackFrame | null | undefined, notes: string[], truncated: boolean): string {
   let text = "\nProxy-Wasm plugin in-VM backtrace:";
   for (const f of frames) text += `\n${String(f.index).padStart(3)}:  0x${f.offset.toString(16)} - ${where(f)}`;
-  if (filterFrame === null) text += "\nIn the filter: no frame of the filter's own code is on the stack";
+  if (filterFrame === null) text += `\nIn the filter: no frame of the filter's own code is ${truncated ? "among those V8 kept" : "on the stack"}`;
   else if (filterFrame !== undefined) text += `\nIn the filter: frame ${filterFrame.index}, ${where(filterFrame)}`;
   for (const note of notes) text += `\nNote: ${note}`;
   return text;

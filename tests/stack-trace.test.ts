@@ -114,6 +114,21 @@ test("a stack overflow reports the frames V8 kept and says deeper ones were not 
   assert.match(report.notes.join("\n"), /deeper frames not captured: V8 keeps \d+/);
 });
 
+test("a stack cut before the filter's frame says the frame was not kept rather than absent", async () => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 2;
+  let plugin: Plugin;
+  try {
+    plugin = await trap("index");
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  const report = plugin.crashReport!;
+  assert.deepEqual(report.frames.map((f) => f.library), [true, true]);
+  assert.equal(report.filterFrame, null);
+  assert.match(plugin.failure!, /\nIn the filter: no frame of the filter's own code is among those V8 kept\nNote: deeper frames not captured: V8 keeps 2 /);
+});
+
 test("a release build has no name section and no map: frames keep export names and the report says what is missing", async () => {
   const plugin = await trap("index", { module: RELEASE });
   const report = plugin.crashReport!;
