@@ -29,6 +29,7 @@ export {
 } from "./abi/enums.js";
 export { HeaderMap, type HeaderInput } from "./header-map.js";
 export type { LogEntry, HostTrace } from "./vm.js";
+export type { CrashReport, StackFrame, SourcePosition } from "./stack-trace.js";
 export { HttpStream, type HttpStreamOptions } from "./http-stream.js";
 export type { LocalReply } from "./local-reply.js";
 export { TcpConnection, type TcpConnectionOptions, type CloseCause } from "./tcp-connection.js";
@@ -88,6 +89,11 @@ export interface PluginOptions {
   clock?: Clock | "virtual" | "real";
   /** Sees every callback and log line in order, from start-up on. */
   trace?: HostTrace;
+  /**
+   * The source map for crash reports, or false for none. Default: the one the module's
+   * sourceMappingURL names, else `<module>.map` next to a module given by path.
+   */
+  sourceMap?: string | false;
 }
 
 /** A set of cluster names; "*" makes every name known. */
@@ -147,6 +153,7 @@ export async function startPlugin(options: PluginOptions): Promise<Plugin> {
       configuration: bytesOf(options.configuration),
       logLevel: options.logLevel ?? LogLevel.Trace,
       trace: options.trace ?? null,
+      moduleSource: { path: typeof options.module === "string" ? options.module : undefined, sourceMap: options.sourceMap },
       callouts: new Callouts(clusterSet(options.clusters), clusterSet(options.grpcClusters ?? options.clusters)),
       environment: Object.entries(options.environment ?? {}).map(([k, v]) => `${k}=${v}`),
       properties: new Map(Object.entries(options.properties ?? {}).map(([path, value]) => [pathKey(path), encodePropertyValue(value)])),

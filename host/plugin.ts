@@ -18,6 +18,7 @@ import { StreamPath } from "./stream-path.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import { Callouts, type GrpcCallRequest, type GrpcStreamState, type HttpCallRequest } from "./services/callouts.js";
 import { Metrics, renderPrometheus, type MetricStat } from "./services/metrics.js";
+import type { CrashReport, TraceSource } from "./stack-trace.js";
 import { Vm, type HostTrace, type LogEntry } from "./vm.js";
 
 export type { HttpCallResponse, GrpcCallResponse } from "./callout-answers.js";
@@ -35,6 +36,8 @@ export interface PluginSetup {
   configuration: Uint8Array;
   logLevel: LogLevel;
   trace: HostTrace | null;
+  /** The module's file and source map, for crash reports. */
+  moduleSource: Pick<TraceSource, "path" | "sourceMap">;
   callouts: Callouts;
   environment: string[];
   properties: Map<string, Uint8Array>;
@@ -85,6 +88,7 @@ export class Plugin {
       },
       logLevel: setup.logLevel,
       trace: setup.trace,
+      moduleSource: setup.moduleSource,
     });
     this.abiVersion = this.vm.abi;
     this.lifecycle = new PluginLifecycle(this.vm, this.root);
@@ -127,9 +131,14 @@ export class Plugin {
     return this.vm.trapped;
   }
 
-  /** "Function: <export> failed: <trap message>", or null. */
+  /** "Function: <export> failed: <trap message>" and the in-VM backtrace, or null. */
   get failure(): string | null {
     return this.vm.failure;
+  }
+
+  /** The failure's stack: frames with names and source lines, and the filter's own frame (docs/crash-reports.md). */
+  get crashReport(): CrashReport | null {
+    return this.vm.crash;
   }
 
   get logs(): LogEntry[] {

@@ -18,6 +18,7 @@ import type { ProxyProcess } from "./process.js";
 import type { Callouts, HttpCallRequest } from "./services/callouts.js";
 import type { Metrics } from "./services/metrics.js";
 import type { QueueTarget } from "./services/shared-queues.js";
+import { crashReport, type CrashReport, type TraceSource } from "./stack-trace.js";
 
 /** An exported Wasm function as JS sees it. */
 export type ExportFn = (...args: number[]) => number | undefined;
@@ -77,6 +78,8 @@ export interface VmSetup {
   events: VmEvents;
   logLevel: LogLevel;
   trace: HostTrace | null;
+  /** The module's file and source map, for crash reports. */
+  moduleSource: Pick<TraceSource, "path" | "sourceMap">;
 }
 
 export class Vm {
@@ -96,6 +99,9 @@ export class Vm {
   /** Failed by the module itself (a trap, a failed start-up entry point), not by a rejection. */
   trapped = false;
   failure: string | null = null;
+  /** The failure's frames and backtrace (docs/crash-reports.md). */
+  crash: CrashReport | null = null;
+  private readonly moduleSource: Pick<TraceSource, "path" | "sourceMap">;
 
   readonly vmContext = new VmContext();
   current: Context = this.vmContext;
@@ -152,6 +158,7 @@ export class Vm {
     this.clock = setup.clock;
     this.foreignFunctions = setup.foreignFunctions;
     this.events = setup.events;
+    this.moduleSource = setup.moduleSource;
     const imports = this.buildImports();
     try {
       // A Wasm start section runs here, before any context exists: restricted.
@@ -398,12 +405,13 @@ export class Vm {
     this.failure = reason;
   }
 
-  /** Marks the VM failed and logs like Envoy: `Function: <name> failed: <message>`. */
+  /** Marks the VM failed and logs like Envoy: `Function: <name> failed: <message>` and the in-VM backtrace. */
   fail(name: string, err: unknown): void {
     if (this.failed) return;
     this.failed = true;
     this.trapped = true;
-    this.failure = `Function: ${name} failed: ${errorMessage(err)}`;
+    this.crash = crashReport(err, { module: this.module, parsed: this.info.parsed, ...this.moduleSource });
+    this.failure = `Function: ${name} failed: ${errorMessage(err)}${this.crash.text}`;
     this.log(LogLevel.Critical, this.failure, this.current.id);
   }
 

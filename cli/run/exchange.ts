@@ -14,6 +14,7 @@ import {
   MetricType,
   WasmResult,
   startPlugin,
+  type CrashReport,
   type GrpcCallResponse,
   type HeaderMap,
   type HostTrace,
@@ -47,6 +48,7 @@ export interface RunPlan {
   requests: number;
   shutdown: boolean;
   failOpen: boolean;
+  sourceMap?: string;
   tcp: boolean;
 }
 
@@ -90,6 +92,7 @@ export interface PluginSummary {
   configured: boolean;
   failed: boolean;
   failure: string | null;
+  crashReport: CrashReport | null;
 }
 
 export interface RunReport {
@@ -321,6 +324,7 @@ export async function runPlan(plan: RunPlan): Promise<RunReport> {
     vmConfiguration: plan.vmConfiguration,
     properties: plan.properties,
     failOpen: plan.failOpen,
+    sourceMap: plan.sourceMap,
     clusters: ["*"],
     clock: "virtual",
     logLevel: LogLevel.Trace,
@@ -363,6 +367,7 @@ export async function runPlan(plan: RunPlan): Promise<RunReport> {
       configured: plugin.configured,
       failed: plugin.failed,
       failure: plugin.failure,
+      crashReport: plugin.crashReport,
     },
     stopped,
     events,
