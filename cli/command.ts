@@ -1,7 +1,10 @@
-// What every CLI command provides, and the helpers they share.
+// What every CLI command shares: where its output goes, how it fails, and the
+// option parsers. A command is one file in cli/commands/ exporting
+// `register(program)`; its action reads its Io with ioOf(command) and ends by
+// returning (exit 0) or throwing one of the errors below. See docs/cli.md.
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { InvalidArgumentError, type Command } from "commander";
 
 export interface Io {
   /** Results (what a script would capture). */
@@ -14,35 +17,62 @@ export interface Io {
   cwd: string;
 }
 
-export interface Command {
-  name: string;
-  summary: string;
-  /** Full help text shown by `<command> --help`. */
-  help: string;
-  /** Returns the exit code. Throw CliError for bad input (one-line cause, exit 1). */
-  run(argv: string[], io: Io): Promise<number>;
-}
+/** Exit status of a failure (the command ran and something was wrong). */
+export const EXIT_FAILURE = 1;
+/** Exit status of bad usage (the command line itself was wrong). */
+export const EXIT_USAGE = 2;
 
-/** A failure whose message is the whole story (no stack trace shown). */
+/** A failure whose message is the whole story: printed as one `error:` line. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(message: string, readonly exitCode = EXIT_FAILURE) {
     super(message);
     this.name = "CliError";
   }
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-type HelpOption = { help: { type: "boolean"; short: "h" } };
-export type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T & HelpOption; allowPositionals: true; strict: true }>>;
-
-/** util.parseArgs with --help added and errors turned into CliError. */
-export function parse<T extends Options>(command: string, argv: string[], options: T): Parsed<T> {
-  try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } } as T & HelpOption, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new CliError(`${command}: ${(error as Error).message.split("\n")[0]} (see ${command} --help)`);
+/** A command line the parser accepted but that cannot work (exit 2). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE);
+    this.name = "UsageError";
   }
+}
+
+/** The command has already reported what happened; end with this status and print nothing more. */
+export class ExitStatus extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+    this.name = "ExitStatus";
+  }
+}
+
+export function processIo(): Io {
+  return {
+    out: (line) => process.stdout.write(line + "\n"),
+    err: (line) => process.stderr.write(line + "\n"),
+    stdin: () => new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      process.stdin.on("data", (c: Buffer) => chunks.push(c));
+      process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      process.stdin.on("error", reject);
+    }),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+const ios = new WeakMap<Command, Io>();
+
+/** Gives a program (and every command under it) the Io its actions use. */
+export function bindIo(program: Command, io: Io): void {
+  ios.set(program, io);
+}
+
+/** The Io of the program a command belongs to (the process's when none was bound). */
+export function ioOf(command: Command): Io {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return ios.get(root) ?? processIo();
 }
 
 /** One line of a progress report. */
@@ -51,19 +81,28 @@ export function progress(io: Io, message: string): void {
 }
 
 /**
- * parse() for a command's run(): null when --help was given, after printing the command's
- * help (the command then exits 0).
+ * An option parser for whole numbers ≥ min (digits only), or any integer when min is
+ * undefined (a leading "-" allowed). A bad value is a usage error naming the option.
  */
-export function parseOrHelp<T extends Options>(
-  command: Pick<Command, "name" | "help">,
-  argv: string[],
-  io: Pick<Io, "out">,
-  options: T,
-): Parsed<T> | null {
-  const parsed = parse(command.name, argv, options);
-  if (!(parsed.values as { help?: boolean }).help) return parsed;
-  io.out(command.help);
-  return null;
+export function integer(expected: string, min?: number): (raw: string) => number {
+  return (raw) => {
+    const valid = min === undefined ? /^-?\d+$/.test(raw) : /^\d+$/.test(raw) && Number(raw) >= min;
+    if (!valid || !Number.isSafeInteger(Number(raw))) throw new InvalidArgumentError(`expected ${expected}`);
+    return Number(raw);
+  };
+}
+
+/** An option parser that accepts one of `choices`. */
+export function oneOf<T extends string>(choices: readonly T[]): (raw: string) => T {
+  return (raw) => {
+    if (!(choices as readonly string[]).includes(raw)) throw new InvalidArgumentError(`expected one of ${choices.join(", ")}`);
+    return raw as T;
+  };
+}
+
+/** The parser of a repeatable option: collects every value in order. */
+export function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Names of the folders under examples/ that have a manifest.yaml, sorted. */
@@ -71,18 +110,6 @@ export function exampleNames(command: string, io: Pick<Io, "cwd">): string[] {
   const root = resolve(io.cwd, "examples");
   if (!existsSync(root)) throw new CliError(`${command}: no examples/ folder here`);
   return readdirSync(root).filter((n) => existsSync(join(root, n, "manifest.yaml"))).sort();
-}
-
-/**
- * An optional integer option: undefined when absent. With `min` only digits are accepted
- * and the value must be at least `min`; without it a leading "-" is allowed. Anything else
- * is a CliError: `<command>: --<name> must be <expected>, got "<raw>"`.
- */
-export function integerOption(command: string, name: string, raw: string | undefined, expected: string, min?: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const valid = min === undefined ? /^-?\d+$/.test(raw) : /^\d+$/.test(raw) && Number(raw) >= min;
-  if (!valid) throw new CliError(`${command}: --${name} must be ${expected}, got "${raw}"`);
-  return Number(raw);
 }
 
 /** Splits "key=value" at the first "="; null when there is no "=" or the key is empty. */

@@ -22,7 +22,7 @@ function assertOneLineError(result: { code: number; stderr: string }, pattern: R
 test("help: the dispatcher and every command", async () => {
   const top = await cli(["--help"]);
   assert.equal(top.code, 0);
-  for (const name of ["validate", "package", "push", "render"]) {
+  for (const name of ["validate", "package", "push", "render", "run"]) {
     assert.match(top.stdout, new RegExp(`^  ${name} `, "m"));
     const help = await cli([name, "--help"]);
     assert.equal(help.code, 0, name);
@@ -31,8 +31,31 @@ test("help: the dispatcher and every command", async () => {
   assert.equal((await cli([])).code, 2);
   const unknown = await cli(["deploy"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown command "deploy"/);
-  assertOneLineError(await cli(["package", "--bogus"]), /^error: package: Unknown option '--bogus'.*\(see package --help\)$/);
+  assert.match(unknown.stderr, /unknown command 'deploy'/);
+  assertOneLineError(await cli(["package", "--bogus"]), /^error: package: unknown option '--bogus'.*\(see package --help\)$/);
+});
+
+test("usage errors exit 2 in every command, with a suggestion for a near miss", async () => {
+  const usage = [
+    { argv: ["validate", "--al"], line: /^error: validate: unknown option '--al' \(Did you mean --all\?\) \(see validate --help\)$/ },
+    { argv: ["package", "--buil", "x"], line: /^error: package: unknown option '--buil' \(Did you mean --build\?\)/ },
+    { argv: ["package", "--epoch", "-1", "x"], line: /^error: package: option '--epoch <seconds>' argument '-1' is invalid/ },
+    { argv: ["push", "only-one"], line: /^error: push: missing required argument 'reference'/ },
+    { argv: ["push", "--format", "oic", "a", "b/c:1"], line: /^error: push: .*'oic' is invalid\. expected one of oci, docker/ },
+    { argv: ["render", "x", "--phase", "Stats"], line: /^error: render: .*'Stats' is invalid\. expected one of PreAuthN,/ },
+    { argv: ["render", "x", "--port", "eighty"], line: /^error: render: option '--port <n>' argument 'eighty' is invalid/ },
+    { argv: ["run", "--tiks", "1", "x.wasm"], line: /^error: run: unknown option '--tiks' \(Did you mean --ticks\?\)/ },
+    { argv: ["run", "--ticks", "1.5", "x.wasm"], line: /^error: run: option '--ticks <n>' argument '1\.5' is invalid/ },
+    { argv: ["run", "a.wasm", "b.wasm"], line: /^error: run: too many arguments/ },
+    { argv: ["rnu"], line: /^error: unknown command 'rnu' \(Did you mean run\?\)/ },
+  ];
+  for (const { argv, line } of usage) {
+    const result = await cli(argv);
+    assert.equal(result.code, 2, `${argv.join(" ")}: ${result.stderr}`);
+    assertOneLineError(result, line);
+  }
+  const failure = await cli(["validate", join("no", "such", "manifest.yaml")]);
+  assert.equal(failure.code, 1, failure.stderr);
 });
 
 test("validate: ok for the examples, file:line:column for a bad manifest", async () => {

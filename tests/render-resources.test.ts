@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadManifest, PHASES, type ExtensionManifest } from "../cli/manifest/validate.js";
+import { PHASES } from "../host/index.js";
+import { loadManifest, type ExtensionManifest } from "../cli/manifest/validate.js";
 import { render, WASMPLUGIN_PHASE, type RenderInput } from "../cli/render/render.js";
 import { checkResource } from "../cli/render/schemas.js";
 import { examplesWithManifest } from "./support/examples.js";

@@ -4,11 +4,9 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Phase } from "../../host/index.js";
 import { FileError, loadYaml, positionOf, type LoadedYaml } from "./yaml.js";
 import { explain, relevantErrors } from "./schema-errors.js";
-
-export const PHASES = ["PreAuthN", "PostAuthN", "PreAuthZ", "PostAuthZ", "PreStats", "PostStats"] as const;
-export type Phase = (typeof PHASES)[number];
 
 export interface ExtensionManifest {
   schemaVersion: 1 | "1";

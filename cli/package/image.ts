@@ -16,7 +16,9 @@ export const MEDIA = {
   dockerLayer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
 } as const;
 
-export type ManifestFormat = "oci" | "docker";
+/** The manifest flavours of one image: OCI (with the compat annotation) and Docker v2 schema 2. */
+export const MANIFEST_FORMATS = ["oci", "docker"] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
 
 export interface Descriptor {
   mediaType: string;

@@ -1,12 +1,10 @@
 // Pushing an image read from an OCI layout: blobs first (skipping those the
 // registry has), the manifest last, so an interrupted push never leaves a tag
 // pointing at a partial image; then reading it back and checking every digest.
-import { MEDIA, sha256, type Descriptor } from "../package/image.js";
+import { MEDIA, sha256, type Descriptor, type ManifestFormat } from "../package/image.js";
 import type { LoadedImage } from "../package/layout.js";
 import { RegistryClient, RegistryError } from "./client.js";
 import { formatReference, type ImageReference } from "./reference.js";
-
-export type PushFormat = "oci" | "docker";
 
 export interface ManifestToPush {
   mediaType: string;
@@ -20,7 +18,7 @@ const TO_DOCKER: Record<string, string> = {
 };
 
 /** The manifest to send in the chosen flavour (Docker v2 schema 2 has no annotations). */
-export function manifestFor(image: LoadedImage, format: PushFormat): ManifestToPush {
+export function manifestFor(image: LoadedImage, format: ManifestFormat): ManifestToPush {
   if (format === "oci") {
     if (image.manifest.mediaType !== MEDIA.ociManifest) throw new Error(`the layout's manifest is ${image.manifest.mediaType}, not an OCI image manifest`);
     return { mediaType: image.manifest.mediaType, bytes: image.manifest.bytes, digest: image.manifest.digest };
@@ -50,7 +48,7 @@ export interface PushResult {
   skipped: string[];
 }
 
-export async function pushImage(client: RegistryClient, target: ImageReference, image: LoadedImage, format: PushFormat = "oci", say: (m: string) => void = () => {}): Promise<PushResult> {
+export async function pushImage(client: RegistryClient, target: ImageReference, image: LoadedImage, format: ManifestFormat = "oci", say: (m: string) => void = () => {}): Promise<PushResult> {
   const manifest = manifestFor(image, format);
   if (target.digest && target.digest !== manifest.digest) {
     throw new RegistryError(`the image's ${format} manifest is ${manifest.digest}, not ${target.digest} as the reference says`);

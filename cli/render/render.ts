@@ -1,7 +1,8 @@
 // Deployment resources for an extension: Maistra ServiceMeshExtension (v1 with
 // the configuration as an object, v1alpha1 with it as a string), Istio
 // WasmPlugin, and a standalone Envoy bootstrap running the local module.
-import type { ExtensionManifest, Phase } from "../manifest/validate.js";
+import type { Phase } from "../../host/index.js";
+import type { ExtensionManifest } from "../manifest/validate.js";
 import { formatReference, parseReference, type ImageReference } from "../registry/reference.js";
 import { checkResource, type ResourceKind } from "./schemas.js";
 
