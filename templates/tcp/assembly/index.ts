@@ -47,16 +47,16 @@ class Connection extends StreamContext {
   sent: u64 = 0;
   reported: bool = false;
 
-  constructor(contextId: u32, private root: Root) {
-    super(contextId, root);
+  constructor(contextId: u32, private limits: Root) {
+    super(contextId, limits);
   }
 
   onDownstreamData(dataSize: u32, endOfStream: bool): FilterStatus {
     this.received += dataSize;
     bytesIn.increment(dataSize);
-    if (this.received > this.root.maxBytesIn) {
+    if (this.received > this.limits.maxBytesIn) {
       closed.increment(1);
-      this.report("closed: more than " + this.root.maxBytesIn.toString() + " bytes in");
+      this.report("closed: more than " + this.limits.maxBytesIn.toString() + " bytes in");
       this.closeDownstream();
       return FilterStatus.StopIteration;
     }
