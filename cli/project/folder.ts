@@ -24,3 +24,8 @@ export function filterFolder(command: string, cwd: string, dir = "."): FilterFol
   }
   return { dir: absolute, name: basename(absolute), shown };
 }
+
+/** What `validate` and `package` work on when given no folder: the current folder, when it holds a filter's manifest.yaml. */
+export function currentFilterDirs(cwd: string): string[] {
+  return existsSync(join(cwd, "manifest.yaml")) ? ["."] : [];
+}
