@@ -29,7 +29,10 @@ interface Finished {
 /** Runs `node <args>` in `cwd`; each line of output goes to `echo` as it comes (and is kept). */
 function runNode(args: string[], cwd: string, echo: (line: string) => void): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    // A run started from inside another node:test run is still a run of its own.
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let partial = "";
     const take = (chunk: Buffer) => {
