@@ -1,6 +1,6 @@
 // The package as a user installs it: `npm pack` of sources that were never built,
 // the tarball installed into a new project, `init` for every template, and in each
-// scaffold its own `npm test` and `npm run package`; then an install from a git URL
+// scaffold its own `npm test`, `npm run package`, `push` and `render`; then an install from a git URL
 // of a clone that was never built. Slow by nature (npm installs): one pack, one
 // install and one npm cache serve every template.
 import { after, before, test } from "node:test";
@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { loadLayout } from "../cli/package/layout.js";
+import { startStubRegistry } from "./support/stub-registry.js";
 import { readTar } from "../cli/package/tar.js";
 import {
   QUIET_INSTALL, copySources, mustRun, newProject, pack, pinnedVersion, runIn, scratch, type PackedPackage,
@@ -43,13 +44,15 @@ test("the tarball holds what users need and nothing else", () => {
   assert.deepEqual(unwanted, []);
 });
 
-test("init, npm test and npm run package work in a project that installed the tarball", { timeout: 20 * MINUTE }, async (t) => {
+test("init, npm test, npm run package, push and render work in a project that installed the tarball", { timeout: 20 * MINUTE }, async (t) => {
   const app = join(work.path, "app");
   newProject(app, "app");
   // assemblyscript comes in as the package's peer dependency (the newest release in its range).
   await mustRun(app, "npm", ["install", ...QUIET_INSTALL, packed.tarball, `typescript@${pinnedVersion("typescript")}`,
     `@types/node@${pinnedVersion("@types/node")}`], 10 * MINUTE);
   const cli = join(app, "node_modules", ".bin", "proxy-wasm-as");
+  const registry = await startStubRegistry();
+  t.after(() => registry.stop());
   const compiler = JSON.parse(readFileSync(join(app, "node_modules", "assemblyscript", "package.json"), "utf8")) as { version: string };
   t.diagnostic(`assemblyscript ${compiler.version}`);
 
@@ -85,6 +88,15 @@ test("init, npm test and npm run package work in a project that installed the ta
       const manifest = join(work.path, `${name}.manifest.yaml`);
       writeFileSync(manifest, inImage("manifest.yaml")!);
       await mustRun(dir, cli, ["validate", manifest], MINUTE);
+
+      // Then to a registry on loopback and into the mesh's resources, one command each.
+      const reference = `${registry.host}/me/${name}:0.1.0`;
+      const pushed = (await mustRun(dir, cli, ["push", `dist/${name}/oci`, reference], 2 * MINUTE)).trim();
+      assert.equal(pushed, `${reference}@${image.manifest.digest}`);
+      assert.ok(registry.manifests.size > 0);
+      const rendered = await mustRun(dir, cli, ["render", ".", "--image", reference, "--digest", image.manifest.digest, "--kind", "sme,wasmplugin"], MINUTE);
+      assert.match(rendered, /kind: ServiceMeshExtension[\s\S]*kind: WasmPlugin/);
+      assert.match(rendered, new RegExp(`sha256: ${image.manifest.digest.slice(7)}`));
     });
   }
 });
