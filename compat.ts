@@ -1,2 +1,2 @@
-// `proxy-wasm-as/compat`: @solo-io/proxy-runtime's API on top of the SDK.
+// `proxy-wasm-as/compat`: asc resolves ~lib/proxy-wasm-as/compat to this file (docs/sdk-layout.md).
 export * from "./assembly/compat/index";

@@ -1,4 +1,2 @@
-// `proxy-wasm-as/exports`: the ABI exports (proxy_on_* callbacks, allocator, ABI
-// marker). A filter's entry file re-exports them:
-//   export * from "proxy-wasm-as/exports";
+// `proxy-wasm-as/exports`: asc resolves ~lib/proxy-wasm-as/exports to this file (docs/sdk-layout.md).
 export * from "./assembly/exports";

@@ -1,5 +1,6 @@
-// Every function the host calls. A filter's entry file re-exports this module:
-//   export * from "proxy-wasm-as/assembly/exports";
+// The entry point `proxy-wasm-as/exports`: every function the host calls. A
+// filter's entry file re-exports this module:
+//   export * from "proxy-wasm-as/exports";
 // Each callback looks up its context and calls the user's override; a context
 // that does not exist (or did not override) gets Envoy's default: continue.
 import "./runtime/std-hooks";
@@ -7,11 +8,11 @@ import { allocateForHost } from "./runtime/memory";
 import { beginCallback } from "./runtime/callback";
 import {
   contextForEnd, createContext, deleteContext, httpContextFor, rootContextFor, streamContextFor,
-} from "./dispatch";
-import { GrpcEvent, grpcReplyHook, httpReplyHook } from "./callouts";
+} from "./dispatch/roots";
+import { GrpcEvent, grpcReplyHook, httpReplyHook } from "./api/callouts";
 import {
   FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, PeerType,
-} from "./types";
+} from "./abi/enums";
 
 /** ABI version marker: never called. */
 export function proxy_abi_version_0_2_1(): void {}

@@ -1,36 +1,37 @@
-// The public face of proxy-wasm-as: everything a filter imports.
+// The entry point `proxy-wasm-as`: what a filter imports. One way per job
+// (docs/sdk.md, "The public face"); wire-format helpers are in
+// `proxy-wasm-as/advanced`, and the filter's entry file also re-exports the
+// ABI exports:
 //   import { RootContext, HttpContext, registerRootContext, … } from "proxy-wasm-as";
-// The entry file also needs the ABI exports:
-//   export * from "proxy-wasm-as/assembly/exports";
+//   export * from "proxy-wasm-as/exports";
+// Failures follow one convention: docs/sdk-errors.md.
 export {
-  WasmResult, LogLevel, BufferType, MapType, FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus,
-  FilterMetadataStatus, FilterStatus, StreamType, PeerType, MetricType, GrpcStatus,
-} from "./types";
-export { BaseContext, RootContext, HttpContext, StreamContext } from "./context";
-export { registerRootContext, registerRootContextFor, RootFactory } from "./dispatch";
+  WasmResult, LogLevel, FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, FilterMetadataStatus, FilterStatus,
+  PeerType, GrpcStatus,
+} from "./abi/enums";
+export { utf8, decimal } from "./runtime/text";
+export { HeaderPair } from "./runtime/wire";
+export { BaseContext, RootContext, HttpContext, StreamContext } from "./dispatch/context";
+export { registerRootContext, registerRootContextFor, RootFactory } from "./dispatch/roots";
+export { log } from "./api/log";
+export { Handle } from "./api/handle";
 export {
-  HttpCallback, HttpCallResponse, HttpRequest, GrpcCallback, Callout, httpCall, grpcCall, grpcStream, grpcSend,
-  grpcClose, grpcCancel, httpCallResponseHeaders, httpCallResponseTrailers, httpCallResponseBody, grpcInitialMetadata,
-  grpcTrailingMetadata, grpcMessage,
-} from "./callouts";
-export { SharedData, SharedDataUpdater, SharedValue, SharedQueue } from "./shared";
-export { Counter, Gauge, Histogram, taggedName } from "./metrics";
-export { ForeignResult, callForeignFunction } from "./foreign";
-export { currentTimeNanoseconds } from "./time";
-export { log, logAt, logEnabled, hostLogLevel } from "./log";
-export {
-  HeaderPair, HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, serializePairs, parsePairs,
-  parsePairsBuffer,
-} from "./headers";
+  HttpCallback, HttpCallResponse, GrpcCallback, httpCall, grpcCall, grpcStream, grpcSend, grpcClose, grpcCancel,
+  httpCallResponseHeaders, httpCallResponseTrailers, httpCallResponseBody, grpcInitialMetadata, grpcTrailingMetadata,
+  grpcMessage,
+} from "./api/callouts";
+export { SharedData, SharedDataUpdater, SharedValue, SharedQueue } from "./api/shared";
+export { Counter, Gauge, Histogram, taggedName } from "./api/metrics";
+export { ForeignResult, callForeignFunction } from "./api/foreign";
+export { currentTimeNanoseconds } from "./api/time";
+export { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./api/headers";
 export {
   Body, requestBody, responseBody, downstreamData, upstreamData, callData, pluginConfiguration, vmConfiguration,
-} from "./body";
-export { continueStream, closeStream, sendLocalResponse, sendLocalResponseBytes } from "./stream";
+} from "./api/body";
 export {
-  Attributes, encodePropertyPath, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,
-  setProperty, setPropertyString,
-} from "./properties";
-export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json-reader";
-export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes, parseJsonMemory } from "./json";
-export { pluginConfigurationObject } from "./config";
-export { utf8, decimal } from "./text";
+  Attributes, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap, setProperty,
+  setPropertyString,
+} from "./api/properties";
+export { pluginConfigurationObject } from "./api/config";
+export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json/reader";
+export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes } from "./json/value";

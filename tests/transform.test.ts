@@ -17,8 +17,8 @@ function exported(file: string): string[] {
 
 test("SDK defaults alone need no optional callback; context_create, delete and the allocator always stay", () => {
   const drop = unneededExports([
-    "~lib/proxy-wasm-as/assembly/context/HttpContext#onRequestHeaders",
-    "~lib/proxy-wasm-as/assembly/context/BaseContext#onLog@virtual",
+    "~lib/proxy-wasm-as/assembly/dispatch/context/HttpContext#onRequestHeaders",
+    "~lib/proxy-wasm-as/assembly/dispatch/context/BaseContext#onLog@virtual",
   ], [], ALL);
   assert.deepEqual(new Set(ALL.filter((n) => !drop.includes(n))), new Set(["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate"]));
 });
@@ -47,7 +47,7 @@ test("a root that makes TCP contexts keeps proxy_on_new_connection, where they a
 });
 
 test("the SDK's defaults are recognised under any package name", () => {
-  const drop = unneededExports(["~lib/@acme/proxy-wasm-as/assembly/context/HttpContext#onResponseBody"], [], ALL);
+  const drop = unneededExports(["~lib/@acme/proxy-wasm-as/assembly/dispatch/context/HttpContext#onResponseBody"], [], ALL);
   assert.ok(drop.includes("proxy_on_response_body"));
 });
 

@@ -11,7 +11,7 @@
 import binaryen from "assemblyscript/binaryen";
 
 /** The SDK's own default implementations (whatever name the package is installed under): they do not make a callback necessary. */
-const SDK_DEFAULTS = /\/assembly\/context\/(BaseContext|RootContext|HttpContext|StreamContext)#/;
+const SDK_DEFAULTS = /\/assembly\/dispatch\/context\/(BaseContext|RootContext|HttpContext|StreamContext)#/;
 
 /** Each optional callback export and the methods whose override needs it. */
 export const CALLBACK_METHODS: Readonly<Record<string, readonly string[]>> = {

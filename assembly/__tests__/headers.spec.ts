@@ -1,4 +1,4 @@
-import { HeaderPair, asciiLowerCase, parsePairs, parsePairsBuffer, serializePairs } from "../headers";
+import { HeaderPair, asciiLowerCase, parsePairs, parsePairsBuffer, serializePairs } from "../runtime/wire";
 
 function bytes(values: u8[]): ArrayBuffer {
   const buf = new ArrayBuffer(values.length);

@@ -1,4 +1,4 @@
-import { JsonKind, JsonReader } from "../json-reader";
+import { JsonKind, JsonReader } from "../json/reader";
 
 function reader(text: string): JsonReader {
   return new JsonReader(String.UTF8.encode(text));

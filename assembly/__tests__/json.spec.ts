@@ -1,7 +1,7 @@
 import {
   JsonKind, JsonValue, JsonObject, JsonResult, JSON_MAX_DEPTH,
   parseJson, parseJsonBytes, parseJsonMemory,
-} from "../json";
+} from "../json/value";
 
 // ---------------------------------------------------------------------------
 // helpers

@@ -1,4 +1,4 @@
-import { taggedName } from "../metrics";
+import { taggedName } from "../api/metrics";
 
 describe("taggedName", () => {
   it("appends each tag as .key.value", () => {

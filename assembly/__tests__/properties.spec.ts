@@ -1,4 +1,4 @@
-import { encodePropertyPath } from "../properties";
+import { encodePropertyPath } from "../runtime/wire";
 
 function toArray(buf: ArrayBuffer): u8[] {
   const out = new Array<u8>(buf.byteLength);

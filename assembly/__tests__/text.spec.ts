@@ -1,4 +1,4 @@
-import { decimal, utf8, utf8Length, writeUtf8 } from "../text";
+import { decimal, utf8, utf8Length, writeUtf8 } from "../runtime/text";
 
 function hex(bytes: ArrayBuffer): string {
   let out = "";

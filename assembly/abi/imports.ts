@@ -112,7 +112,7 @@ export declare function proxy_done(): u32;
 export declare function proxy_call_foreign_function(
   namePtr: usize, nameSize: usize, argsPtr: usize, argsSize: usize, resultsPtrPtr: usize, resultsSizePtr: usize): u32;
 
-// WASI calls Envoy provides (reference §5), also during _initialize: they seed
+// WASI calls Envoy provides (docs/sdk.md, "WASI"), also during _initialize: they seed
 // Math.random and serve Date.now without AssemblyScript's `env.seed` and
 // `env.Date.now`.
 @external("wasi_snapshot_preview1", "random_get")

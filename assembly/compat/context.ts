@@ -12,16 +12,16 @@
 // every callback to the Context the root created.
 import {
   BaseContext, HttpContext, RootContext as SdkRootContext, StreamContext as SdkStreamContext,
-} from "../context";
-import { contextFor, registerRootContext as registerSdkRoot, registerRootContextFor as registerSdkRootFor } from "../dispatch";
-import { HttpCallResponse, HttpCallback as SdkHttpCallback, httpCallFor } from "../callouts";
-import { pluginConfiguration } from "../body";
-import { continueStream } from "../stream";
+} from "../dispatch/context";
+import { contextFor, registerRootContext as registerSdkRoot, registerRootContextFor as registerSdkRootFor } from "../dispatch/roots";
+import { HttpCallResponse, HttpCallback as SdkHttpCallback, httpCallFor } from "../api/callouts";
+import { pluginConfiguration } from "../api/body";
+import { continueStream } from "../dispatch/context";
 import { enterContext } from "../runtime/callback";
 import { setEffectiveContext } from "../runtime/callback";
 import {
   FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, PeerType, StreamType,
-} from "../types";
+} from "../abi/enums";
 import {
   FilterDataStatusValues, FilterHeadersStatusValues, FilterMetadataStatusValues, FilterStatusValues,
   FilterTrailersStatusValues, PeerTypeValues, WasmResultValues,
@@ -102,7 +102,7 @@ export class RootContext extends SdkRootContext {
 
   /** Stores the plugin configuration in `configuration_`. Overrides call super.onConfigure to keep that. */
   onConfigure(configuration_size: u32): bool {
-    this.configuration_ = configuration_size > 0 ? String.UTF8.decode(pluginConfiguration()) : "";
+    this.configuration_ = configuration_size > 0 ? String.UTF8.decode(pluginConfiguration()!) : "";
     return true;
   }
 

@@ -10,7 +10,7 @@ export {
   MetricType as MetricTypeValues,
   PeerType as PeerTypeValues,
   WasmResult as WasmResultValues,
-} from "../types";
+} from "../abi/enums";
 
 export enum LogLevelValues { trace = 0, debug = 1, info = 2, warn = 3, error = 4, critical = 5 }
 

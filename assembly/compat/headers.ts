@@ -3,8 +3,9 @@
 // proxy-runtime returns it), an unavailable map has no pairs, and writes
 // return the host's status instead of trapping on it.
 import { proxy_get_header_map_pairs, proxy_set_header_map_pairs } from "../abi/imports";
-import { HeaderMap, parsePairsWith } from "../headers";
-import { MapType, WasmResult } from "../types";
+import { HeaderMap } from "../api/headers";
+import { parsePairsWith } from "../runtime/wire";
+import { MapType, WasmResult } from "../abi/enums";
 import { OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize } from "../runtime/memory";
 import { WasmResultValues } from "./enums";
 

@@ -6,12 +6,12 @@ import {
   proxy_set_tick_period_milliseconds,
 } from "../abi/imports";
 import { setEffectiveContext } from "../runtime/callback";
-import { Body } from "../body";
-import { SharedData, SharedQueue } from "../shared";
-import { continueStream } from "../stream";
-import { currentTimeNanoseconds } from "../time";
-import { logAt } from "../log";
-import { BufferType, LogLevel, StreamType, WasmResult } from "../types";
+import { Body } from "../api/body";
+import { SharedData, SharedQueue } from "../api/shared";
+import { continueStream } from "../dispatch/context";
+import { currentTimeNanoseconds } from "../api/time";
+import { logAt } from "../runtime/log";
+import { BufferType, LogLevel, StreamType, WasmResult } from "../abi/enums";
 import { OUT_PTR, OUT_SIZE, OUT_U64, stage, stagePair, stagedLen, stagedLen2, stagedPtr, stagedPtr2, takeResultBytes } from "../runtime/memory";
 import { BufferTypeValues, GrpcStatusValues, LogLevelValues, WasmResultValues } from "./enums";
 import { Headers, encodeHeaders } from "./headers";
@@ -62,7 +62,8 @@ export function set_property(path: string, data: ArrayBuffer): WasmResultValues 
 
 /** Up to `length` bytes from `start` of a host buffer (body, call reply, configuration…); empty when unavailable. */
 export function get_buffer_bytes(typ: BufferTypeValues, start: u32, length: u32): ArrayBuffer {
-  return new Body(<BufferType>typ).read(start, length);
+  const bytes = new Body(<BufferType>typ).read(start, length);
+  return bytes !== null ? bytes : new ArrayBuffer(0);
 }
 
 export class BufferStatusResult {

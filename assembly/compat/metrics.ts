@@ -2,7 +2,7 @@
 // one may be made anywhere, even at the top level, where host calls are not
 // allowed), and a failed definition leaves metric_id 0 instead of aborting.
 import { proxy_define_metric, proxy_get_metric, proxy_increment_metric, proxy_record_metric } from "../abi/imports";
-import { WasmResult } from "../types";
+import { WasmResult } from "../abi/enums";
 import { OUT_PTR, OUT_U64, stage, stagedLen, stagedPtr } from "../runtime/memory";
 import { MetricTypeValues, WasmResultValues } from "./enums";
 

@@ -1,7 +1,8 @@
-// What every host callback does first, and which context is running.
+// What every host callback does first, and which context is running. Layers
+// above read this state; this file imports nothing above the ABI, so the
+// callback start never depends on logging or dispatch (docs/sdk-layout.md).
 import { proxy_set_effective_context } from "../abi/imports";
-import { refreshLogLevel } from "../log";
-import { WasmResult } from "../types";
+import { WasmResult } from "../abi/enums";
 
 // The SDK's heap (runtime "minimal", see heap.ts) frees nothing until
 // __collect runs, and __collect may only run while no managed reference lives
@@ -13,13 +14,17 @@ import { WasmResult } from "../types";
 /** The context whose callback is running (or that was made effective): callouts remember it. */
 export let currentContextId: u32 = 0;
 
-/** False until the first callback: top-level code runs in _initialize, where Envoy allows almost no host call. */
-export let insideCallbacks = false;
+/**
+ * Counts callbacks; 0 until the first one. Top-level code runs in
+ * _initialize, where Envoy allows almost no host call. Values read once per
+ * callback (the host's log level) remember the count they were read at.
+ */
+export let callbackSerial: u32 = 0;
 
 export function beginCallback(contextId: u32): void {
   currentContextId = contextId;
-  insideCallbacks = true;
-  refreshLogLevel();
+  // Never back to 0 (that means "before the first callback").
+  if (++callbackSerial == 0) callbackSerial = 1;
   if (isDefined(__collect_due)) {
     if (__collect_due()) __collect();
   }

@@ -1,6 +1,6 @@
 // Memory shared with the host: the allocator the host calls, the out-parameter
 // slots it writes results into, and a scratch area for passing strings in.
-import { newBuffer, utf8Length, writeUtf8 } from "../text";
+import { newBuffer, utf8Length, writeUtf8 } from "./text";
 
 // Out-parameter slots. Host calls are synchronous and every result is read
 // straight after the call, so one set of slots serves every call.

@@ -2,10 +2,10 @@
 // (`env.abort`, `env.trace`, `env.seed`, `env.Date.now`), which Envoy does not
 // provide. asconfig.json wires them in with `use` aliases.
 import { wasi_clock_time_get, wasi_random_get } from "../abi/imports";
-import { LogLevel } from "../types";
+import { LogLevel } from "../abi/enums";
 import { OUT_U64 } from "./memory";
-import { decimal } from "../text";
-import { writeLog } from "../log";
+import { decimal } from "./text";
+import { writeLog } from "./log";
 
 let panicking = false;
 

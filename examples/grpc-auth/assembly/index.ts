@@ -18,7 +18,7 @@ import {
 } from "proxy-wasm-as";
 import { ProtoWriter, readCheckReply } from "./proto";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 class Settings {
   cluster: string = "";

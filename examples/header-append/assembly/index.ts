@@ -4,11 +4,11 @@
 // Each pair is appended: a response that already has the header keeps its
 // value and gets another one. No configuration means no headers.
 import {
-  FilterHeadersStatus, HttpContext, JsonReader, RootContext, describeJsonKind, log, pluginConfiguration,
-  registerRootContext, responseHeaders, utf8,
+  FilterHeadersStatus, HttpContext, JsonReader, RootContext, log, pluginConfiguration, registerRootContext,
+  responseHeaders, utf8,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 // RFC 9110 token characters (what a header name may contain) as a bitmap of
 // the ASCII codes: ! # $ % & ' * + - . 0-9 in the low word; A-Z ^ _ ` a-z | ~
@@ -32,10 +32,15 @@ function refuse(problem: string): bool {
   return false;
 }
 
-/** What is wrong with the value where `wanted` (ending in "not ") was expected: its JSON error, or its kind. */
+/**
+ * What is wrong with the value where `wanted` (ending in "not ") was
+ * expected: the document's JSON error if it has one anywhere (a kind named
+ * before the whole document is read could call `nul` a null), else the
+ * value's kind.
+ */
 function unexpected(json: JsonReader, wanted: string): string {
-  const error = json.error;
-  return error !== null ? "configuration is not valid JSON: " + error.toString() : wanted + describeJsonKind(json.kind());
+  const kind = json.describeNext();
+  return kind !== null ? wanted + kind : "configuration is not valid JSON: " + json.errorText();
 }
 
 class HeaderAppendRoot extends RootContext {
@@ -47,8 +52,9 @@ class HeaderAppendRoot extends RootContext {
     // The configuration is walked with the JSON reader as it is read: no
     // tree is built, and the first problem found is the one reported.
     const pairs: ArrayBuffer[] = [];
-    if (configurationSize > 0) {
-      const json = new JsonReader(pluginConfiguration());
+    const bytes = pluginConfiguration();
+    if (bytes !== null && bytes.byteLength > 0) {
+      const json = new JsonReader(bytes);
       if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object of header name to string value, not "));
       while (json.nextKey()) {
         const name = json.key;

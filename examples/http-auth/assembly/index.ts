@@ -11,11 +11,11 @@
 //   deny_body      body of the 403 reply (default "access denied\n")
 //   allow_headers  names of auth-response headers copied onto the allowed request
 import {
-  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, HttpRequest, JsonObject, RootContext,
-  log, pluginConfigurationObject, registerRootContext, requestHeaders,
+  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, httpCall, log,
+  pluginConfigurationObject, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 class AuthSettings {
   cluster: string = "";
@@ -98,12 +98,20 @@ class AuthStream extends HttpContext {
     const s = this.settings;
     const method = requestHeaders.get(":method");
     const path = requestHeaders.get(":path");
-    const call = new HttpRequest(s.cluster, "GET", s.authority, s.path)
-      .headerPairs(requestHeaders.pairs())
-      .header("x-forwarded-method", method !== null ? method : "")
-      .header("x-forwarded-uri", path !== null ? path : "")
-      .timeoutMs(s.timeoutMs)
-      .send(new AuthReply(this));
+    // The check request: its own pseudo-headers, the request's other headers, and where the request was going.
+    const headers: HeaderPair[] = [
+      new HeaderPair(":method", "GET"), new HeaderPair(":path", s.path), new HeaderPair(":authority", s.authority),
+    ];
+    const incoming = requestHeaders.pairs();
+    if (incoming !== null) {
+      for (let i = 0; i < incoming.length; i++) {
+        const pair = incoming[i];
+        if (!pair.name.startsWith(":")) headers.push(pair);
+      }
+    }
+    headers.push(new HeaderPair("x-forwarded-method", method !== null ? method : ""));
+    headers.push(new HeaderPair("x-forwarded-uri", path !== null ? path : ""));
+    const call = httpCall(s.cluster, headers, null, null, s.timeoutMs, new AuthReply(this));
     if (!call.ok) {
       log.error("http-auth: cannot call cluster \"" + s.cluster + "\" (status " + call.status.toString() + ")");
       this.sendLocalResponse(503, "auth service unavailable\n", null, "http_auth_unavailable");

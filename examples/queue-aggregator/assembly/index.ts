@@ -11,7 +11,7 @@ import {
   registerRootContext, requestHeaders, taggedName,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 class AggregatorRoot extends RootContext {
   queueName: string = "request-facts";
@@ -27,11 +27,13 @@ class AggregatorRoot extends RootContext {
     if (queueName !== null) this.queueName = queueName;
     const metric = config.getString("metric");
     if (metric !== null) this.metric = metric;
-    this.queue = SharedQueue.register(this.queueName);
-    if (this.queue == 0) {
-      log.critical("queue-aggregator: cannot register shared queue \"" + this.queueName + "\"");
+    const queue = SharedQueue.register(this.queueName);
+    if (!queue.ok) {
+      log.critical("queue-aggregator: cannot register shared queue \"" + this.queueName + "\" (status " +
+        queue.status.toString() + ")");
       return false;
     }
+    this.queue = queue.token;
     return true;
   }
 
@@ -65,9 +67,9 @@ class Reporter extends HttpContext {
     // Any worker's stream finds the queue by name; the query string is not part of the path.
     const queue = SharedQueue.resolve("", this.aggregator.queueName);
     const path = requestHeaders.get(":path");
-    if (queue != 0 && path !== null) {
+    if (queue.ok && path !== null) {
       const query = path.indexOf("?");
-      const status = SharedQueue.enqueueText(queue, query >= 0 ? path.substring(0, query) : path);
+      const status = SharedQueue.enqueueText(queue.token, query >= 0 ? path.substring(0, query) : path);
       if (status != WasmResult.Ok) log.warn("queue-aggregator: enqueue failed (status " + status.toString() + ")");
     }
     return FilterHeadersStatus.Continue;

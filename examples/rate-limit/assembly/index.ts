@@ -7,46 +7,93 @@
 //   requests_per_second  refill rate (required, > 0)
 //   burst                bucket size (default: requests_per_second, at least 1)
 //   key_header           rate-limit by this request header instead of the client address
+//   max_clients          buckets kept (default 4096, 1 to 1048576)
+//
+// Shared data has no delete and no expiry, so buckets live in a fixed table of
+// `max_clients` slots ("rate-limit/<slot>"), never one key per client: a
+// client hashes to a slot and the few after it, and takes the first that is
+// its own, empty, or held by a client idle long enough for its bucket to be
+// full again (such a bucket is the same as a new one, so reusing it loses
+// nothing). When all of them are busy the client shares the first one's
+// bucket: with more active clients than slots, limits err on the strict side.
 import {
   FilterHeadersStatus, HeaderPair, HttpContext, RootContext, SharedData, SharedDataUpdater, SharedValue, WasmResult,
   Attributes, currentTimeNanoseconds, log, pluginConfigurationObject, registerRootContext, requestHeaders,
-  responseHeaders,
+  responseHeaders, utf8,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 const NANOS_PER_SECOND: f64 = 1e9;
+/** Slots a client may take, from its home slot on. */
+const PROBES: u32 = 4;
+/** A slot's value: tokens (f64), last refill (u64 ns), then the owner's key. */
+const STATE_SIZE: i32 = 16;
 
 class Limits {
   rate: f64 = 0;
   burst: f64 = 0;
   keyHeader: string = "";
+  maxClients: u32 = 4096;
 }
 
-/** Takes one token from a bucket stored as (tokens: f64, last refill: u64 ns). */
+/** FNV-1a of the key's bytes: spreads clients over the slots. */
+function hashOf(key: ArrayBuffer): u32 {
+  let hash: u32 = 0x811C9DC5;
+  const data = changetype<usize>(key);
+  for (let i = 0; i < key.byteLength; i++) hash = (hash ^ load<u8>(data + i)) * 0x01000193;
+  return hash;
+}
+
+/**
+ * Takes one token from the bucket in a slot, for the client `key`. A slot
+ * held by another client whose bucket is not full yet is busy: nothing is
+ * written, unless `share` says to use that bucket anyway.
+ */
 class TakeToken extends SharedDataUpdater {
   allowed: bool = false;
   remaining: f64 = 0;
+  busy: bool = false;
 
-  constructor(private limits: Limits, private now: u64) {
+  constructor(private limits: Limits, readonly now: u64, private key: ArrayBuffer, private share: bool) {
     super();
   }
 
   next(current: SharedValue | null): ArrayBuffer | null {
     const limits = this.limits;
     let tokens = limits.burst;
-    if (current !== null && current.value.byteLength == 16) {
+    let owner = this.key;
+    this.busy = false;
+    if (current !== null && current.value.byteLength >= STATE_SIZE) {
       const state = changetype<usize>(current.value);
       const elapsed = this.now > load<u64>(state, 8) ? <f64>(this.now - load<u64>(state, 8)) / NANOS_PER_SECOND : 0;
-      tokens = Math.min(limits.burst, load<f64>(state) + elapsed * limits.rate);
+      const refilled = Math.min(limits.burst, load<f64>(state) + elapsed * limits.rate);
+      if (this.owns(current.value)) {
+        tokens = refilled;
+      } else if (refilled < limits.burst) {
+        // Another client's bucket, still in use.
+        if (!this.share) {
+          this.busy = true;
+          return null;
+        }
+        tokens = refilled;
+        owner = current.value.slice(STATE_SIZE);
+      }
     }
     this.allowed = tokens >= 1;
     if (this.allowed) tokens -= 1;
     this.remaining = tokens;
-    const next = new ArrayBuffer(16);
+    const next = new ArrayBuffer(STATE_SIZE + owner.byteLength);
     store<f64>(changetype<usize>(next), tokens);
     store<u64>(changetype<usize>(next), this.now, 8);
+    memory.copy(changetype<usize>(next) + STATE_SIZE, changetype<usize>(owner), owner.byteLength);
     return next;
+  }
+
+  private owns(value: ArrayBuffer): bool {
+    const key = this.key;
+    return value.byteLength == STATE_SIZE + key.byteLength &&
+      memory.compare(changetype<usize>(value) + STATE_SIZE, changetype<usize>(key), key.byteLength) == 0;
   }
 }
 
@@ -69,6 +116,12 @@ class RateLimitRoot extends RootContext {
     }
     const keyHeader = config.getString("key_header");
     if (keyHeader !== null) limits.keyHeader = keyHeader;
+    const maxClients = config.getNumber("max_clients", 4096);
+    if (!(maxClients >= 1 && maxClients <= 1048576) || maxClients != Math.floor(maxClients)) {
+      log.critical("rate-limit: \"max_clients\" must be a whole number from 1 to 1048576");
+      return false;
+    }
+    limits.maxClients = <u32>maxClients;
     this.limits = limits;
     return true;
   }
@@ -98,9 +151,25 @@ class RateLimited extends HttpContext {
     return "address:" + (colon > 0 && !address.endsWith("]") ? address.substring(0, colon) : address);
   }
 
+  /** Takes a token in the client's slot (see the file comment): the update's status, and `take` says the outcome. */
+  private takeToken(take: TakeToken, key: ArrayBuffer): WasmResult {
+    const slots = this.limits.maxClients;
+    const home = hashOf(key) % slots;
+    for (let probe: u32 = 0; probe < min(PROBES, slots); probe++) {
+      const result = SharedData.update("rate-limit/" + ((home + probe) % slots).toString(), take, 8);
+      if (result != WasmResult.Ok || !take.busy) return result;
+    }
+    const shared = new TakeToken(this.limits, take.now, key, true);
+    const result = SharedData.update("rate-limit/" + home.toString(), shared, 8);
+    take.allowed = shared.allowed;
+    take.remaining = shared.remaining;
+    return result;
+  }
+
   onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
-    const take = new TakeToken(this.limits, currentTimeNanoseconds());
-    const result = SharedData.update("rate-limit/" + this.clientKey(), take, 8);
+    const key = utf8(this.clientKey());
+    const take = new TakeToken(this.limits, currentTimeNanoseconds(), key, false);
+    const result = this.takeToken(take, key);
     if (result != WasmResult.Ok) {
       // Lost every race or the store failed: let the request through rather than refuse on our own fault.
       log.warn("rate-limit: shared data update failed (status " + result.toString() + "); allowing the request");

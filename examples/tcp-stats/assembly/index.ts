@@ -10,7 +10,7 @@ import {
 } from "proxy-wasm-as";
 import { Cidr, hostOf, parseAddress, parseCidr } from "./cidr";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 const bytesIn = new Counter("tcp_stats.bytes_in");
 const bytesOut = new Counter("tcp_stats.bytes_out");

@@ -1,12 +1,12 @@
 // A proxy-runtime filter, unchanged but for its import lines: adds a header
 // from the configuration string to every response ("hello: world!" without
 // one), and exercises the rest of stream_context along the way.
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, FilterDataStatusValues,
   FilterTrailersStatusValues, stream_context, makeHeaderPair, Headers, get_property, get_buffer_bytes,
   BufferTypeValues, send_local_response, GrpcStatusValues, Counter, log, LogLevelValues,
-} from "proxy-wasm-as/assembly/compat";
+} from "proxy-wasm-as/compat";
 
 class AddHeaderRoot extends RootContext {
   requests: Counter = new Counter("compat_add_header_requests");

@@ -2,12 +2,12 @@
 // waits while the cluster named by the configuration is asked about it. A 200
 // lets it through (with the user the auth service names), any other answer
 // gets a 401 carrying the service's body, and a call that fails gets a 403.
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, FilterDataStatusValues, stream_context,
   HeaderPair, Headers, makeHeaderPair, send_local_response, continue_request, GrpcStatusValues, get_buffer_bytes,
   BufferTypeValues, WasmResultValues, log, LogLevelValues,
-} from "proxy-wasm-as/assembly/compat";
+} from "proxy-wasm-as/compat";
 
 class AuthRoot extends RootContext {
   createContext(context_id: u32): Context {

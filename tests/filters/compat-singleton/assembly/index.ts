@@ -4,13 +4,13 @@
 // shared data; "auth" streams compare their x-auth header with that token and
 // answer 401 on a mismatch, reporting each rejection to the singleton through
 // a shared queue, which counts them.
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context, makeHeaderPair,
   send_local_response, GrpcStatusValues, get_buffer_bytes, BufferTypeValues, WasmResultValues,
   set_tick_period_milliseconds, get_shared_data, set_shared_data, register_shared_queue, resolve_shared_queue,
   enqueue_shared_queue, dequeue_shared_queue, Counter, Gauge, log, LogLevelValues, get_current_time_nanoseconds,
-} from "proxy-wasm-as/assembly/compat";
+} from "proxy-wasm-as/compat";
 
 const TOKEN_KEY = "auth_token";
 const QUEUE = "rejections";

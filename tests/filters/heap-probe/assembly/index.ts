@@ -6,7 +6,7 @@
 // garbage every time and changes nothing.
 import { FilterHeadersStatus, HttpContext, RootContext, registerRootContext, requestHeaders } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 /** A static array literal: it lives in a data segment, and grows into the heap. */
 const STATIC_WORDS: string[] = ["alpha", "beta"];

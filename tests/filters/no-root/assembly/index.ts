@@ -2,7 +2,7 @@
 // traffic pass.
 import { HttpContext } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 // A class that overrides callbacks keeps their exports, so the host calls them.
 export class Unused extends HttpContext {}

@@ -10,13 +10,14 @@ import {
   requestHeaders, responseBody, responseHeaders, setPropertyString, vmConfiguration,
 } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 function show(value: string | null): string {
   return value === null ? "<null>" : value.length == 0 ? "<empty>" : value;
 }
 
-function joinPairs(pairs: HeaderPair[]): string {
+function joinPairs(pairs: HeaderPair[] | null): string {
+  if (pairs === null) return "<null>";
   let out = "";
   for (let i = 0; i < pairs.length; i++) {
     if (i > 0) out += ";";
@@ -61,7 +62,7 @@ class TcpProbe extends StreamContext {
     return FilterStatus.Continue;
   }
   onDownstreamData(dataSize: u32, endOfStream: bool): FilterStatus {
-    const text = downstreamData.text();
+    const text = downstreamData.text()!;
     if (text == "pause") return FilterStatus.StopIteration;
     if (text.startsWith("upper:")) downstreamData.replaceText(text.substring(6).toUpperCase());
     else if (text.startsWith("wrap:")) {
@@ -83,12 +84,13 @@ class ProbeRoot extends RootContext {
   pluginConfig: string = "";
 
   onVmStart(vmConfigurationSize: u32): bool {
-    this.vmConfig = String.UTF8.decode(vmConfiguration());
+    const vmConfig = vmConfiguration();
+    this.vmConfig = vmConfig !== null ? String.UTF8.decode(vmConfig) : "";
     return this.vmConfig != "fail-vm-start";
   }
 
   onConfigure(pluginConfigurationSize: u32): bool {
-    this.pluginConfig = String.UTF8.decode(pluginConfiguration());
+    this.pluginConfig = String.UTF8.decode(pluginConfiguration()!);
     if (this.pluginConfig == "tick") this.setTickPeriod(1000);
     return this.pluginConfig != "reject";
   }
@@ -107,7 +109,7 @@ class ProbeRoot extends RootContext {
   }
 
   onForeignFunction(functionId: u32, argumentsSize: u32): void {
-    log.info("foreign " + functionId.toString() + ": " + callData.text(0, argumentsSize));
+    log.info("foreign " + functionId.toString() + ": " + show(callData.text(0, argumentsSize)));
   }
 }
 
@@ -152,7 +154,7 @@ class Probe extends HttpContext {
     } else if (a == "has") {
       requestHeaders.set("x-probe-result", requestHeaders.has(name!) ? "yes" : "no");
     } else if (a == "get-all") {
-      requestHeaders.set("x-probe-result", requestHeaders.getAll(name!).join(","));
+      requestHeaders.set("x-probe-result", requestHeaders.getAll(name!)!.join(","));
     } else if (a == "pairs") {
       requestHeaders.set("x-probe-result", joinPairs(requestHeaders.pairs()));
     } else if (a == "set-pairs") {
@@ -224,8 +226,8 @@ class Probe extends HttpContext {
     } else if (a == "shared-missing") {
       requestHeaders.set("x-probe-result", SharedData.get(name!) === null ? "<null>" : "present");
     } else if (a == "queue") {
-      const token = SharedQueue.register(name!);
-      const resolved = SharedQueue.resolve("", name!);
+      const token = SharedQueue.register(name!).token;
+      const resolved = SharedQueue.resolve("", name!).token;
       SharedQueue.enqueueText(token, "one");
       SharedQueue.enqueueText(token, "two");
       const first = SharedQueue.dequeue(token);
@@ -233,12 +235,12 @@ class Probe extends HttpContext {
       const empty = SharedQueue.dequeue(token);
       requestHeaders.set("x-probe-result", (token == resolved ? "same" : "different") + "," +
         String.UTF8.decode(first!) + "," + String.UTF8.decode(second!) + "," + (empty === null ? "empty" : "not-empty") + "," +
-        SharedQueue.resolve("", "never-registered").toString());
+        SharedQueue.resolve("", "never-registered").token.toString());
     } else if (a == "foreign") {
       const compressed = callForeignFunction("compress", String.UTF8.encode(arg!));
-      const back = callForeignFunction("uncompress", compressed.data);
+      const back = callForeignFunction("uncompress", compressed.data!);
       const missing = callForeignFunction("no_such_function", new ArrayBuffer(0));
-      requestHeaders.set("x-probe-result", compressed.status.toString() + "," + String.UTF8.decode(back.data) + "," +
+      requestHeaders.set("x-probe-result", compressed.status.toString() + "," + String.UTF8.decode(back.data!) + "," +
         missing.status.toString());
     } else if (a == "metrics") {
       const counter = new Counter("probe.requests");
@@ -274,7 +276,7 @@ class Probe extends HttpContext {
     const a = this.action;
     if (a == "body-buffer") {
       if (!endOfStream) return FilterDataStatus.StopIterationAndBuffer;
-      const text = requestBody.text();
+      const text = requestBody.text()!;
       requestBody.replaceText("[" + text.toUpperCase() + "]");
     } else if (a == "body-append") {
       requestBody.appendText("+tail");
@@ -282,7 +284,7 @@ class Probe extends HttpContext {
       requestBody.prependText("head+");
     } else if (a == "body-read") {
       // Reads the whole chunk as text: garbage the SDK must collect in time.
-      const text = requestBody.text();
+      const text = requestBody.text()!;
       if (text.length != <i32>bodySize) requestBody.replaceText("short read");
     } else if (a == "body-length") {
       requestBody.replaceText(bodySize.toString() + "/" + requestBody.length().toString());

@@ -4,7 +4,7 @@
 // export transform keeps none of the data callbacks.
 import { RootContext, StreamContext, log, registerRootContext } from "proxy-wasm-as";
 
-export * from "proxy-wasm-as/assembly/exports";
+export * from "proxy-wasm-as/exports";
 
 log.info("startup-tcp loaded at " + (Date.now() > 1_600_000_000_000 ? "a plausible time" : "a wrong time"));
 

@@ -1,11 +1,12 @@
 // Shared data (a key-value store with compare-and-swap) and shared queues: the
-// only channels between plugins and worker VMs (reference §4.8, §4.9).
+// only channels between plugins and worker VMs (docs/sdk.md, "Shared data and queues").
 import {
   proxy_dequeue_shared_queue, proxy_enqueue_shared_queue, proxy_get_shared_data, proxy_register_shared_queue,
   proxy_resolve_shared_queue, proxy_set_shared_data,
-} from "./abi/imports";
-import { WasmResult } from "./types";
-import { OUT_PTR, OUT_SIZE, OUT_U64, stage, stagePair, stagedLen, stagedLen2, stagedPtr, stagedPtr2, takeResultBytes } from "./runtime/memory";
+} from "../abi/imports";
+import { WasmResult } from "../abi/enums";
+import { OUT_PTR, OUT_SIZE, OUT_U64, stage, stagePair, stagedLen, stagedLen2, stagedPtr, stagedPtr2, takeResultBytes } from "../runtime/memory";
+import { Handle } from "./handle";
 
 /** A stored value and the CAS it was read at. */
 export class SharedValue {
@@ -59,18 +60,16 @@ export namespace SharedData {
 }
 
 export namespace SharedQueue {
-  /** Creates (or re-opens) the queue `name` of this VM id, making this root the one notified by onQueueReady. 0 on failure. */
-  export function register(name: string): u32 {
+  /** Creates (or re-opens) the queue `name` of this VM id, making this root the one notified by onQueueReady. */
+  export function register(name: string): Handle {
     stage(name);
-    return proxy_register_shared_queue(stagedPtr, stagedLen, OUT_PTR) == WasmResult.Ok ? load<u32>(OUT_PTR) : 0;
+    return Handle.fromHost(proxy_register_shared_queue(stagedPtr, stagedLen, OUT_PTR));
   }
 
-  /** The token of a queue registered by `vmId` ("" for this VM id), or 0 when there is none. */
-  export function resolve(vmId: string, name: string): u32 {
+  /** The queue `name` registered by `vmId` ("" for this VM id); status NotFound when there is none. */
+  export function resolve(vmId: string, name: string): Handle {
     stagePair(vmId, name);
-    return proxy_resolve_shared_queue(stagedPtr, stagedLen, stagedPtr2, stagedLen2, OUT_PTR) == WasmResult.Ok
-      ? load<u32>(OUT_PTR)
-      : 0;
+    return Handle.fromHost(proxy_resolve_shared_queue(stagedPtr, stagedLen, stagedPtr2, stagedLen2, OUT_PTR));
   }
 
   export function enqueue(token: u32, data: ArrayBuffer): WasmResult {

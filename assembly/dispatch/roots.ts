@@ -1,9 +1,8 @@
 // Routing: which context object a callback's context id belongs to, and which
 // root factory serves a root id.
-import { BaseContext, ContextKind, HttpContext, RootContext, StreamContext } from "./context";
-import { Attributes } from "./properties";
-import { LogLevel } from "./types";
-import { logAt } from "./log";
+import { BaseContext, ContextKind, HttpContext, RootContext, StreamContext, readPluginRootId } from "./context";
+import { LogLevel } from "../abi/enums";
+import { logAt } from "../runtime/log";
 import { getContext, putContext, removeContext } from "./context-table";
 
 /** Makes the root context for a plugin. */
@@ -44,8 +43,7 @@ export function registerRootContextFor(rootId: string, factory: RootFactory): vo
 }
 
 function makeNamedRoot(contextId: u32): RootContext | null {
-  const property = Attributes.pluginRootId();
-  const rootId = property !== null ? property : "";
+  const rootId = readPluginRootId();
   let factory = fallbackFactory;
   for (let i = 0; i < rootNames.length; i++) {
     if (unchecked(rootNames[i]) == rootId) factory = unchecked(rootFactories[i]);

@@ -1,14 +1,35 @@
-// The user contract: the classes a filter extends. Every callback has a
-// default that lets traffic through untouched.
-import { proxy_done, proxy_set_tick_period_milliseconds } from "./abi/imports";
+// The user contract: the classes a filter extends and the dispatcher calls.
+// Every callback has a default that lets traffic through untouched. The
+// stream controls here are the only way to continue, close or answer a
+// stream; Envoy defers each until the running callback returns (docs/sdk.md,
+// "Stream control").
+import {
+  proxy_close_stream, proxy_continue_stream, proxy_done, proxy_get_property, proxy_send_local_response,
+  proxy_set_tick_period_milliseconds,
+} from "../abi/imports";
 import {
   FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus, GrpcStatus, PeerType,
   StreamType, WasmResult,
-} from "./types";
-import { HeaderPair } from "./headers";
-import { closeStream, continueStream, sendLocalResponse, sendLocalResponseBytes } from "./stream";
-import { Attributes } from "./properties";
-import { currentContextId, enterContext, insideCallbacks } from "./runtime/callback";
+} from "../abi/enums";
+import { HeaderPair, serializePairs } from "../runtime/wire";
+import { OUT_PTR, OUT_SIZE, stage, stagedLen, stagedPtr, takeResultString } from "../runtime/memory";
+import { utf8 } from "../runtime/text";
+import { callbackSerial, currentContextId, enterContext } from "../runtime/callback";
+
+/** @internal Resumes a paused request or response (or TCP read side) once the current callback returns. */
+export function continueStream(streamType: StreamType): WasmResult {
+  return <WasmResult>proxy_continue_stream(streamType);
+}
+
+function closeStream(streamType: StreamType): WasmResult {
+  return <WasmResult>proxy_close_stream(streamType);
+}
+
+/** @internal The plugin_root_id property of the effective context's plugin; "" when the host has none. */
+export function readPluginRootId(): string {
+  stage("plugin_root_id");
+  return proxy_get_property(stagedPtr, stagedLen, OUT_PTR, OUT_SIZE) == WasmResult.Ok ? takeResultString() : "";
+}
 
 /** Which callbacks the dispatcher routes to a context. */
 export const enum ContextKind {
@@ -41,12 +62,11 @@ export class RootContext extends BaseContext {
     const known = this.knownRootId;
     if (known !== null) return known;
     // The property belongs to the plugin of the effective context: make it this root's for the read.
-    if (!insideCallbacks) return "";
+    if (callbackSerial == 0) return "";
     const running = currentContextId;
     enterContext(this.contextId);
-    const property = Attributes.pluginRootId();
+    const rootId = readPluginRootId();
     enterContext(running);
-    const rootId = property !== null ? property : "";
     this.knownRootId = rootId;
     return rootId;
   }
@@ -105,18 +125,33 @@ export class HttpContext extends BaseContext {
   /** Resets the stream. */
   resetStream(): WasmResult { return closeStream(StreamType.HttpRequest); }
 
+  /**
+   * Answers the request from the filter instead of the upstream. The reply
+   * goes out when the current callback returns, whatever that callback
+   * returns. `details` ends up in Envoy's response code details (spaces
+   * become '_'). A context shared by every stream answers the current one.
+   */
   sendLocalResponse(
     status: u32, body: string = "", headers: HeaderPair[] | null = null, details: string = "",
     grpcStatus: GrpcStatus = GrpcStatus.InvalidCode,
   ): WasmResult {
-    return sendLocalResponse(status, body, headers, details, grpcStatus);
+    return this.sendLocalResponseBytes(status, utf8(body), headers, details, grpcStatus);
   }
 
+  /** sendLocalResponse with a body of bytes. */
   sendLocalResponseBytes(
     status: u32, body: ArrayBuffer, headers: HeaderPair[] | null = null, details: string = "",
     grpcStatus: GrpcStatus = GrpcStatus.InvalidCode,
   ): WasmResult {
-    return sendLocalResponseBytes(status, body, headers, details, grpcStatus);
+    const encodedDetails = utf8(details);
+    const encodedHeaders = serializePairs(headers !== null ? headers : new Array<HeaderPair>());
+    return <WasmResult>proxy_send_local_response(
+      status,
+      changetype<usize>(encodedDetails), <usize>encodedDetails.byteLength,
+      changetype<usize>(body), <usize>body.byteLength,
+      changetype<usize>(encodedHeaders), <usize>encodedHeaders.byteLength,
+      grpcStatus,
+    );
   }
 }
 

@@ -1,24 +1,11 @@
-// Properties (Envoy attributes). A path is a list of segments; the host wants
-// them joined with NUL bytes (reference §7.2). A missing property is null.
-import { proxy_get_property, proxy_set_property } from "./abi/imports";
-import { WasmResult } from "./types";
-import { OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize, takeResultBytes, takeResultString } from "./runtime/memory";
-import { HeaderPair, parsePairs } from "./headers";
-import { newBuffer, utf8, utf8Length, writeUtf8 } from "./text";
-
-/** Encodes path segments as the host expects: UTF-8, separated by a NUL byte. */
-export function encodePropertyPath(path: string[]): ArrayBuffer {
-  let size = path.length > 0 ? path.length - 1 : 0;
-  for (let i = 0; i < path.length; i++) size += utf8Length(unchecked(path[i]));
-  const buf = newBuffer(size);
-  let out = changetype<usize>(buf);
-  for (let i = 0; i < path.length; i++) {
-    if (i > 0) store<u8>(out++, 0);
-    const segment = unchecked(path[i]);
-    out += writeUtf8(segment, out);
-  }
-  return buf;
-}
+// Properties (Envoy attributes). A path is a list of segments (runtime/wire.ts
+// encodes it). A missing property is null; a missing number or boolean is the
+// caller's fallback (docs/sdk-errors.md).
+import { proxy_get_property, proxy_set_property } from "../abi/imports";
+import { WasmResult } from "../abi/enums";
+import { OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize, takeResultBytes, takeResultString } from "../runtime/memory";
+import { HeaderPair, encodePropertyPath, parsePairs } from "../runtime/wire";
+import { utf8 } from "../runtime/text";
 
 function lookup(path: string[]): bool {
   const encoded = encodePropertyPath(path);

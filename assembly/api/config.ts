@@ -1,7 +1,7 @@
 // Plugin configuration as a JSON object: the shape almost every filter wants,
 // with the error reporting every filter owes its operators.
 import { pluginConfiguration } from "./body";
-import { JsonObject, describeJsonKind, parseJsonBytes } from "./json";
+import { JsonObject, describeJsonKind, parseJsonBytes } from "../json/value";
 import { log } from "./log";
 
 /**
@@ -13,14 +13,15 @@ import { log } from "./log";
  */
 export function pluginConfigurationObject(filterName: string, expected: string = "a JSON object"): JsonObject | null {
   const bytes = pluginConfiguration();
-  if (bytes.byteLength == 0) return new JsonObject([], []);
+  if (bytes === null || bytes.byteLength == 0) return JsonObject.empty();
   const parsed = parseJsonBytes(bytes);
   const error = parsed.error;
   if (error !== null) {
     log.critical(filterName + ": configuration is not valid JSON: " + error.toString());
     return null;
   }
-  const value = parsed.value!;
+  const value = parsed.value;
+  if (value === null) return null;
   const object = value.asObject();
   if (object === null) log.critical(filterName + ": configuration must be " + expected + ", not " + describeJsonKind(value.kind));
   return object;

@@ -1,4 +1,6 @@
-// ABI enumerations with the numeric values Envoy uses (reference §6).
+// Every ABI enumeration, with the numeric values Envoy uses (docs/sdk.md,
+// "ABI values"). One file, so that it can later be generated from one
+// description of the ABI.
 
 /** Status returned by every host call. */
 export enum WasmResult {

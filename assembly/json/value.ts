@@ -1,19 +1,25 @@
 // JSON values for plugin configuration: a document read whole into a tree of
 // JsonValue (objects keep every member in document order, duplicates
 // included; get(key) returns the last one, like JSON.parse). The reading is
-// JsonReader's (json-reader.ts): strict RFC 8259, errors with byte offsets.
+// JsonReader's (reader.ts): strict RFC 8259, errors with byte offsets.
 // Numbers are converted to f64 only by asNumber(), so a filter that never
 // reads a number carries no conversion code.
 import {
   JSON_MAX_DEPTH, JsonError, JsonKind, JsonReader, NUMBER_EXACT, NUMBER_NEGATIVE, describeJsonKind,
-} from "./json-reader";
-import { toF64 } from "./json-number";
-import { utf8 } from "./text";
+} from "./reader";
+import { toF64 } from "./number";
+import { utf8 } from "../runtime/text";
 
 export { JSON_MAX_DEPTH, JsonError, JsonKind, describeJsonKind };
 
+/**
+ * A JSON value read by parseJson/parseJsonBytes. Filters never construct
+ * one: values come from the reader (null/true/false are shared instances),
+ * and every accessor checks the value's class, so a value made by hand can
+ * at worst read as the wrong kind, never as memory it does not own.
+ */
 export class JsonValue {
-  /** Values come from the reader; null/true/false are shared instances. */
+  /** @internal Made by the reader only. */
   constructor(
     readonly kind: JsonKind,
     /** @internal Number value; 1/0 for Bool. */
@@ -48,12 +54,12 @@ export class JsonValue {
     return this._flags & NUMBER_NEGATIVE ? -v : v;
   }
   /** The string, or null unless this is a String. */
-  asString(): string | null { return this._str; }
+  asString(): string | null { return this.kind == JsonKind.String ? this._str : null; }
   /** Elements in document order (the value's own array, not a copy), or null unless an Array. */
   asArray(): JsonValue[] | null { return this.kind == JsonKind.Array ? this._items : null; }
-  /** The object (this value itself), or null unless an Object. */
+  /** The object (this value itself), or null unless an Object. The class is checked, not the kind: only JsonObject has members. */
   asObject(): JsonObject | null {
-    return this.kind == JsonKind.Object ? changetype<JsonObject>(this) : null;
+    return this instanceof JsonObject ? changetype<JsonObject>(this) : null;
   }
 
   /** Compact JSON serialisation. */
@@ -63,20 +69,23 @@ export class JsonValue {
     if (k == JsonKind.Bool) return this._num != 0 ? "true" : "false";
     if (k == JsonKind.Number) return numberToString(this.asNumber());
     if (k == JsonKind.String) return quote(this._str!);
-    let obj = k == JsonKind.Object;
-    let items = this._items!;
-    let r = obj ? "{" : "[";
-    for (let i = 0, n = items.length; i < n; i++) {
-      if (i) r += ",";
-      if (obj) r += quote(unchecked(changetype<JsonObject>(this)._keys[i])) + ":";
-      r += unchecked(items[i]).toString();
+    const object = this.asObject();
+    const items = this._items;
+    let r = object !== null ? "{" : "[";
+    if (items !== null) {
+      for (let i = 0, n = items.length; i < n; i++) {
+        if (i) r += ",";
+        if (object !== null) r += quote(object.keyAt(i)) + ":";
+        r += unchecked(items[i]).toString();
+      }
     }
-    return r + (obj ? "}" : "]");
+    return r + (object !== null ? "}" : "]");
   }
 }
 
 /** An object value: members in document order, duplicate keys kept. */
 export class JsonObject extends JsonValue {
+  /** @internal Made by the reader only (or empty()). */
   constructor(
     /** @internal Member keys; values are in _items. */
     readonly _keys: string[],
@@ -84,6 +93,12 @@ export class JsonObject extends JsonValue {
   ) {
     super(JsonKind.Object, 0, null, values);
   }
+
+  /** An object with no members (what an empty configuration reads as). */
+  static empty(): JsonObject { return new JsonObject([], []); }
+
+  /** Member values in document order: _items, which an object always has (no null check on every lookup). */
+  private get values(): JsonValue[] { return changetype<JsonValue[]>(this._items); }
 
   /** Number of members, duplicates included. */
   get size(): i32 { return this._keys.length; }
@@ -93,13 +108,13 @@ export class JsonObject extends JsonValue {
   }
   /** Value of member i (document order); a null value if i is out of range. */
   valueAt(i: i32): JsonValue {
-    return <u32>i < <u32>this._keys.length ? unchecked(this._items![i]) : NULL;
+    return <u32>i < <u32>this._keys.length ? unchecked(this.values[i]) : NULL;
   }
   /** Value of the last member named key, or null if there is none. */
   get(key: string): JsonValue | null {
     let keys = this._keys;
     for (let i = keys.length - 1; i >= 0; i--) {
-      if (unchecked(keys[i]) == key) return unchecked(this._items![i]);
+      if (unchecked(keys[i]) == key) return unchecked(this.values[i]);
     }
     return null;
   }

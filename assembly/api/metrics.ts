@@ -1,9 +1,9 @@
 // Metrics. Envoy exposes them as `wasmcustom.<name>`; a metric is defined on
 // first use and its id cached. Tags become part of the name, Envoy style:
 // `base.key1.value1.key2.value2`, for the stats configuration to extract.
-import { proxy_define_metric, proxy_get_metric, proxy_increment_metric, proxy_record_metric } from "./abi/imports";
-import { MetricType, WasmResult } from "./types";
-import { OUT_PTR, OUT_U64, stage, stagedLen, stagedPtr } from "./runtime/memory";
+import { proxy_define_metric, proxy_get_metric, proxy_increment_metric, proxy_record_metric } from "../abi/imports";
+import { MetricType, WasmResult } from "../abi/enums";
+import { OUT_PTR, OUT_U64, stage, stagedLen, stagedPtr } from "../runtime/memory";
 
 /** `base` followed by each tag as `.key.value`. Dots in values would break tag extraction, so they become `_`. */
 export function taggedName(base: string, keysAndValues: string[]): string {
@@ -40,6 +40,7 @@ export class Counter extends Metric {
   constructor(name: string) { super(name, MetricType.Counter); }
   /** Adds `by` (must be > 0; Envoy refuses 0 and negative increments). */
   increment(by: i64 = 1): WasmResult { return <WasmResult>proxy_increment_metric(this.metricId(), by); }
+  /** The current count; 0 when the host cannot read it. */
   get value(): u64 { return this.read(); }
 }
 
@@ -48,6 +49,7 @@ export class Gauge extends Metric {
   constructor(name: string) { super(name, MetricType.Gauge); }
   set(value: u64): WasmResult { return <WasmResult>proxy_record_metric(this.metricId(), value); }
   add(delta: i64): WasmResult { return <WasmResult>proxy_increment_metric(this.metricId(), delta); }
+  /** The current value; 0 when the host cannot read it. */
   get value(): i64 { return <i64>this.read(); }
 }
 

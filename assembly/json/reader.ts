@@ -1,5 +1,5 @@
 // Strict RFC 8259 JSON, read as it is walked: the reader under the JSON
-// values of json.ts, and the smallest way for a filter to read a
+// values of value.ts, and the smallest way for a filter to read a
 // configuration (a filter that walks its configuration with it carries no
 // tree, no number code and no code for the kinds it never reads).
 //
@@ -28,8 +28,8 @@
 // - An unterminated string is reported at its opening quote.
 // - A trailing comma is reported at the comma.
 // - A UTF-8 byte order mark is not skipped (it is not JSON).
-import { toF64 } from "./json-number";
-import { decimal, newBuffer } from "./text";
+import { toF64 } from "./number";
+import { decimal, newBuffer } from "../runtime/text";
 
 /** Maximum nesting of arrays/objects. Deeper documents are rejected. */
 export const JSON_MAX_DEPTH: i32 = 64;
@@ -76,6 +76,8 @@ function message(code: i32): string {
 }
 
 const NO_ERROR: i32 = -1;
+/** "null" as a little-endian u32. */
+const NULL_TAIL: u32 = 0x6C6C756E;
 
 /** @internal Number flags: the sign, and whether every significant digit fit in the significand. */
 export const NUMBER_NEGATIVE: i32 = 1;
@@ -86,6 +88,8 @@ export class JsonReader {
   private cur: usize = 0;
   private limit: usize = 0;
   private depth: i32 = 0;
+  /** Bit d is set when the container open at depth d (0 = outermost) is an object. */
+  private objects: u64 = 0;
   /** The innermost open container has had no entry yet. */
   private first: bool = false;
   private errorCode: i32 = NO_ERROR;
@@ -138,6 +142,12 @@ export class JsonReader {
     return -1;
   }
 
+  /** The syntax error as text ("at byte N: …"), or "" when nothing failed. */
+  errorText(): string {
+    const error = this.error;
+    return error !== null ? error.toString() : "";
+  }
+
   /** Enters the object that comes next: true if it is one; then call nextKey() until it returns false. */
   beginObject(): bool { return this.open(JsonKind.Object); }
 
@@ -180,37 +190,31 @@ export class JsonReader {
 
   /** The boolean that comes next; false also when it is not a boolean (then `failed` or kind() tells). */
   readBool(): bool {
-    if (this.kind() != JsonKind.Bool) return false;
-    // Compare the literal's last four bytes as one little-endian u32.
-    if (this.peek() == 0x74) return this.literal(4, 0x65757274, E_TRUE);
-    this.literal(5, 0x65736C61, E_FALSE);
-    return false;
+    return this.kind() == JsonKind.Bool && this.literalBool();
   }
 
   /** Reads a null that comes next: true if it was one. */
   readNull(): bool {
-    return this.kind() == JsonKind.Null && this.literal(4, 0x6C6C756E, E_NULL);
+    return this.kind() == JsonKind.Null && this.literal(4, NULL_TAIL, E_NULL);
   }
 
   /** Reads past the next value, whatever it is: false on a syntax error. */
   skip(): bool {
+    return this.readDownTo(this.depth, true);
+  }
+
+  /**
+   * Names the value that comes next ("a string", "an array", …) for a message
+   * after a read of the wrong kind, but only once it and the rest of the
+   * document have been read and found valid: a kind guessed from the first
+   * byte would call `nul` or `"abc` a null or a string. Null when the
+   * document is not valid JSON: then `error` says what and where. The reader
+   * is at the end of the document afterwards.
+   */
+  describeNext(): string | null {
     const kind = this.kind();
-    if (kind == JsonKind.Object) {
-      if (!this.beginObject()) return false;
-      while (this.nextKey()) if (!this.skip()) return false;
-    } else if (kind == JsonKind.Array) {
-      if (!this.beginArray()) return false;
-      while (this.nextItem()) if (!this.skip()) return false;
-    } else if (kind == JsonKind.String) {
-      this.parseString();
-    } else if (kind == JsonKind.Number) {
-      this.scanNumber();
-    } else if (kind == JsonKind.Bool) {
-      this.readBool();
-    } else {
-      this.readNull();
-    }
-    return !this.failed;
+    if (kind < 0 || !this.skip() || !this.readDownTo(0, false) || !this.end()) return null;
+    return describeJsonKind(kind);
   }
 
   /** True when the document ended after what was read: only whitespace follows and nothing failed. */
@@ -223,31 +227,77 @@ export class JsonReader {
   /** @internal Scans the number that comes next into mantissa/exponent/numberFlags; false if none (or a syntax error). */
   scanNumber(): bool {
     if (this.kind() != JsonKind.Number) return false;
-    const end = this.limit;
     let p = this.cur;
+    if (!this.skipNumber()) return false;
+    // The grammar is checked: convert the digits up to the cursor.
+    const end = this.cur;
     const negative = load<u8>(p) == 0x2D;
     if (negative) p++;
     mant = 0; ndig = 0; dexp = 0; xexp = 0; exact = true;
-    if (p < end && load<u8>(p) == 0x30) {
-      if (++p < end && <u32>load<u8>(p) - 0x30 < 10) return this.fail(p - 1, E_LEADING_ZERO);
-    } else if (!(p = digits(p, end, 0))) return this.fail(digitAt, E_DIGIT);
-    if (p < end && load<u8>(p) == 0x2E) { // .
-      if (!(p = digits(p + 1, end, 1))) return this.fail(digitAt, E_DIGIT);
+    p = digits(p, end, 0);
+    if (p < end && load<u8>(p) == 0x2E) p = digits(p + 1, end, 1); // .
+    if (p < end) { // e E
+      const sign = load<u8>(++p);
+      if (sign == 0x2D || sign == 0x2B) p++;
+      digits(p, end, 2);
+      dexp += sign == 0x2D ? -xexp : xexp;
     }
-    if (p < end && (load<u8>(p) | 0x20) == 0x65) { // e E
-      let negativeExponent = false;
-      if (++p < end && (load<u8>(p) == 0x2D || load<u8>(p) == 0x2B)) negativeExponent = load<u8>(p++) == 0x2D;
-      if (!(p = digits(p, end, 2))) return this.fail(digitAt, E_DIGIT);
-      dexp += negativeExponent ? -xexp : xexp;
-    }
-    this.cur = p;
     this.mantissa = mant;
     this.exponent = dexp;
     this.numberFlags = (negative ? NUMBER_NEGATIVE : 0) | (exact ? NUMBER_EXACT : 0);
     return true;
   }
 
+  /** Reads past the number at the cursor (kind() said Number), checking its grammar only, no conversion: false on a syntax error. */
+  private skipNumber(): bool {
+    const end = this.limit;
+    let p = this.cur;
+    if (load<u8>(p) == 0x2D) p++;
+    // Integer part, then optional fraction and exponent: each a run of at least one digit.
+    const integer = p;
+    p = digitsEnd(p, end);
+    let missing = p == integer;
+    if (!missing && load<u8>(integer) == 0x30 && p - integer > 1) return this.fail(integer, E_LEADING_ZERO);
+    if (!missing && p < end && load<u8>(p) == 0x2E) { // .
+      const fraction = ++p;
+      p = digitsEnd(p, end);
+      missing = p == fraction;
+    }
+    if (!missing && p < end && (load<u8>(p) | 0x20) == 0x65) { // e E
+      if (++p < end && (load<u8>(p) == 0x2D || load<u8>(p) == 0x2B)) p++;
+      const exponent = p;
+      p = digitsEnd(p, end);
+      missing = p == exponent;
+    }
+    if (missing) return this.fail(p, E_DIGIT);
+    this.cur = p;
+    return true;
+  }
+
   // -------------------------------------------------------------------------
+
+  /**
+   * Reads values and container entries until the containers open deeper
+   * than `base` are closed; `atValue`: a value comes first, else the next
+   * entry of the innermost container. One loop for any nesting: no recursion.
+   */
+  private readDownTo(base: i32, atValue: bool): bool {
+    while (true) {
+      if (atValue) {
+        const kind = this.kind();
+        if (kind == JsonKind.Object || kind == JsonKind.Array) this.open(kind);
+        else if (kind == JsonKind.String) this.parseString();
+        else if (kind == JsonKind.Number) this.skipNumber();
+        else if (kind == JsonKind.Bool) this.literalBool();
+        else if (kind == JsonKind.Null) this.literal(4, NULL_TAIL, E_NULL);
+        if (this.failed) return false;
+      }
+      const depth = this.depth;
+      if (depth <= base) return true;
+      atValue = (this.objects >> <u64>(depth - 1)) & 1 ? this.nextKey() : this.nextItem();
+      if (this.failed) return false;
+    }
+  }
 
   /** Records the first syntax error; returns false so callers can `return this.fail(...)`. */
   private fail(at: usize, code: i32): bool {
@@ -277,6 +327,8 @@ export class JsonReader {
   private open(kind: JsonKind): bool {
     if (this.kind() != kind) return false;
     if (this.depth >= JSON_MAX_DEPTH) return this.fail(this.cur, E_DEEP);
+    const bit: u64 = <u64>1 << this.depth;
+    this.objects = kind == JsonKind.Object ? this.objects | bit : this.objects & ~bit;
     this.depth++;
     this.cur++;
     this.first = true;
@@ -305,6 +357,14 @@ export class JsonReader {
     // The closing byte: the container is done, and was an entry of the one around it.
     this.cur++;
     this.depth--;
+    return false;
+  }
+
+  /** The true or false at the cursor: its value, false also on a syntax error. */
+  private literalBool(): bool {
+    // Compare the literal's last four bytes as one little-endian u32.
+    if (this.peek() == 0x74) return this.literal(4, 0x65757274, E_TRUE);
+    this.literal(5, 0x65736C61, E_FALSE);
     return false;
   }
 
@@ -422,17 +482,21 @@ let ndig: i32 = 0;   // significant digits taken into mant
 let dexp: i32 = 0;   // decimal exponent applied to mant
 let exact = true;    // false once a nonzero digit had to be dropped
 let xexp: i32 = 0;   // explicit exponent digits (saturating)
-let digitAt: usize = 0; // where a required digit was missing
+
+/** Past the run of digits (possibly none) at p. */
+function digitsEnd(p: usize, end: usize): usize {
+  while (p < end && <u32>load<u8>(p) - 0x30 < 10) p++;
+  return p;
+}
 
 /**
- * Consumes a run of digits at p (at least one required) of the integer part
- * (mode 0), fraction (1) or exponent (2); returns the new position, or 0
- * with digitAt set.
+ * Consumes the run of digits at p, whose grammar skipNumber checked, of the
+ * integer part (mode 0), fraction (1) or exponent (2); returns the position
+ * after it.
  */
 function digits(p: usize, end: usize, mode: i32): usize {
   let c = p < end ? <u32>load<u8>(p) - 0x30 : 10;
-  if (c >= 10) { digitAt = p; return 0; }
-  do {
+  while (c < 10) {
     if (mode == 2) {
       if (xexp < 100000) xexp = xexp * 10 + c;
     } else if (ndig < 19) {
@@ -443,6 +507,6 @@ function digits(p: usize, end: usize, mode: i32): usize {
       if (c) exact = false;
     }
     c = ++p < end ? <u32>load<u8>(p) - 0x30 : 10;
-  } while (c < 10);
+  }
   return p;
 }

@@ -1,19 +1,21 @@
 // HTTP and gRPC callouts. A call belongs to the context that made it: its
 // reply runs with that context effective, and a reply for a context that is
-// gone is dropped (Envoy still delivers it to the root; reference §4.6).
+// gone is dropped (Envoy still delivers it to the root; docs/sdk.md, "Callouts").
 // AssemblyScript has no closures, so replies go to callback objects that carry
 // their own state.
 import {
   proxy_get_status, proxy_grpc_call, proxy_grpc_cancel, proxy_grpc_close, proxy_grpc_send, proxy_grpc_stream,
   proxy_http_call,
-} from "./abi/imports";
-import { BufferType, GrpcStatus, MapType, WasmResult } from "./types";
-import { HeaderMap, HeaderPair, serializePairs } from "./headers";
+} from "../abi/imports";
+import { BufferType, GrpcStatus, MapType, WasmResult } from "../abi/enums";
+import { HeaderMap } from "./headers";
 import { Body } from "./body";
-import { OUT_PTR, OUT_SIZE, OUT_U64, takeResultString } from "./runtime/memory";
-import { currentContextId, enterContext } from "./runtime/callback";
-import { contextFor } from "./dispatch";
-import { newBuffer, utf8 } from "./text";
+import { HeaderPair, serializePairs } from "../runtime/wire";
+import { OUT_PTR, OUT_SIZE, OUT_U64, takeResultString } from "../runtime/memory";
+import { currentContextId, enterContext } from "../runtime/callback";
+import { newBuffer, utf8 } from "../runtime/text";
+import { Handle } from "./handle";
+import { getContext } from "../dispatch/context-table";
 
 // @ts-ignore: decorator
 @lazy export const httpCallResponseHeaders = new HeaderMap(MapType.HttpCallResponseHeaders);
@@ -40,10 +42,13 @@ export class HttpCallResponse {
     return status !== null ? <u32>I32.parseInt(status) : 0;
   }
   header(name: string): string | null { return httpCallResponseHeaders.get(name); }
-  headers(): HeaderPair[] { return httpCallResponseHeaders.pairs(); }
-  trailers(): HeaderPair[] { return httpCallResponseTrailers.pairs(); }
-  body(): ArrayBuffer { return httpCallResponseBody.read(0, this.bodySize); }
-  bodyText(): string { return httpCallResponseBody.text(0, this.bodySize); }
+  /** The reply's headers; null when the call failed. */
+  headers(): HeaderPair[] | null { return httpCallResponseHeaders.pairs(); }
+  /** The reply's trailers (empty when it had none); null when the call failed. */
+  trailers(): HeaderPair[] | null { return httpCallResponseTrailers.pairs(); }
+  /** The reply's body (empty when it had none); null when the call failed. */
+  body(): ArrayBuffer | null { return httpCallResponseBody.read(0, this.bodySize); }
+  bodyText(): string | null { return httpCallResponseBody.text(0, this.bodySize); }
 }
 
 /** Receives an HTTP callout's reply. Subclass it and keep the state you need (the stream, say) in fields. */
@@ -61,12 +66,6 @@ export class GrpcCallback {
   onTrailingMetadata(count: u32): void {}
   /** The call or stream ended: for unary calls only on failure. */
   onClose(status: GrpcStatus, message: string): void {}
-}
-
-/** The outcome of starting a callout: the host's status and, when Ok, its token. */
-export class Callout {
-  constructor(public readonly status: WasmResult, public readonly token: u32) {}
-  get ok(): bool { return this.status == WasmResult.Ok; }
 }
 
 class Pending {
@@ -93,21 +92,21 @@ export const enum GrpcEvent {
   Close = 3,
 }
 
-function remember(status: u32, contextId: u32, http: HttpCallback | null, grpc: GrpcCallback | null): Callout {
-  const token = status == WasmResult.Ok ? load<u32>(OUT_PTR) : 0;
-  if (status == WasmResult.Ok) pending.set(token, new Pending(contextId, http, grpc));
-  return new Callout(<WasmResult>status, token);
+function remember(status: u32, contextId: u32, http: HttpCallback | null, grpc: GrpcCallback | null): Handle {
+  const started = Handle.fromHost(status);
+  if (started.ok) pending.set(started.token, new Pending(contextId, http, grpc));
+  return started;
 }
 
 /**
  * Sends an HTTP request to an Envoy cluster (a cluster name, not a URL). The
- * headers must include :method, :path and :authority (`HttpRequest` fills
- * them). `timeoutMs` 0 means no timeout.
+ * headers must include :method, :path and :authority. `timeoutMs` 0 means no
+ * timeout. The reply goes to `callback` with this context effective.
  */
 export function httpCall(
   cluster: string, headers: HeaderPair[], body: ArrayBuffer | null, trailers: HeaderPair[] | null, timeoutMs: u32,
   callback: HttpCallback,
-): Callout {
+): Handle {
   const encodedTrailers = trailers !== null && trailers.length > 0 ? serializePairs(trailers) : null;
   return httpCallFor(currentContextId, cluster, serializePairs(headers), body, encodedTrailers, timeoutMs, callback);
 }
@@ -120,7 +119,7 @@ export function httpCall(
 export function httpCallFor(
   ownerContextId: u32, cluster: string, encodedHeaders: ArrayBuffer, body: ArrayBuffer | null,
   encodedTrailers: ArrayBuffer | null, timeoutMs: u32, callback: HttpCallback,
-): Callout {
+): Handle {
   const encodedCluster = utf8(cluster);
   const payload = body !== null ? body : newBuffer(0);
   const trailerBytes = encodedTrailers !== null ? encodedTrailers : newBuffer(0);
@@ -132,48 +131,6 @@ export function httpCallFor(
     timeoutMs, OUT_PTR);
   httpReplyHook = dispatchHttpCallResponse;
   return remember(status, ownerContextId, callback, null);
-}
-
-/** Builds an HTTP callout: `new HttpRequest("auth", "GET", "auth.local", "/check").header(…).send(cb)`. */
-export class HttpRequest {
-  private headers: HeaderPair[] = [];
-  private payload: ArrayBuffer | null = null;
-  private trailerList: HeaderPair[] | null = null;
-  private timeout: u32 = 5000;
-
-  constructor(public readonly cluster: string, method: string, authority: string, path: string) {
-    this.headers.push(new HeaderPair(":method", method));
-    this.headers.push(new HeaderPair(":path", path));
-    this.headers.push(new HeaderPair(":authority", authority));
-  }
-
-  header(name: string, value: string): HttpRequest {
-    this.headers.push(new HeaderPair(name, value));
-    return this;
-  }
-
-  /** Adds every pair (for example the request's own headers); pseudo-headers in `pairs` are skipped. */
-  headerPairs(pairs: HeaderPair[]): HttpRequest {
-    for (let i = 0; i < pairs.length; i++) {
-      const pair = unchecked(pairs[i]);
-      if (!pair.name.startsWith(":")) this.headers.push(pair);
-    }
-    return this;
-  }
-
-  body(data: ArrayBuffer): HttpRequest { this.payload = data; return this; }
-  bodyText(text: string): HttpRequest { this.payload = utf8(text); return this; }
-  trailer(name: string, value: string): HttpRequest {
-    let list = this.trailerList;
-    if (list === null) this.trailerList = list = [];
-    list.push(new HeaderPair(name, value));
-    return this;
-  }
-  timeoutMs(milliseconds: u32): HttpRequest { this.timeout = milliseconds; return this; }
-
-  send(callback: HttpCallback): Callout {
-    return httpCall(this.cluster, this.headers, this.payload, this.trailerList, this.timeout, callback);
-  }
 }
 
 /** What both kinds of gRPC call start with, UTF-8 encoded: cluster, service, method and metadata. */
@@ -191,7 +148,7 @@ class GrpcTarget {
   }
 }
 
-function grpcStarted(status: u32, callback: GrpcCallback): Callout {
+function grpcStarted(status: u32, callback: GrpcCallback): Handle {
   grpcReplyHook = dispatchGrpcEvent;
   return remember(status, currentContextId, null, callback);
 }
@@ -200,7 +157,7 @@ function grpcStarted(status: u32, callback: GrpcCallback): Callout {
 export function grpcCall(
   cluster: string, service: string, method: string, metadata: HeaderPair[] | null, message: ArrayBuffer, timeoutMs: u32,
   callback: GrpcCallback,
-): Callout {
+): Handle {
   const t = new GrpcTarget(cluster, service, method, metadata);
   const status = proxy_grpc_call(
     changetype<usize>(t.cluster), <usize>t.cluster.byteLength, changetype<usize>(t.service), <usize>t.service.byteLength,
@@ -212,7 +169,7 @@ export function grpcCall(
 /** Opens a gRPC stream; send with grpcSend, end with grpcClose or grpcCancel. */
 export function grpcStream(
   cluster: string, service: string, method: string, metadata: HeaderPair[] | null, callback: GrpcCallback,
-): Callout {
+): Handle {
   const t = new GrpcTarget(cluster, service, method, metadata);
   const status = proxy_grpc_stream(
     changetype<usize>(t.cluster), <usize>t.cluster.byteLength, changetype<usize>(t.service), <usize>t.service.byteLength,
@@ -236,7 +193,7 @@ export function grpcCancel(token: u32): WasmResult {
   return <WasmResult>proxy_grpc_cancel(token);
 }
 
-// Token kinds: the host's low two bits (reference §6.6).
+// Token kinds: the host's low two bits tell a gRPC stream from a unary call (docs/sdk.md, "Callouts").
 const GRPC_STREAM_BITS: u32 = 2;
 
 /**
@@ -248,7 +205,7 @@ function claim(token: u32, finished: bool): Pending | null {
   if (!pending.has(token)) return null;
   const entry = pending.get(token);
   if (finished) pending.delete(token);
-  if (contextFor(entry.contextId) === null) {
+  if (getContext(entry.contextId) === null) {
     pending.delete(token);
     if (!finished && (token & 3) == GRPC_STREAM_BITS) proxy_grpc_cancel(token);
     return null;
@@ -259,18 +216,23 @@ function claim(token: u32, finished: bool): Pending | null {
 
 function dispatchHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
   const entry = claim(token, true);
-  if (entry === null || entry.http === null) return;
-  entry.http!.onResponse(new HttpCallResponse(headerCount, bodySize, trailerCount));
+  if (entry === null) return;
+  const callback = entry.http;
+  if (callback !== null) callback.onResponse(new HttpCallResponse(headerCount, bodySize, trailerCount));
 }
 
 function dispatchGrpcEvent(event: u32, token: u32, value: u32): void {
   // A unary call is over once its message arrives; anything is over at close.
   const finished = event == GrpcEvent.Close || (event == GrpcEvent.Message && (token & 3) != GRPC_STREAM_BITS);
   const entry = claim(token, finished);
-  if (entry === null || entry.grpc === null) return;
-  const callback = entry.grpc!;
+  if (entry === null) return;
+  const callback = entry.grpc;
+  if (callback === null) return;
   if (event == GrpcEvent.InitialMetadata) callback.onInitialMetadata(value);
-  else if (event == GrpcEvent.Message) callback.onMessage(grpcMessage.read(0, value));
+  else if (event == GrpcEvent.Message) {
+    const message = grpcMessage.read(0, value);
+    callback.onMessage(message !== null ? message : newBuffer(0));
+  }
   else if (event == GrpcEvent.TrailingMetadata) callback.onTrailingMetadata(value);
   else {
     let message = "";

@@ -1,13 +1,12 @@
 // Foreign functions: host extensions called by name (Envoy's compress,
 // uncompress, clear_route_cache, …).
-import { proxy_call_foreign_function } from "./abi/imports";
-import { WasmResult } from "./types";
-import { OUT_PTR, OUT_SIZE, stage, stagedLen, stagedPtr, takeResultBytes } from "./runtime/memory";
-import { newBuffer } from "./text";
+import { proxy_call_foreign_function } from "../abi/imports";
+import { WasmResult } from "../abi/enums";
+import { OUT_PTR, OUT_SIZE, stage, stagedLen, stagedPtr, takeResultBytes } from "../runtime/memory";
 
-/** The result of a foreign function call: the host's status and, when Ok, the returned bytes. */
+/** The result of a foreign function call: the host's status and, when Ok, the returned bytes (null otherwise). */
 export class ForeignResult {
-  constructor(public readonly status: WasmResult, public readonly data: ArrayBuffer) {}
+  constructor(public readonly status: WasmResult, public readonly data: ArrayBuffer | null) {}
   get ok(): bool { return this.status == WasmResult.Ok; }
 }
 
@@ -16,5 +15,5 @@ export function callForeignFunction(name: string, args: ArrayBuffer): ForeignRes
   stage(name);
   const status = <WasmResult>proxy_call_foreign_function(
     stagedPtr, stagedLen, changetype<usize>(args), <usize>args.byteLength, OUT_PTR, OUT_SIZE);
-  return new ForeignResult(status, status == WasmResult.Ok ? takeResultBytes() : newBuffer(0));
+  return new ForeignResult(status, status == WasmResult.Ok ? takeResultBytes() : null);
 }

@@ -1,9 +1,9 @@
 // Bodies and other byte buffers. Envoy lets a filter replace the whole buffer,
-// prepend, or append — never splice into the middle (reference §4.3).
-import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "./abi/imports";
-import { BufferType, WasmResult } from "./types";
-import { OUT_PTR, OUT_SIZE, takeResultBytes, takeResultString } from "./runtime/memory";
-import { newBuffer, utf8 } from "./text";
+// prepend, or append, never splice into the middle (docs/sdk.md, "Bodies").
+import { proxy_get_buffer_bytes, proxy_get_buffer_status, proxy_set_buffer_bytes } from "../abi/imports";
+import { BufferType, WasmResult } from "../abi/enums";
+import { OUT_PTR, OUT_SIZE, takeResultBytes, takeResultString } from "../runtime/memory";
+import { utf8 } from "../runtime/text";
 
 // Past any real buffer: "to the end" for reads, "append" for writes.
 const WHOLE: u32 = <u32>i32.MAX_VALUE;
@@ -22,15 +22,15 @@ export class Body {
     return load<u32>(OUT_PTR);
   }
 
-  /** Up to `maxSize` bytes from `start`; empty when there is nothing (or the buffer is not available). */
-  read(start: u32 = 0, maxSize: u32 = WHOLE): ArrayBuffer {
-    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return newBuffer(0);
+  /** Up to `maxSize` bytes from `start` (empty when there are none); null when the buffer is not available in this callback. */
+  read(start: u32 = 0, maxSize: u32 = WHOLE): ArrayBuffer | null {
+    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return null;
     return takeResultBytes();
   }
 
-  /** The readable bytes decoded as UTF-8. */
-  text(start: u32 = 0, maxSize: u32 = WHOLE): string {
-    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return "";
+  /** The readable bytes decoded as UTF-8 ("" when there are none); null when the buffer is not available. */
+  text(start: u32 = 0, maxSize: u32 = WHOLE): string | null {
+    if (proxy_get_buffer_bytes(this.bufferType, start, maxSize, OUT_PTR, OUT_SIZE) != WasmResult.Ok) return null;
     return takeResultString();
   }
 
@@ -51,13 +51,13 @@ export class Body {
 // @ts-ignore: decorator
 @lazy export const vmConfigurationBuffer = new Body(BufferType.VmConfiguration);
 
-/** The plugin configuration bytes (readable during RootContext.onConfigure). */
-export function pluginConfiguration(): ArrayBuffer {
+/** The plugin configuration bytes (readable during RootContext.onConfigure); null outside it. */
+export function pluginConfiguration(): ArrayBuffer | null {
   return pluginConfigurationBuffer.read();
 }
 
-/** The VM configuration bytes (readable at any time). */
-export function vmConfiguration(): ArrayBuffer {
+/** The VM configuration bytes (readable during RootContext.onVmStart); null when the host has none. */
+export function vmConfiguration(): ArrayBuffer | null {
   return vmConfigurationBuffer.read();
 }
 

@@ -1,9 +1,0 @@
-// Time from the host: wall clock in nanoseconds since the Unix epoch.
-import { proxy_get_current_time_nanoseconds } from "./abi/imports";
-import { WasmResult } from "./types";
-import { OUT_U64 } from "./runtime/memory";
-
-/** The host's wall clock in nanoseconds (0 if the host cannot say). */
-export function currentTimeNanoseconds(): u64 {
-  return proxy_get_current_time_nanoseconds(OUT_U64) == WasmResult.Ok ? load<u64>(OUT_U64) : 0;
-}
