@@ -34,7 +34,7 @@ after(() => work?.remove());
 
 test("the tarball holds what users need and nothing else", () => {
   const files = packed.files;
-  for (const needed of ["index.ts", "exports.ts", "compat.ts", "asconfig.json", "out/cli/main.js", "out/host/index.js",
+  for (const needed of ["index.ts", "exports.ts", "advanced.ts", "compat.ts", "asconfig.json", "out/cli/main.js", "out/host/index.js",
     "out/host/index.d.ts", "out/transform/index.js", "assembly/index.ts", "manifest/extension-manifest.schema.json",
     "templates/common/package.json", "templates/common/gitignore"]) {
     assert.ok(files.includes(needed), `${needed} is packed`);
