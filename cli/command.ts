@@ -117,3 +117,12 @@ export function keyValue(text: string): [key: string, value: string] | null {
   const eq = text.indexOf("=");
   return eq <= 0 ? null : [text.slice(0, eq), text.slice(eq + 1)];
 }
+
+/** Longest key, value or name quoted in a message; longer ones are cut short. */
+export const MAX_QUOTED_CHARS = 80;
+
+/** `text`, cut to MAX_QUOTED_CHARS with a note of how much was left out. */
+export function clip(text: string): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  return `${text.slice(0, MAX_QUOTED_CHARS)}…(${text.length - MAX_QUOTED_CHARS} more characters)`;
+}

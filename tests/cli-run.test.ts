@@ -146,7 +146,7 @@ test("a plugin whose configure or vm_start fails takes no traffic: run stops and
   assert.doesNotMatch(rejected.out, /proxy_on_request_headers|proxy_on_context_create  \[context 2\]/);
   const trapped = await json("--vm-config", "l", F.traps!);
   assert.equal(trapped.code, 1);
-  assert.match(trapped.doc.stopped!, /^the VM failed while starting: Function: proxy_on_configure failed/);
+  assert.match(trapped.doc.stopped!, /^Function: proxy_on_configure failed/);
   assert.equal(trapped.doc.exchanges.length, 0);
   const noStart = await json("--vm-config", "k", F.traps!);
   assert.match(noStart.doc.stopped!, /proxy_on_vm_start failed/);

@@ -130,7 +130,7 @@ test("config, manifests, index and docker manifest.json say what the reference r
     bytes[bytes.length - 1] ^= 1;
     writeFileSync(layerFile, bytes);
     await assert.rejects(loadLayout(layout), /layer sha256:[a-f0-9]{64} does not match its content/);
-    await assert.rejects(loadLayout(layout, "no-such-tag"), /has no image tagged no-such-tag/);
+    await assert.rejects(loadLayout(layout, { tag: "no-such-tag" }), /has no image tagged no-such-tag/);
   } finally {
     out.remove();
   }
@@ -155,7 +155,7 @@ test("skopeo reads the layout directory, the tar as oci-archive and as docker-ar
       // Copy the docker-archive form to a fresh OCI layout: the layer must hold the same files.
       const copy = join(out.path, `${name}-copy`);
       await skopeo(["copy", `docker-archive:${result.tarFile}`, `oci:${copy}:x`]);
-      const loaded = await loadLayout(copy, "x");
+      const loaded = await loadLayout(copy, { tag: "x" });
       const layer = [...loaded.blobs.entries()].find(([d]) => d !== loaded.parsed.config.digest)![1];
       const files = await readTar(gunzipSync(layer));
       assert.deepEqual(files.find((f) => f.name === "plugin.wasm")?.data, readFileSync(builtModule(name)));

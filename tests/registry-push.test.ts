@@ -38,7 +38,7 @@ after(async () => {
 });
 
 async function layerFiles(layoutDir: string, tag: string): Promise<Map<string, Buffer>> {
-  const copy = await loadLayout(layoutDir, tag);
+  const copy = await loadLayout(layoutDir, { tag });
   assert.equal(copy.parsed.layers.length, 1);
   const files = await readTar(gunzipSync(copy.blobs.get(copy.parsed.layers[0].digest)!));
   return new Map(files.map((f) => [f.name, f.data]));

@@ -7,6 +7,7 @@
 //                                           (bench/peer, its own package.json/lock), built here
 //
 // Usage: npm run bench [-- --markdown] [-- --requests N] [-- --rounds R] [-- --batch B]
+//        npm run bench -- --setup-only [--fresh-peer]   (builds and checks the modules, no timing)
 //
 // Every number comes from one process. Timing rounds are interleaved
 // (ours, floor, peer, ours, ...) and the median round is reported, because
@@ -15,8 +16,8 @@
 // fails to start or does not append the configured headers, bad arguments).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startPlugin, LogLevel } from "../host/index.js";
@@ -68,6 +69,10 @@ const TARGET_REQUESTS = 1_000_000;
 
 interface Options {
   markdown: boolean;
+  /** Build, start and verify the three modules, then stop (no timing). */
+  setupOnly: boolean;
+  /** Install the peer toolchain into a fresh copy of bench/peer, as a fresh clone would. */
+  freshPeer: boolean;
   requests: number;
   rounds: number;
   batch: number;
@@ -77,7 +82,7 @@ interface Options {
 class BenchError extends Error {}
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { markdown: false, requests: TARGET_REQUESTS, rounds: 9, batch: 20_000, warmup: 20_000 };
+  const options: Options = { markdown: false, setupOnly: false, freshPeer: false, requests: TARGET_REQUESTS, rounds: 9, batch: 20_000, warmup: 20_000 };
   const integer = (flag: string, value: string | undefined, min: number): number => {
     const n = value === undefined ? NaN : Number(value.replace(/_/g, ""));
     if (!Number.isSafeInteger(n) || n < min) throw new BenchError(`${flag} needs an integer >= ${min}, got ${value ?? "nothing"}`);
@@ -89,6 +94,8 @@ function parseArgs(argv: readonly string[]): Options {
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case "--markdown": options.markdown = true; break;
+      case "--setup-only": options.setupOnly = true; break;
+      case "--fresh-peer": options.freshPeer = true; break;
       case "--requests": options.requests = integer(flag, value(), 1); break;
       case "--rounds": options.rounds = integer(flag, value(), 1); break;
       case "--batch": options.batch = integer(flag, value(), 1); break;
@@ -97,6 +104,8 @@ function parseArgs(argv: readonly string[]): Options {
         process.stdout.write(
           "usage: node out/tools/bench.js [--markdown] [--requests N] [--rounds R] [--batch B] [--warmup W]\n" +
           "  --markdown     print the results as Markdown (for the README)\n" +
+          "  --setup-only   build, start and verify the modules, then stop (no timing)\n" +
+          "  --fresh-peer   install the peer toolchain into a fresh copy of bench/peer\n" +
           `  --requests N   requests per module for the memory-growth run (default ${TARGET_REQUESTS})\n` +
           "  --rounds R     interleaved timing rounds; the median is reported (default 9)\n" +
           "  --batch B      requests per module per timing round (default 20000)\n" +
@@ -136,16 +145,26 @@ function buildFloor(): string {
   return out;
 }
 
-/** proxy-runtime 0.1.8 peer, compiled with its own AssemblyScript 0.14.9 in bench/peer. */
-function buildPeer(): string {
+/** A copy of bench/peer without node_modules, removed when the process ends. */
+function freshPeerCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bench-peer-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(PEER_DIR, dir, { recursive: true, filter: (source) => !/[\\/](node_modules|build)$/.test(source) });
+  return dir;
+}
+
+/** proxy-runtime 0.1.8 peer, compiled with its own AssemblyScript 0.14.9 in bench/peer (or a fresh copy). */
+function buildPeer(peerDir: string): string {
   const out = join(BUILD_DIR, "peer.wasm");
-  if (!existsSync(join(PEER_DIR, "node_modules"))) {
-    run("npm", ["ci", "--prefix", PEER_DIR, "--no-audit", "--no-fund"], ROOT, "install peer toolchain");
+  if (!existsSync(join(peerDir, "node_modules"))) {
+    // Plain "npm": inside `npm run bench` this is the npm that runs the script (no package
+    // may put another npm in node_modules/.bin; see bench/README.md).
+    run("npm", ["ci", "--prefix", peerDir, "--no-audit", "--no-fund", "--prefer-offline"], ROOT, "install peer toolchain");
   }
-  const asc = join(PEER_DIR, "node_modules", "assemblyscript", "bin", "asc");
+  const asc = join(peerDir, "node_modules", "assemblyscript", "bin", "asc");
   // bench/peer/asconfig.json "release": optimizeLevel 3, shrinkLevel 0, converge false,
   // noAssert false, use abort=abort_proc_exit (the SDK's documented release build).
-  run(process.execPath, [asc, "assembly/index.ts", "--target", "release", "--binaryFile", out], PEER_DIR, "build peer");
+  run(process.execPath, [asc, "assembly/index.ts", "--target", "release", "--binaryFile", out], peerDir, "build peer");
   return out;
 }
 
@@ -416,11 +435,18 @@ async function main(): Promise<void> {
   const subjects = [
     loadSubject("ours", "examples/header-append with the proxy-wasm-as SDK (`npm run asbuild`)", join(ROOT, "build", "header-append.wasm")),
     loadSubject("floor", "raw-ABI AssemblyScript 0.27, no SDK (bench/floor)", buildFloor()),
-    loadSubject("peer", "@solo-io/proxy-runtime 0.1.8 on AssemblyScript 0.14.9, release build (bench/peer)", buildPeer()),
+    loadSubject("peer", "@solo-io/proxy-runtime 0.1.8 on AssemblyScript 0.14.9, release build (bench/peer)", buildPeer(options.freshPeer ? freshPeerCopy() : PEER_DIR)),
   ];
   const floor = subjects[1]!;
   const stray = floor.imports.filter((i) => !i.startsWith("env.proxy_"));
   if (stray.length) throw new BenchError(`floor must import only env.proxy_*, but imports ${stray.join(", ")}`);
+  if (options.setupOnly) {
+    for (const subject of subjects) {
+      verify(subject, await start(subject));
+      process.stdout.write(`${subject.name}: ${subject.size} bytes, starts and appends the headers\n`);
+    }
+    return;
+  }
 
   const results = await measure(subjects, options);
   if (options.markdown) printMarkdown(results, options);

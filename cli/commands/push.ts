@@ -4,9 +4,9 @@ import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { CliError, integer, ioOf, oneOf, progress } from "../command.js";
 import { MANIFEST_FORMATS, type ManifestFormat } from "../package/image.js";
-import { loadLayout } from "../package/layout.js";
+import { DEFAULT_MAX_IMAGE_BYTES, loadLayout } from "../package/layout.js";
 import { packageExample } from "../package/package.js";
-import { RegistryClient, type Credentials } from "../registry/client.js";
+import { DEFAULT_TIMEOUT_MS, RegistryClient, type Credentials } from "../registry/client.js";
 import { parseReference } from "../registry/reference.js";
 import { pushImage, verifyPushed } from "../registry/push.js";
 
@@ -29,6 +29,15 @@ interface Options {
   attempts?: number;
   out: string;
   digestFile?: string;
+  timeout: number;
+  maxImageBytes: number;
+}
+
+/** A message with the password (plain or inside a Basic header) replaced by ***, whatever echoed it. */
+function withoutSecrets(message: string, credentials: Credentials | null): string {
+  if (credentials === null || credentials.password === "") return message;
+  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+  return message.split(basic).join("***").split(credentials.password).join("***");
 }
 
 export function register(program: Command): void {
@@ -46,6 +55,8 @@ export function register(program: Command): void {
     .option("--attempts <n>", "attempts per request on transient failures (default 3)", integer("a whole number ≥ 1", 1))
     .option("--out <dir>", "where a filter folder is packaged", "dist")
     .option("--digest-file <file>", "also write the manifest digest to this file")
+    .option("--timeout <seconds>", "time one request to the registry may take", integer("a whole number of seconds ≥ 1", 1), DEFAULT_TIMEOUT_MS / 1000)
+    .option("--max-image-bytes <n>", "most bytes read from the OCI layout or tar", integer("a whole number ≥ 1", 1), DEFAULT_MAX_IMAGE_BYTES)
     .action(async (source: string, target: string, options: Options, command: Command) => {
       const io = ioOf(command);
       let ref;
@@ -73,14 +84,15 @@ export function register(program: Command): void {
         }).catch((error: Error) => { throw new CliError(`push: ${basename(absolute)}: ${error.message.split("\n")[0]}`); });
         layoutPath = result.layoutDir;
       }
-      const image = await loadLayout(layoutPath).catch((error: Error) => { throw new CliError(`push: ${error.message}`); });
+      const image = await loadLayout(layoutPath, { maxImageBytes: options.maxImageBytes }).catch((error: Error) => { throw new CliError(`push: ${error.message}`); });
       const client = new RegistryClient({
         registry: ref.registry,
         plainHttp: options.plainHttp ? true : undefined,
         credentials,
         attempts: options.attempts,
         chunkSize: options.chunkSize,
-        onProgress: (m) => progress(io, m),
+        timeoutMs: options.timeout * 1000,
+        onProgress: (m) => progress(io, withoutSecrets(m, credentials)),
       });
       try {
         const pushed = await pushImage(client, ref, image, options.format, (m) => progress(io, m));
@@ -89,7 +101,7 @@ export function register(program: Command): void {
         io.out(`${pushed.reference}@${pushed.digest}`);
         if (options.digestFile) writeFileSync(resolve(io.cwd, options.digestFile), pushed.digest + "\n");
       } catch (error) {
-        throw new CliError(`push: ${(error as Error).message}`);
+        throw new CliError(`push: ${withoutSecrets((error as Error).message, credentials)}`);
       }
     });
 }

@@ -25,9 +25,9 @@ moves the clock.
 A plugin whose proxy_on_vm_start or proxy_on_configure fails gets no traffic,
 as in Envoy: run prints what happened, says why, and exits 1.
 
---config and --vm-config take text, or @file: a .yaml, .yml or .json file is read
-as render reads --config (a mapping; passed to the plugin as JSON, as the mesh
-does), any other file is passed byte for byte.`;
+--config and --vm-config take text, or @file: a .yaml, .yml or .json file is
+read as render reads --config (a mapping; passed to the plugin as JSON, as the
+mesh does), any other file is passed byte for byte.`;
 
 const EXIT = `
 Exit status: 0 when the exchanges ran, 1 when the module could not be loaded,

@@ -2,13 +2,14 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { PHASES } from "../../host/index.js";
 import { exampleNames, ExitStatus, ioOf, UsageError } from "../command.js";
 import { validateManifestFile } from "../manifest/validate.js";
 import { currentFilterDirs } from "../project/folder.js";
 
 const DESCRIPTION = `Checks each manifest.yaml against manifest/extension-manifest.schema.json:
 schemaVersion 1; name (a DNS label) and version (an image tag); phase one of
-PreAuthN, PostAuthN, PreAuthZ, PostAuthZ, PreStats, PostStats (case-sensitive);
+${PHASES.join(", ")} (case-sensitive);
 priority an integer; module a relative path that exists in the packaged image
 (plugin.wasm). Every problem is printed as file:line:column: what is wrong.`;
 
@@ -36,6 +37,7 @@ export function register(program: Command): void {
         const shown = relative(io.cwd, file) || file;
         const result = validateManifestFile(file);
         for (const error of result.errors) io.err(`${shown}:${error.position.line}:${error.position.column}: ${error.problem}`);
+        if (result.omitted > 0) io.err(`${shown}: … and ${result.omitted} more problems (only the first ${result.errors.length} are listed)`);
         if (result.errors.length > 0) bad++;
         else io.out(`${shown}: ok`);
       }

@@ -1,23 +1,24 @@
 // Turns Ajv's errors into one readable sentence each, naming the field.
 import type { ErrorObject } from "ajv";
+import { clip } from "../command.js";
 
 /** "/spec/phase" → "spec.phase"; "" → "(document)". */
 export function fieldName(pointer: string): string {
   if (pointer === "") return "(document)";
-  return pointer
+  return clip(pointer
     .slice(1)
     .split("/")
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
     .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
-    .join("");
+    .join(""));
 }
 
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === "string") return `string ${JSON.stringify(clip(value))}`;
+  return `${typeof value} ${clip(String(value))}`;
 }
 
 export interface SchemaProblem {
@@ -48,7 +49,7 @@ export function explain(error: ErrorObject, data: unknown, hints: PatternHints =
       const allowed = Object.keys(parentSchema?.properties ?? {});
       const near = allowed.find((k) => k.toLowerCase() === extra.toLowerCase());
       const hint = near ? ` (keys are case-sensitive: did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(", ")})` : "";
-      return { pointer: `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`, atKey: true, message: `unknown key "${extra}"${hint}` };
+      return { pointer: `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`, atKey: true, message: `unknown key "${clip(extra)}"${hint}` };
     }
     case "enum": {
       const values = params.allowedValues as unknown[];

@@ -3,9 +3,11 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { InputFileError, readBoundedText } from "../files.js";
 import { fileURLToPath } from "node:url";
 import type { Phase } from "../../host/index.js";
 import { FileError, loadYaml, positionOf, type LoadedYaml } from "./yaml.js";
+import { clip } from "../command.js";
 import { explain, relevantErrors } from "./schema-errors.js";
 
 export interface ExtensionManifest {
@@ -59,10 +61,23 @@ export interface ValidateOptions {
   imageFiles?: readonly string[] | null;
 }
 
+/** Most problems reported for one manifest; the rest are counted in `omitted`. */
+export const MAX_REPORTED_ERRORS = 20;
+
+/** Largest manifest.yaml read (a manifest is a few hundred bytes). */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
 export interface ManifestResult {
   file: string;
   manifest: ExtensionManifest | null;
+  /** The first MAX_REPORTED_ERRORS problems, in file order. */
   errors: FileError[];
+  /** How many more problems were found and not listed. */
+  omitted: number;
+}
+
+function result(file: string, manifest: ExtensionManifest | null, all: FileError[]): ManifestResult {
+  return { file, manifest, errors: all.slice(0, MAX_REPORTED_ERRORS), omitted: Math.max(0, all.length - MAX_REPORTED_ERRORS) };
 }
 
 /** Validates manifest text; never throws for bad input, returns every problem found. */
@@ -71,7 +86,7 @@ export function validateManifestText(text: string, file: string, options: Valida
   try {
     loaded = loadYaml(text, file);
   } catch (error) {
-    if (error instanceof FileError) return { file, manifest: null, errors: [error] };
+    if (error instanceof FileError) return result(file, null, [error]);
     throw error;
   }
   const errors: FileError[] = [];
@@ -87,31 +102,43 @@ export function validateManifestText(text: string, file: string, options: Valida
   if (imageFiles && data && typeof data === "object" && typeof data.module === "string" && !errors.some((e) => e.problem.startsWith("module:"))) {
     if (!imageFiles.includes(data.module)) {
       errors.push(new FileError(file, positionOf(loaded, "/module"),
-        `module: "${data.module}" does not exist in the image, which holds ${imageFiles.join(", ")}` +
+        `module: "${clip(data.module)}" does not exist in the image, which holds ${imageFiles.join(", ")}` +
         (imageFiles.includes(IMAGE_MODULE) ? ` (use "module: ${IMAGE_MODULE}": Istio's WasmPlugin only finds a module named ${IMAGE_MODULE})` : "")));
     }
   }
   errors.sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
-  return { file, manifest: errors.length === 0 ? (loaded.data as ExtensionManifest) : null, errors };
+  return result(file, errors.length === 0 ? (loaded.data as ExtensionManifest) : null, errors);
 }
 
-export function validateManifestFile(file: string, options: ValidateOptions = {}): ManifestResult {
+/**
+ * Reads a manifest: only a regular file that resolves inside its own folder (a link out
+ * of the filter folder is refused), at most MAX_MANIFEST_BYTES.
+ */
+export function readManifestText(file: string): string {
+  return readBoundedText(file, file, { maxBytes: MAX_MANIFEST_BYTES, limitName: "a manifest.yaml is limited to 1 MiB", within: dirname(file) });
+}
+
+export function validateManifestFile(file: string, options: ValidateOptions = {}): ManifestResult & { text: string | null } {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readManifestText(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { file, manifest: null, errors: [new FileError(file, { line: 1, column: 1 }, code === "ENOENT" ? "file not found" : `cannot read: ${(error as Error).message}`)] };
+    if (!(error instanceof InputFileError)) throw error;
+    const problem = error.message.startsWith(`${file}: `) ? error.message.slice(file.length + 2) : error.message;
+    return { ...result(file, null, [new FileError(file, { line: 1, column: 1 }, problem)]), text: null };
   }
-  return validateManifestText(text, file, options);
+  return { ...validateManifestText(text, file, options), text };
 }
 
-/** Loads and validates, throwing the first problem (all of them in the message). */
+/** Every listed problem of a result, one per line, and how many more there were. */
+export function manifestProblems(checked: ManifestResult): string {
+  const more = checked.omitted > 0 ? [`… and ${checked.omitted} more problems`] : [];
+  return [...checked.errors.map((e) => e.message), ...more].join("\n");
+}
+
+/** Loads and validates, throwing the problems found. */
 export function loadManifest(file: string, options: ValidateOptions = {}): ExtensionManifest {
-  const result = validateManifestFile(file, options);
-  if (!result.manifest) {
-    const error = new Error(result.errors.map((e) => e.message).join("\n"));
-    throw error;
-  }
-  return result.manifest;
+  const checked = validateManifestFile(file, options);
+  if (!checked.manifest) throw new Error(manifestProblems(checked));
+  return checked.manifest;
 }

@@ -156,6 +156,66 @@ function mapPositions(text: string, events: Event[]): Map<string, Located> {
 }
 
 /**
+ * Most values aliases may add to a document: a few aliases that refer to each other
+ * ("billion laughs") would otherwise expand into billions of values.
+ */
+export const MAX_ALIAS_EXPANSION = 100_000;
+
+function anchorName(text: string, start: number, end: number): string {
+  return text.slice(start, end).replace(/^[&*]/, "");
+}
+
+/**
+ * Rejects an alias that refers to the collection it sits in (a cycle) and aliases that
+ * together expand to more than MAX_ALIAS_EXPANSION values, at the alias's place.
+ */
+function checkAliases(text: string, events: Event[], file: string): void {
+  const starts = lineStarts(text);
+  // Values each closed anchor stands for; open collections with their anchor and size so far.
+  const sizes = new Map<string, number>();
+  const open: Array<{ anchor: string | null; size: number }> = [];
+  let expanded = 0;
+  const add = (n: number) => {
+    const top = open[open.length - 1];
+    if (top) top.size += n;
+  };
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.DOCUMENT:
+        open.length = 0;
+        break;
+      case EVENT_ID.SCALAR:
+        if (event.anchorStart >= 0) sizes.set(anchorName(text, event.anchorStart, event.anchorEnd), 1);
+        add(1);
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE:
+        open.push({ anchor: event.anchorStart >= 0 ? anchorName(text, event.anchorStart, event.anchorEnd) : null, size: 1 });
+        break;
+      case EVENT_ID.POP: {
+        const closed = open.pop();
+        if (!closed) break;
+        if (closed.anchor !== null) sizes.set(closed.anchor, closed.size);
+        add(closed.size);
+        break;
+      }
+      case EVENT_ID.ALIAS: {
+        const name = anchorName(text, event.anchorStart, event.anchorEnd);
+        const at = toPosition(starts, text[event.anchorStart - 1] === "*" ? event.anchorStart - 1 : event.anchorStart);
+        if (open.some((frame) => frame.anchor === name)) throw new FileError(file, at, `alias *${name} refers to a value that contains it (a cycle)`);
+        const size = sizes.get(name) ?? 1;
+        expanded += size;
+        if (expanded > MAX_ALIAS_EXPANSION) {
+          throw new FileError(file, at, `aliases expand to more than ${MAX_ALIAS_EXPANSION} values (the limit on alias expansion); write the values out instead`);
+        }
+        add(size);
+        break;
+      }
+    }
+  }
+}
+
+/**
  * Loads one YAML document (JSON is accepted too). Syntax errors, duplicate keys
  * and multi-document files become a FileError with the position.
  */
@@ -171,6 +231,7 @@ export function loadYaml(text: string, file: string): LoadedYaml {
       const second = lines.findIndex((line, i) => i > 0 && /^---(\s|$)/.test(line));
       throw new FileError(file, { line: second >= 0 ? second + 1 : 1, column: 1 }, "expected one YAML document, found several");
     }
+    checkAliases(text, events, file);
     data = load(text, { filename: file });
   } catch (error) {
     if (error instanceof FileError) throw error;

@@ -1,7 +1,9 @@
 // OCI image layout, as a directory and as one tar that is also a `docker save`
 // archive (OCI layout + Docker manifest.json), and reading both back.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { clip } from "../command.js";
+import { InputFileError, readBoundedFile } from "../files.js";
 import { MEDIA, sha256, type Descriptor, type ExtensionImage } from "./image.js";
 import { createTar, readTar, type TarEntry } from "./tar.js";
 
@@ -74,43 +76,121 @@ export interface LoadedImage {
   tag: string | null;
 }
 
-function verifiedBlob(read: (path: string) => Buffer | undefined, descriptor: Descriptor, what: string): Buffer {
-  const bytes = read(blobPath(descriptor.digest));
+/** Default limit of the bytes read from one layout (raised with --max-image-bytes). */
+export const DEFAULT_MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+/** index.json and oci-layout are small; registries refuse manifests above 4 MiB. */
+const MAX_INDEX_BYTES = 4 * 1024 * 1024;
+
+/** Reads one file of a layout by its path inside it, at most maxBytes; undefined when absent. */
+type LayoutReader = (path: string, maxBytes: number) => Buffer | undefined;
+
+/**
+ * The blob path of a digest, after checking the digest's form: an untrusted index.json
+ * must not turn a "digest" into a path outside blobs/.
+ */
+function checkedBlobPath(digest: unknown, what: string): string {
+  const text = typeof digest === "string" ? digest : JSON.stringify(digest) ?? "nothing";
+  const colon = text.indexOf(":");
+  const algorithm = colon < 0 ? "" : text.slice(0, colon);
+  if (algorithm !== "sha256") throw new Error(`${what} digest "${clip(text)}" is not supported: only sha256:<64 lowercase hex digits> is`);
+  if (!/^[a-f0-9]{64}$/.test(text.slice(colon + 1))) throw new Error(`${what} digest "${clip(text)}" is not sha256: followed by 64 lowercase hex digits`);
+  return blobPath(text);
+}
+
+function parseJson<T>(bytes: Buffer, what: string): T {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as T;
+  } catch {
+    // The parser's message quotes the content; a layout's files are not ours to print.
+    throw new Error(`${what} is not valid JSON`);
+  }
+}
+
+class Budget {
+  constructor(private left: number, private readonly limit: number) {}
+  take(n: number, what: string): void {
+    if (n > this.left) throw new Error(`${what} would take the image past the limit of ${this.limit} bytes (--max-image-bytes)`);
+    this.left -= n;
+  }
+  get remaining(): number {
+    return this.left;
+  }
+}
+
+function verifiedBlob(read: LayoutReader, budget: Budget, descriptor: Descriptor, what: string): Buffer {
+  const path = checkedBlobPath(descriptor?.digest, what);
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) throw new Error(`${what} ${descriptor.digest} has no valid size`);
+  budget.take(descriptor.size, `${what} ${descriptor.digest} (${descriptor.size} bytes)`);
+  const bytes = read(path, descriptor.size);
   if (!bytes) throw new Error(`${what} ${descriptor.digest} is missing from the layout`);
-  if (sha256(bytes) !== descriptor.digest) throw new Error(`${what} ${descriptor.digest} does not match its content (${sha256(bytes)})`);
   if (bytes.length !== descriptor.size) throw new Error(`${what} ${descriptor.digest} is ${bytes.length} bytes, its descriptor says ${descriptor.size}`);
+  if (sha256(bytes) !== descriptor.digest) throw new Error(`${what} ${descriptor.digest} does not match its content (${sha256(bytes)})`);
   return bytes;
 }
 
-function loadFrom(read: (path: string) => Buffer | undefined, where: string, tag?: string): LoadedImage {
-  const layoutMarker = read("oci-layout");
+function loadFrom(read: LayoutReader, where: string, budget: Budget, tag?: string): LoadedImage {
+  const layoutMarker = read("oci-layout", MAX_INDEX_BYTES);
   if (!layoutMarker) throw new Error(`${where} is not an OCI image layout (no oci-layout file)`);
-  const indexBytes = read("index.json");
+  const indexBytes = read("index.json", MAX_INDEX_BYTES);
   if (!indexBytes) throw new Error(`${where} has no index.json`);
-  const index = JSON.parse(indexBytes.toString("utf8")) as { manifests?: Descriptor[] };
-  const manifests = index.manifests ?? [];
+  const index = parseJson<{ manifests?: Descriptor[] }>(indexBytes, `${where}/index.json`);
+  const manifests = Array.isArray(index.manifests) ? index.manifests : [];
   const refName = (d: Descriptor) => d.annotations?.["org.opencontainers.image.ref.name"] ?? null;
   const chosen = tag === undefined ? manifests : manifests.filter((d) => refName(d) === tag);
   if (chosen.length !== 1) {
-    const tags = manifests.map((d) => refName(d) ?? d.digest).join(", ");
+    const tags = manifests.slice(0, 10).map((d) => clip(String(refName(d) ?? d.digest))).join(", ") + (manifests.length > 10 ? ", …" : "");
     throw new Error(tag === undefined ? `${where} holds ${manifests.length} images (${tags}); name one with a tag` : `${where} has no image tagged ${tag} (it has ${tags || "none"})`);
   }
   const descriptor = chosen[0];
-  const bytes = verifiedBlob(read, descriptor, "manifest");
-  const parsed = JSON.parse(bytes.toString("utf8")) as LoadedImage["parsed"];
+  const bytes = verifiedBlob(read, budget, descriptor, "manifest");
+  const parsed = parseJson<LoadedImage["parsed"]>(bytes, `manifest ${descriptor.digest}`);
+  if (!parsed.config || !Array.isArray(parsed.layers)) throw new Error(`manifest ${descriptor.digest} has no config or layers`);
   const blobs = new Map<string, Buffer>();
-  blobs.set(parsed.config.digest, verifiedBlob(read, parsed.config, "config"));
-  for (const layer of parsed.layers) blobs.set(layer.digest, verifiedBlob(read, layer, "layer"));
+  blobs.set(parsed.config.digest, verifiedBlob(read, budget, parsed.config, "config"));
+  for (const layer of parsed.layers) blobs.set(layer.digest, verifiedBlob(read, budget, layer, "layer"));
   return { manifest: { mediaType: descriptor.mediaType, digest: descriptor.digest, bytes }, parsed, blobs, tag: refName(descriptor) };
 }
 
+/** A layout directory's files: only regular files, blobs only from under blobs/. */
+function directoryReader(root: string): LayoutReader {
+  return (path, maxBytes) => {
+    const file = join(root, path);
+    if (!existsSync(file)) return undefined;
+    const within = path.startsWith("blobs/") ? join(root, "blobs") : root;
+    try {
+      return readBoundedFile(file, file, { maxBytes, limitName: "the size its descriptor gives", within });
+    } catch (error) {
+      if (error instanceof InputFileError) throw new Error(error.message);
+      throw error;
+    }
+  };
+}
+
+export interface LoadLayoutOptions {
+  tag?: string;
+  /** Most bytes read from the layout (default DEFAULT_MAX_IMAGE_BYTES). */
+  maxImageBytes?: number;
+}
+
 /** Reads an OCI layout from a directory or from a tar archive. */
-export async function loadLayout(path: string, tag?: string): Promise<LoadedImage> {
+export async function loadLayout(path: string, options: LoadLayoutOptions = {}): Promise<LoadedImage> {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  if (statSync(path).isDirectory()) {
-    return loadFrom((p) => (existsSync(join(path, p)) ? readFileSync(join(path, p)) : undefined), path, tag);
+  const limit = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  const budget = new Budget(limit, limit);
+  if (statSync(path).isDirectory()) return loadFrom(directoryReader(path), path, budget, options.tag);
+  let archive: Buffer;
+  try {
+    // The archive holds the blobs plus headers and the small JSON files.
+    archive = readBoundedFile(path, path, { maxBytes: limit + MAX_INDEX_BYTES, limitName: "--max-image-bytes" });
+  } catch (error) {
+    if (error instanceof InputFileError) throw new Error(error.message);
+    throw error;
   }
-  const members = await readTar(readFileSync(path));
-  const files = new Map(members.map((m) => [m.name.replace(/^\.\//, ""), m.data]));
-  return loadFrom((p) => files.get(p), path, tag);
+  const members = await readTar(archive);
+  const files = new Map(members.filter((m) => m.type === "file").map((m) => [m.name.replace(/^\.\//, ""), m.data]));
+  return loadFrom((p, maxBytes) => {
+    const data = files.get(p);
+    if (data !== undefined && data.length > maxBytes) throw new Error(`${path}: ${p} is larger than its descriptor says`);
+    return data;
+  }, path, budget, options.tag);
 }

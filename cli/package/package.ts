@@ -1,7 +1,9 @@
 // From an example folder to an OCI layout directory and a loadable tar.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { IMAGE_MODULE, loadManifest, type ExtensionManifest } from "../manifest/validate.js";
+import { IMAGE_MODULE, manifestProblems, validateManifestFile, type ExtensionManifest } from "../manifest/validate.js";
+import { readBoundedFile } from "../files.js";
+import { staleBecause } from "../build/staleness.js";
 import { buildImage, sha256, type ExtensionImage } from "./image.js";
 import { layoutEntries, layoutTar, localName, writeLayoutDirectory } from "./layout.js";
 import { sourceDateEpoch } from "./tar.js";
@@ -15,10 +17,18 @@ export interface PackageOptions {
   epoch?: number;
   /** The name `docker load` gives the image (default localhost/<name>:<version>). */
   repoTag?: string;
-  /** Build the module when build/<name>.wasm is missing, or always with "always". */
+  /**
+   * "missing" (default): build the module when build/<name>.wasm is missing or older than
+   * its sources; "always": build it; "never": refuse a missing or stale module.
+   */
   build?: "missing" | "always" | "never";
+  /** Largest module packaged (default DEFAULT_MAX_MODULE_BYTES). */
+  maxModuleBytes?: number;
   onProgress?: (message: string) => void;
 }
+
+/** Default size limit of the module read into an image (raised with --max-module-bytes). */
+export const DEFAULT_MAX_MODULE_BYTES = 64 * 1024 * 1024;
 
 export interface PackageResult {
   example: string;
@@ -49,21 +59,26 @@ export async function packageExample(exampleDir: string, options: PackageOptions
   const outDir = options.outDir ?? "dist";
   const say = options.onProgress ?? (() => {});
   const manifestFile = join(exampleDir, "manifest.yaml");
-  const manifest = loadManifest(manifestFile);
+  const checked = validateManifestFile(manifestFile);
+  if (!checked.manifest || checked.text === null) throw new Error(manifestProblems(checked));
+  const manifest = checked.manifest;
   const modulePath = join(buildDir, `${example}.wasm`);
   const mode = options.build ?? "missing";
-  if (mode === "always" || (mode === "missing" && !existsSync(modulePath))) {
-    if (!existsSync(join(exampleDir, "asconfig.json"))) throw new Error(`${modulePath} does not exist and ${exampleDir} has no asconfig.json to build it from`);
-    say(`building ${example}`);
+  const why = mode === "always" ? "--build was given" : !existsSync(modulePath) ? `${modulePath} does not exist` : staleBecause(modulePath, exampleDir);
+  if (why !== null) {
+    if (mode === "never") throw new Error(`${why}: build it first (npm run asbuild), or let package build it`);
+    if (!existsSync(join(exampleDir, "asconfig.json"))) throw new Error(`${why}, and ${exampleDir} has no asconfig.json to build it from`);
+    say(`building ${example}: ${why}`);
+    // Loaded only when needed: the compiler is large.
     const { buildFilter } = await import("../build/compile.js");
     const built = await buildFilter(exampleDir, example, buildDir);
     say(`built ${built.release} (${built.bytes} bytes)`);
   }
-  if (!existsSync(modulePath)) throw new Error(`${modulePath} does not exist (run npm run asbuild first)`);
-  const module = readFileSync(modulePath);
+  const maxModuleBytes = options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES;
+  const module = readBoundedFile(modulePath, modulePath, { maxBytes: maxModuleBytes, limitName: "--max-module-bytes" });
   const epoch = options.epoch ?? sourceDateEpoch();
   say(`packaging ${example} ${manifest.version}`);
-  const image = await buildImage({ manifest, manifestText: readFileSync(manifestFile, "utf8"), module, epoch });
+  const image = await buildImage({ manifest, manifestText: checked.text, module, epoch });
   const repoTag = options.repoTag ?? localName(image);
   if (!/^[^\s:@]+(:\d+)?(\/[^\s:@]+)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(repoTag)) throw new Error(`--repo-tag must look like name:tag, got "${repoTag}"`);
   const entries = layoutEntries(image, repoTag);

@@ -19,7 +19,7 @@ export interface RegistryClientOptions {
   attempts?: number;
   /** First pause between attempts, doubled each time (default 500 ms). */
   retryDelayMs?: number;
-  /** Per request (default 120 s). */
+  /** Per request (default DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number;
   /** Blobs larger than this are uploaded in PATCH chunks of this size (default 8 MiB). */
   chunkSize?: number;
@@ -66,6 +66,55 @@ interface RequestOptions {
 
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
+/** Default time one request may take (changed with push --timeout). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Most bytes of an error body read for its message; the rest is discarded. */
+export const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/** Most bytes of a token response, a tag list or a manifest read back (registries cap manifests at 4 MiB). */
+export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
+
+/** Reads at most `max` bytes of a body, then drops the connection's rest. */
+export async function readLimited(response: Response, max: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const reader = response.body?.getReader();
+  if (!reader) return { bytes: Buffer.alloc(0), truncated: false };
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { bytes: Buffer.concat(chunks), truncated: false };
+    chunks.push(Buffer.from(value));
+    length += value.length;
+    if (length > max) {
+      await reader.cancel().catch(() => {});
+      return { bytes: Buffer.concat(chunks).subarray(0, max), truncated: true };
+    }
+  }
+}
+
+/** A whole document body, or a RegistryError naming the limit. */
+async function readDocument(response: Response, what: string, max = MAX_DOCUMENT_BYTES): Promise<Buffer> {
+  const { bytes, truncated } = await readLimited(response, max);
+  if (truncated) throw new RegistryError(`${what}: the answer is larger than ${max} bytes, more than it can be`, response.status);
+  return bytes;
+}
+
+function parseJsonBody<T>(bytes: Buffer, what: string): T {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as T;
+  } catch {
+    throw new RegistryError(`${what}: the answer is not valid JSON`);
+  }
+}
+
+/**
+ * Whether a token realm may receive the registry credentials: over HTTPS, on a loopback
+ * host, or on the registry's own origin. Returns the reason when it may not.
+ */
+export function realmRefusal(realm: URL, registryBase: string): string | null {
+  if (realm.protocol === "https:" || realm.origin === new URL(registryBase).origin || isLoopback(realm.host)) return null;
+  return `the token service ${realm.origin} is plain HTTP on another host than the registry, and credentials go only to a realm over HTTPS, on loopback or on the registry's own origin`;
+}
+
 function networkCause(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code ?? (error as { code?: string }).code;
@@ -79,7 +128,7 @@ function networkCause(error: unknown): string {
 async function errorDetail(response: Response): Promise<string> {
   let text = "";
   try {
-    text = await response.text();
+    text = (await readLimited(response, MAX_ERROR_BODY_BYTES)).bytes.toString("utf8");
   } catch {
     return "";
   }
@@ -107,6 +156,15 @@ export class RegistryClient {
     this.chunkSize = options.chunkSize ?? 8 * 1024 * 1024;
   }
 
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  private networkFailure(error: unknown): string {
+    const cause = networkCause(error);
+    return cause === "timed out" ? `no answer within ${this.timeoutMs / 1000} s (--timeout)` : cause;
+  }
+
   private say(message: string): void {
     this.options.onProgress?.(message);
   }
@@ -131,10 +189,10 @@ export class RegistryClient {
           headers,
           body: options.body as unknown as BodyInit | undefined,
           redirect: "follow",
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
+          signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (error) {
-        const cause = networkCause(error);
+        const cause = this.networkFailure(error);
         const message = `${options.what}: cannot reach ${this.options.registry}: ${cause}`;
         if (attempt < attempts) {
           this.say(`${message}; retrying (${attempt}/${attempts - 1})`);
@@ -197,18 +255,22 @@ export class RegistryClient {
       const scope = options.repository ? `repository:${options.repository}:pull,push` : challenge.params.scope;
       if (scope) tokenUrl.searchParams.set("scope", scope);
       const headers: Record<string, string> = {};
-      if (credentials) headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+      if (credentials) {
+        const refusal = realmRefusal(tokenUrl, this.base);
+        if (refusal) throw new RegistryError(`${options.what}: not sending the credentials: ${refusal}`, 401);
+        headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+      }
       let response: Response;
       try {
-        response = await this.fetchImpl(tokenUrl.href, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000) });
+        response = await this.fetchImpl(tokenUrl.href, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
       } catch (error) {
-        throw new RegistryError(`${options.what}: cannot reach the token service ${tokenUrl.origin}: ${networkCause(error)}`, null, true);
+        throw new RegistryError(`${options.what}: cannot reach the token service ${tokenUrl.origin}: ${this.networkFailure(error)}`, null, true);
       }
       if (!response.ok) {
         const detail = await errorDetail(response);
         throw new RegistryError(`${options.what}: the token service ${tokenUrl.origin} answered ${response.status}${detail ? ` (${detail})` : ""}${credentials ? "" : "; it may need a user name and password"}`, response.status);
       }
-      const body = (await response.json()) as { token?: string; access_token?: string };
+      const body = parseJsonBody<{ token?: string; access_token?: string }>(await readDocument(response, `${options.what}: the token service ${tokenUrl.origin}`), `${options.what}: the token service ${tokenUrl.origin}`);
       const token = body.token ?? body.access_token;
       if (!token) throw new RegistryError(`${options.what}: the token service ${tokenUrl.origin} returned no token`, response.status);
       this.authorization = `Bearer ${token}`;
@@ -311,13 +373,14 @@ export class RegistryClient {
       repository,
       headers: { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
     });
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = await readDocument(response, `reading manifest ${repository}:${reference}`);
     return { mediaType: (response.headers.get("content-type") ?? "").split(";")[0], bytes, digest: response.headers.get("docker-content-digest") };
   }
 
-  async getBlob(repository: string, digest: string): Promise<Buffer> {
+  /** A blob, read up to `maxBytes` (its known size when verifying). */
+  async getBlob(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
     const response = await this.request("GET", `/v2/${repository}/blobs/${digest}`, { expect: [200], what: `reading blob ${digest}`, repository });
-    return Buffer.from(await response.arrayBuffer());
+    return readDocument(response, `reading blob ${digest}`, maxBytes);
   }
 
   async listTags(repository: string): Promise<string[]> {
@@ -326,7 +389,7 @@ export class RegistryClient {
       await response.body?.cancel();
       return [];
     }
-    const body = (await response.json()) as { tags?: string[] | null };
+    const body = parseJsonBody<{ tags?: string[] | null }>(await readDocument(response, `listing tags of ${repository}`), `listing tags of ${repository}`);
     return body.tags ?? [];
   }
 }

@@ -88,7 +88,7 @@ export async function verifyPushed(client: RegistryClient, repository: string, r
   if (manifest.digest && manifest.digest !== expectedDigest) throw new RegistryError(`verify: the registry reports ${manifest.digest} for ${repository}:${reference}, expected ${expectedDigest}`);
   const parsed = JSON.parse(manifest.bytes.toString("utf8")) as { config: Descriptor; layers: Descriptor[] };
   for (const descriptor of [parsed.config, ...parsed.layers]) {
-    const bytes = await client.getBlob(repository, descriptor.digest);
+    const bytes = await client.getBlob(repository, descriptor.digest, descriptor.size);
     if (sha256(bytes) !== descriptor.digest || bytes.length !== descriptor.size) {
       throw new RegistryError(`verify: blob ${descriptor.digest} of ${repository}:${reference} came back with different content`);
     }

@@ -17,8 +17,14 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
  * with a dot or a port, or "localhost"); "oci://" and "docker://" prefixes are
  * accepted and dropped.
  */
-export function parseReference(input: string): ImageReference {
-  const text = input.replace(/^(oci|docker):\/\//, "");
+export function parseReference(raw: string): ImageReference {
+  const text = raw.replace(/^(oci|docker):\/\//, "");
+  // Never echo credentials: "user:pass@host/repo" is shown as "***@host/repo".
+  const userinfo = /^[^/]*@(?=[^/]*\/)/.exec(text);
+  const input = userinfo ? raw.replace(userinfo[0], "***@") : raw;
+  if (userinfo) {
+    throw new Error(`bad image reference "${input}": credentials do not belong in an image reference (use --username with --password-stdin, or REGISTRY_USERNAME and REGISTRY_PASSWORD)`);
+  }
   let rest = text;
   let digest: string | null = null;
   const at = rest.indexOf("@");

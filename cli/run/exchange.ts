@@ -126,14 +126,12 @@ export function withDefaults(defaults: Headers, given: Headers): Headers {
 
 /**
  * Why the plugin cannot take traffic after start-up, or null. Envoy rejects a plugin whose
- * vm_start or configure failed, so no stream ever reaches it (docs/cli.md, "run").
+ * vm_start or configure failed, so no stream ever reaches it (docs/cli.md, "run"). The
+ * reason is the VM's failure (a trap), else which start-up callback returned false.
  */
 export function startFailure(plugin: Plugin): string | null {
-  let why: string;
-  if (plugin.failed) why = `the VM failed while starting: ${plugin.failure ?? "unknown failure"}`;
-  else if (!plugin.vmStarted) why = "proxy_on_vm_start returned false: the VM did not start";
-  else if (!plugin.configured) why = "proxy_on_configure returned false: the plugin rejected its configuration";
-  else return null;
+  if (plugin.configured && !plugin.failed) return null;
+  const why = plugin.failure ?? (plugin.vmStarted ? "proxy_on_configure returned false: the plugin rejected its configuration" : "proxy_on_vm_start returned false: the VM did not start");
   const complaint = [...plugin.logs].reverse().find((entry) => entry.level >= LogLevel.Warn && entry.level < LogLevel.Off);
   return complaint ? `${why} (it logged: ${complaint.message})` : why;
 }
@@ -237,34 +235,41 @@ class Responder {
   }
 }
 
-function runHttp(plugin: Plugin, plan: RunPlan, responder: Responder, events: Event[]): HttpResult {
-  const stream = plugin.newHttpStream();
-  const { body, responseBody, requestTrailers, responseTrailers } = plan;
-  const requestEnds = (afterBody: boolean) => requestTrailers.length === 0 && (afterBody || body === undefined);
-  stream.sendRequestHeaders(plan.requestHeaders, requestEnds(false));
+/** One direction's steps: headers, then an optional body, then optional trailers. */
+interface MessageSteps {
+  headers(headers: Headers, endOfStream: boolean): unknown;
+  body(body: string, endOfStream: boolean): unknown;
+  trailers(trailers: Headers): unknown;
+}
+
+/** Sends one message, ending the stream at its last part, and settles after each step. */
+function sendMessage(steps: MessageSteps, headers: Headers, body: string | undefined, trailers: Headers, responder: Responder): void {
+  const ends = (afterBody: boolean) => trailers.length === 0 && (afterBody || body === undefined);
+  steps.headers(headers, ends(false));
   responder.settle();
   if (body !== undefined) {
-    stream.sendRequestBody(body, requestEnds(true));
+    steps.body(body, ends(true));
     responder.settle();
   }
-  if (requestTrailers.length > 0) {
-    stream.sendRequestTrailers(requestTrailers);
+  if (trailers.length > 0) {
+    steps.trailers(trailers);
     responder.settle();
   }
+}
+
+function runHttp(plugin: Plugin, plan: RunPlan, responder: Responder, events: Event[]): HttpResult {
+  const stream = plugin.newHttpStream();
+  sendMessage(
+    { headers: (h, end) => stream.sendRequestHeaders(h, end), body: (b, end) => stream.sendRequestBody(b, end), trailers: (t) => stream.sendRequestTrailers(t) },
+    plan.requestHeaders, plan.body, plan.requestTrailers, responder,
+  );
   if (stream.localReply === null && stream.resetReason === null) {
     if (stream.paused.request) events.push({ type: "note", message: "the request is still paused: it never reached the upstream" });
     else {
-      const responseEnds = (afterBody: boolean) => responseTrailers.length === 0 && (afterBody || responseBody === undefined);
-      stream.sendResponseHeaders(plan.responseHeaders, responseEnds(false));
-      responder.settle();
-      if (responseBody !== undefined) {
-        stream.sendResponseBody(responseBody, responseEnds(true));
-        responder.settle();
-      }
-      if (responseTrailers.length > 0) {
-        stream.sendResponseTrailers(responseTrailers);
-        responder.settle();
-      }
+      sendMessage(
+        { headers: (h, end) => stream.sendResponseHeaders(h, end), body: (b, end) => stream.sendResponseBody(b, end), trailers: (t) => stream.sendResponseTrailers(t) },
+        plan.responseHeaders, plan.responseBody, plan.responseTrailers, responder,
+      );
     }
   }
   stream.complete();
