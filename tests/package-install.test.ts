@@ -64,6 +64,15 @@ test("init, npm test, npm run package, push and render work in a project that in
   assert.notEqual(imported.code, 0);
   assert.match(imported.output, /proxy-wasm-as is AssemblyScript filter code for asc; in Node import "proxy-wasm-as\/host"/);
 
+  // The host's types are the built declarations, without internal members, and check under strict settings.
+  const declarations = join(app, "node_modules", "proxy-wasm-as", "out", "host");
+  for (const file of filesUnder(declarations).filter((f) => f.endsWith(".d.ts"))) {
+    assert.doesNotMatch(readFileSync(file, "utf8"), /@internal/, file);
+  }
+  writeFileSync(join(app, "uses-host.ts"), 'import { startPlugin, type Plugin } from "proxy-wasm-as/host";\nexport const started: Promise<Plugin> = startPlugin({ module: "x.wasm" });\n');
+  await mustRun(app, join(app, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--skipLibCheck", "false", "--module", "nodenext",
+    "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", "uses-host.ts"], 2 * MINUTE);
+
   for (const template of TEMPLATES) {
     await t.test(template, { timeout: 10 * MINUTE }, async () => {
       const name = `my-${template}`;
@@ -122,6 +131,11 @@ test("installing from a git URL builds the package from a clone that was never b
   const host = await mustRun(app, "node", ["--input-type=module", "-e", "import('proxy-wasm-as/host').then((h) => console.log(typeof h.startPlugin))"], MINUTE);
   assert.equal(host.trim(), "function");
 });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]);
+}
 
 function readVersion(): string {
   return (JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as { version: string }).version;
