@@ -109,7 +109,7 @@ function readSettings(config: JsonObject): Settings | null {
     if (items === null) return bad("\"keys\" must be an array of JWKs");
     const error = new KeyError();
     const read = readKeyArray(items, error);
-    if (read === null) return bad("\"" + error.reason);
+    if (read === null) return bad(error.reason);
     s.keys = read;
   }
   const fetchConfig = config.get("jwks_fetch");

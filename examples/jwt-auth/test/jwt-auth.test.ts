@@ -278,7 +278,7 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["keys not an array", { keys: {} }, /"keys" must be an array of JWKs/],
   ["a short HS256 secret", { keys: [{ kty: "oct", k: b64url("short") }] }, /keys\[0\]: "k" must be base64url of at least 32 bytes/],
   ["a 1024-bit RSA key", { keys: [jwkOf(generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey, "x")] }, /keys\[0\]: "n" and "e" must be/],
-  ["a P-384 key", { keys: [HS_JWK, jwkOf(generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey, "x")] }, /keys\[1\]: "crv" must be "P-256"/],
+  ["a P-384 key", { keys: [HS_JWK, jwkOf(generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey, "x")] }, /jwt-auth: keys\[1\]: "crv" must be "P-256"/],
   ["an off-curve point", { keys: [{ ...RFC_EC_JWK, y: RFC_EC_JWK.x }] }, /keys\[0\]: "x" and "y" must be base64url of a point on P-256/],
   ["a bad PEM", { keys: [{ pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----" }] }, /keys\[0\]: "pem" is not an RSA/],
   ["an alg that does not fit", { keys: [{ ...RFC_RSA_JWK, alg: "HS256" }] }, /keys\[0\]: "alg" "HS256" does not fit this key \(RS256\)/],
