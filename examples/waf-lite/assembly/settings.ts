@@ -12,7 +12,7 @@ export const TARGET_HEADERS: i32 = 4;
 export const TARGET_BODY: i32 = 8;
 
 /** Envoy refuses a buffered request body above the listener's buffer limit (1 MiB by default). */
-const MAX_BODY_LIMIT: f64 = 1048576;
+const MAX_BODY_LIMIT: i32 = 1048576;
 
 export class Rule {
   targets: i32 = 0;
@@ -109,30 +109,39 @@ function readRule(value: JsonValue, index: i32, seen: Set<string>): Rule | null 
   return rule;
 }
 
+/** A field naming one of two words: 0 for the first (also when absent), 1 for the second, -1 (logged) otherwise. */
+function choice(config: JsonObject, field: string, first: string, second: string): i32 {
+  const value = config.get(field);
+  if (value === null) return 0;
+  const word = value.asString();
+  if (word == first) return 0;
+  if (word == second) return 1;
+  log.critical(NAME + ": \"" + field + "\" must be \"" + first + "\" or \"" + second + "\"");
+  return -1;
+}
+
+/** A whole-number field from `min` to `max`: its value, `fallback` when absent, -1 (logged) otherwise. */
+function wholeField(config: JsonObject, field: string, min: i32, max: i32, fallback: i32, unit: string): i32 {
+  const value = config.get(field);
+  if (value === null) return fallback;
+  const n = wholeNumber(value, min, max);
+  if (n < 0) log.critical(NAME + ": \"" + field + "\" must be a whole number" + unit + " from " + min.toString() + " to " + max.toString());
+  return n;
+}
+
 export function readSettings(config: JsonObject): WafSettings | null {
   const s = new WafSettings();
-  const mode = config.get("mode");
-  if (mode !== null) {
-    const m = mode.asString();
-    if (m != "block" && m != "detect") return fail<WafSettings>("\"mode\"", "must be \"block\" or \"detect\"");
-    s.block = m == "block";
-  }
-  const threshold = config.get("threshold");
-  if (threshold !== null) {
-    s.threshold = wholeNumber(threshold, 1, 100000);
-    if (s.threshold < 0) return fail<WafSettings>("\"threshold\"", "must be a whole number from 1 to 100000");
-  }
-  const limit = config.get("body_limit");
-  if (limit !== null) {
-    s.bodyLimit = wholeNumber(limit, 0, MAX_BODY_LIMIT);
-    if (s.bodyLimit < 0) return fail<WafSettings>("\"body_limit\"", "must be a whole number of bytes from 0 to 1048576");
-  }
-  const over = config.get("body_over_limit");
-  if (over !== null) {
-    const o = over.asString();
-    if (o != "inspect_prefix" && o != "reject") return fail<WafSettings>("\"body_over_limit\"", "must be \"inspect_prefix\" or \"reject\"");
-    s.rejectOverLimit = o == "reject";
-  }
+  // The first problem found is the one reported.
+  const mode = choice(config, "mode", "block", "detect");
+  if (mode < 0) return null;
+  s.block = mode == 0;
+  s.threshold = wholeField(config, "threshold", 1, 100000, s.threshold, "");
+  if (s.threshold < 0) return null;
+  s.bodyLimit = wholeField(config, "body_limit", 0, MAX_BODY_LIMIT, s.bodyLimit, " of bytes");
+  if (s.bodyLimit < 0) return null;
+  const over = choice(config, "body_over_limit", "inspect_prefix", "reject");
+  if (over < 0) return null;
+  s.rejectOverLimit = over == 1;
   const rules = config.getArray("rules");
   if (rules === null || rules.length == 0) return fail<WafSettings>("\"rules\"", "must be a non-empty array of rules");
   const seen = new Set<string>();
