@@ -3,7 +3,7 @@
 // and a request whose total reaches the threshold is refused with a 403 naming the rules (block
 // mode) or only logged and counted (detect mode). Configuration and rule set: README.md.
 import {
-  FilterDataStatus, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
+  FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
   registerRootContext, requestBody, requestHeaders,
 } from "proxy-wasm-as";
 import { urlDecode } from "./decode";
@@ -61,25 +61,43 @@ class WafStream extends HttpContext {
   }
 
   private scanHeaders(): void {
+    if ((this.s.targets & TARGET_HEADERS) == 0) return;
     const rules = this.s.rules;
-    const pairs = (this.s.targets & TARGET_HEADERS) != 0 ? requestHeaders.pairs() : null;
-    if (pairs === null) return;
+    // Every header is fetched only for a rule that looks at all of them; named headers one by one.
+    let pairs: HeaderPair[] | null = null;
     for (let i = 0; i < rules.length; i++) {
       const rule = unchecked(rules[i]);
       if (unchecked(this.hits[i])) continue;
+      if ((rule.targets & TARGET_HEADERS) != 0) {
+        if (pairs === null) pairs = requestHeaders.pairs();
+        if (pairs !== null && this.anyValueMatches(rule, pairs)) {
+          this.hit(i, rule);
+          continue;
+        }
+      }
       const names = rule.headerNames;
-      const all = (rule.targets & TARGET_HEADERS) != 0;
-      if (!all && names.length == 0) continue;
-      for (let p = 0; p < pairs.length; p++) {
-        const pair = unchecked(pairs[p]);
-        // Pseudo-headers are the path (its own target), method, scheme and authority.
-        if (pair.name.startsWith(":") || (!all && !names.includes(pair.name))) continue;
-        if (rule.regex.test(pair.value)) {
+      for (let n = 0; n < names.length; n++) {
+        const values = requestHeaders.getAll(unchecked(names[n]));
+        if (values !== null && this.anyMatches(rule, values)) {
           this.hit(i, rule);
           break;
         }
       }
     }
+  }
+
+  private anyValueMatches(rule: Rule, pairs: HeaderPair[]): bool {
+    for (let p = 0; p < pairs.length; p++) {
+      const pair = unchecked(pairs[p]);
+      // Pseudo-headers are the path (its own targets), method, scheme and authority.
+      if (!pair.name.startsWith(":") && rule.regex.test(pair.value)) return true;
+    }
+    return false;
+  }
+
+  private anyMatches(rule: Rule, values: string[]): bool {
+    for (let v = 0; v < values.length; v++) if (rule.regex.test(unchecked(values[v]))) return true;
+    return false;
   }
 
   /** Acts on the score once everything there is to inspect has been: true if the request was refused. */

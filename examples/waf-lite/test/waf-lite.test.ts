@@ -123,6 +123,10 @@ test("headers: a rule aimed at one header, and the path percent-decoded", async 
   assert.equal(blocked(get(plugin, "/", { "cookie": "session=1' OR '1'='1" })), true);
   assert.equal(blocked(get(plugin, "/", { "referer": "https://x.test/?<script>" })), true);
   assert.equal(blocked(get(plugin, "/", { "x-note": "<script>" })), false, "no rule looks at x-note");
+  const twoCookies = plugin.newHttpStream();
+  // Envoy joins a second cookie header onto the first with "; ": the rule sees both.
+  twoCookies.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "a"], ["cookie", "theme=dark"], ["cookie", "id=1' OR '1'='1"]], true);
+  assert.equal(blocked(twoCookies), true);
   assert.equal(blocked(get(plugin, "/static/..%2F..%2Fetc/passwd")), true);
   assert.equal(blocked(get(plugin, "/static/app.js", { "user-agent": "Mozilla/5.0" })), false);
 });
@@ -131,6 +135,14 @@ test("a \"headers\" target sees every header value but no pseudo-header", async 
   const plugin = await start({ rules: [{ id: "evil", targets: ["headers"], pattern: "evil" }] });
   assert.equal(blocked(get(plugin, "/", { "x-anything": "so evil" })), true);
   assert.equal(blocked(get(plugin, "/evil")), false);
+});
+
+test("a \"header:<name>\" target sees every value of that header, and no other header", async () => {
+  const plugin = await start({ rules: [{ id: "evil", targets: ["header:x-note"], pattern: "evil" }] });
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "a"], ["x-note", "fine"], ["x-note", "so evil"]], true);
+  assert.equal(blocked(stream), true);
+  assert.equal(blocked(get(plugin, "/", { "x-other": "so evil" })), false);
 });
 
 test("detect mode: nothing is refused; the request is logged and counted", async () => {
