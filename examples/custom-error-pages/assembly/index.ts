@@ -10,6 +10,13 @@ import {
 
 export * from "proxy-wasm-as/exports";
 
+/** ASCII lower case: these names are ASCII, and String#toLowerCase would bring 8 KB of Unicode tables. */
+function lowerAscii(s: string): string {
+  let r = "";
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); r += String.fromCharCode(<u32>(c - 0x41) < 26 ? c | 0x20 : c); }
+  return r;
+}
+
 const HTML_TYPE = "text/html; charset=utf-8";
 const JSON_TYPE = "application/json";
 
@@ -53,7 +60,7 @@ function statusKey(key: string): i32 {
  */
 function acceptPrefers(accept: string): i32 {
   let jsonQ: f64 = -1, htmlQ: f64 = -1;
-  const ranges = accept.toLowerCase().split(",");
+  const ranges = lowerAscii(accept).split(",");
   for (let i = 0; i < ranges.length; i++) {
     const parts = unchecked(ranges[i]).split(";");
     const type = parts[0].trim();

@@ -13,6 +13,13 @@ import { PathNode, Rewriter, quoteName } from "./rewrite";
 
 export * from "proxy-wasm-as/exports";
 
+/** ASCII lower case: these names are ASCII, and String#toLowerCase would bring 8 KB of Unicode tables. */
+function lowerAscii(s: string): string {
+  let r = "";
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); r += String.fromCharCode(<u32>(c - 0x41) < 26 ? c | 0x20 : c); }
+  return r;
+}
+
 const DEFAULT_MAX_BYTES: f64 = 1024 * 1024;
 /** Envoy's own buffer limits are in this range; more would let one stream hold the VM's memory. */
 const LARGEST_MAX_BYTES: f64 = 64 * 1024 * 1024;
@@ -26,7 +33,7 @@ function refuse(problem: string): bool {
 function isJsonType(contentType: string | null): bool {
   if (contentType === null) return false;
   const semicolon = contentType.indexOf(";");
-  const type = (semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim().toLowerCase();
+  const type = lowerAscii((semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim());
   return type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 

@@ -12,6 +12,13 @@ import { Scanner } from "./scanner";
 
 export * from "proxy-wasm-as/exports";
 
+/** ASCII lower case: these names are ASCII, and String#toLowerCase would bring 8 KB of Unicode tables. */
+function lowerAscii(s: string): string {
+  let r = "";
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); r += String.fromCharCode(<u32>(c - 0x41) < 26 ? c | 0x20 : c); }
+  return r;
+}
+
 const DEFAULT_CONTENT_TYPES: string[] = ["text/*", "application/json"];
 
 function refuse(problem: string): bool {
@@ -61,7 +68,7 @@ class RedactionRoot extends RootContext {
           while (json.nextItem()) {
             const type = json.readString();
             if (type === null) return refuse(unexpected(json, "\"contentTypes\" entries must be strings, not "));
-            const lower = type.toLowerCase();
+            const lower = lowerAscii(type);
             if (!isMediaRange(lower)) return refuse("\"contentTypes\": \"" + type + "\" is not a media type such as text/plain or text/*");
             contentTypes.push(lower);
           }
@@ -103,7 +110,7 @@ class RedactionRoot extends RootContext {
   /** Whether a response with this `content-type` is scanned (parameters such as charset are ignored). */
   scans(contentType: string): bool {
     const semicolon = contentType.indexOf(";");
-    const type = (semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim().toLowerCase();
+    const type = lowerAscii((semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim());
     const types = this.contentTypes;
     for (let i = 0; i < types.length; i++) {
       const range = unchecked(types[i]);
@@ -134,7 +141,7 @@ class Redaction extends HttpContext {
     if (type === null || !config.scans(type)) return FilterHeadersStatus.Continue;
     // Compressed bytes cannot be read; another filter should decompress first.
     const encoding = responseHeaders.get("content-encoding");
-    if (encoding !== null && encoding.trim().toLowerCase() != "identity") {
+    if (encoding !== null && lowerAscii(encoding.trim()) != "identity") {
       log.debug("pii-redaction: content-encoding " + encoding + " is not scanned");
       return FilterHeadersStatus.Continue;
     }
