@@ -106,6 +106,9 @@ class RequestIdRoot extends RootContext {
     let traceparent = true, echo = true, sampled = false;
     const bytes = pluginConfiguration();
     if (bytes !== null && bytes.byteLength > 0) {
+      // The whole document is checked first, so a syntax error is reported as one even after a field that would be refused.
+      const check = new JsonReader(bytes);
+      if (!check.skip() || !check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
       const json = new JsonReader(bytes);
       if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object, not "));
       while (json.nextKey()) {
