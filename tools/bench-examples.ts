@@ -30,7 +30,7 @@ interface HttpAnswer { cluster?: string; headers: Headers; body?: string }
 interface GrpcAnswer { cluster?: string; grpc: { message?: string; status?: number } }
 type Answer = HttpAnswer | GrpcAnswer;
 
-interface BenchSpec {
+export interface BenchSpec {
   configuration: string;
   request: { headers: Headers; body?: string; connection?: Record<string, string | number> };
   response: { headers: Headers; body?: string };
@@ -60,7 +60,7 @@ function isHeaders(value: unknown): value is Headers {
 }
 
 /** Reads and checks examples/<name>/bench.json; every problem names the file and the field. */
-function readSpec(file: string): BenchSpec {
+export function readSpec(file: string): BenchSpec {
   const fail = (why: string): never => { throw new ExampleBenchError(`${file}: ${why}`); };
   let raw: unknown;
   try {
@@ -131,7 +131,11 @@ function answerCallouts(plugin: Plugin, spec: BenchSpec, name: string, answered:
   throw new ExampleBenchError(`${name}: more than 16 callouts for one request`);
 }
 
-/** One lifecycle of the representative request; returns the stream for checking. */
+/** One lifecycle of an example's representative request (bench.json); returns the stream for checking. */
+export function replayRequest(plugin: Plugin, name: string, spec: BenchSpec): HttpStream {
+  return oneRequest(plugin, { name, size: 0, module: new Uint8Array(0), spec });
+}
+
 function oneRequest(plugin: Plugin, example: Example): HttpStream {
   const spec = example.spec!;
   const answered = { count: 0 };
