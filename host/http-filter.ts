@@ -15,20 +15,21 @@ const EMPTY = new Uint8Array(0);
 /**
  * Where a filter passes what it lets through: the next filter (request) or the previous one
  * (response), or the stream's end (the upstream, the client). A single plugin's stream is a
- * chain of one filter (stream-path.ts).
- * @internal
+ * chain of one filter (stream-path.ts). Public only because the stream classes name it.
  */
 export interface StreamSink {
-  /** `at` is the filter's position on the stream (0 = nearest the client). */
+  /** @internal `at` is the filter's position on the stream (0 = nearest the client). */
   headers(at: number, response: boolean, headers: HeaderMap, endOfStream: boolean): void;
+  /** @internal */
   data(at: number, response: boolean, data: Uint8Array, endOfStream: boolean): void;
+  /** @internal */
   trailers(at: number, response: boolean, trailers: HeaderMap): void;
   /**
-   * The filter asked for a local reply, or failed closed (`failure`): the stream sends it,
+   * @internal The filter asked for a local reply, or failed closed (`failure`): the stream sends it,
    * or resets when it is too late for a reply.
    */
   sendLocalReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void;
-  /** Filter `at` ran a callback; `index` is its position in the filter's action list. */
+  /** @internal Filter `at` ran a callback; `index` is its position in the filter's action list. */
   callback(at: number, index: number): void;
 }
 

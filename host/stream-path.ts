@@ -15,13 +15,13 @@ import { buildLocalReply, type LocalReply } from "./local-reply.js";
 
 const EMPTY = new Uint8Array(0);
 
-/** @internal Makes the filter at `position` of a path (a plugin, or a chain's plugin at that position). */
+/** Makes the filter at `position` of a path (a plugin, or a chain's plugin at that position). */
 export interface FilterSource<F extends HttpFilter> {
   newFilter(path: StreamPath<F>, position: number, options?: HttpStreamOptions): F;
 }
 
 /**
- * @internal The stream engine shared by single-plugin streams and chain streams. Fields are
+ * The stream engine shared by single-plugin streams and chain streams. Fields are
  * assigned in the constructor (see stream-side.ts): a single plugin makes one per request.
  */
 export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink {
