@@ -3,7 +3,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startPlugin } from "proxy-wasm-as/host";
-import { buildFilter } from "../scripts/asbuild.js";
+import { buildFilter } from "../cli/build/compile.js";
 
 let MODULE = "";
 
