@@ -1,9 +1,10 @@
 // The SDK's compiler transform (asconfig.json: "transform": ["proxy-wasm-as/transform"]):
-// the SDK's heap as the "minimal" runtime, and only the proxy_on_* exports a
-// filter uses.
+// the SDK's heap as the "minimal" runtime, only the proxy_on_* exports a
+// filter uses, and static objects without the block size only other heaps read.
 import type binaryen from "assemblyscript/binaryen";
 import { HEAP_LIBRARY_FILE, useSdkHeap } from "./runtime.js";
 import { dropUnneededExports } from "./exports.js";
+import { zeroStaticBlockSizes } from "./static-objects.js";
 
 useSdkHeap();
 
@@ -25,5 +26,6 @@ export default class ProxyWasmTransform {
 
   afterCompile(module: binaryen.Module): void {
     dropUnneededExports(module);
+    zeroStaticBlockSizes(module);
   }
 }
