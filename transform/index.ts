@@ -3,8 +3,8 @@
 // filter uses, and static objects without the block size only other heaps read.
 import type binaryen from "assemblyscript/binaryen";
 import { HEAP_LIBRARY_FILE, useSdkHeap } from "./runtime.js";
-import { dropUnneededExports } from "./exports.js";
 import { zeroStaticBlockSizes } from "./static-objects.js";
+import { dropUnneededExports } from "./exports.js";
 
 useSdkHeap();
 
