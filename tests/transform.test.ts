@@ -8,6 +8,7 @@ import { CALLBACK_METHODS } from "../transform/callbacks.js";
 import { unneededExports } from "../transform/exports.js";
 import ProxyWasmTransform from "../transform/index.js";
 import { HEAP_LIBRARY_FILE } from "../transform/runtime.js";
+import { isStaticObject } from "../transform/static-objects.js";
 
 const ALL = ["proxy_on_context_create", "proxy_on_delete", "proxy_on_memory_allocate", ...Object.keys(CALLBACK_METHODS),
   "proxy_on_http_call_response", "proxy_on_grpc_receive", "proxy_on_grpc_close"];
@@ -73,4 +74,28 @@ test("a build whose minimal runtime is not the SDK heap fails with the reason", 
   assert.throws(() => transform.afterParse(sources(["~lib/rt/index-minimal", "~lib/rt/tlsf", "~lib/rt/tcms"])), /SDK heap could not replace/);
   transform.afterParse(sources(["~lib/rt/index-minimal", `~lib/${HEAP_LIBRARY_FILE}`]));
   transform.afterParse(sources(["~lib/rt/index-incremental", "~lib/rt/itcms"]));
+});
+
+/** A static object as asc lays it out: mmInfo, gcInfo, gcInfo2, rtId, rtSize, payload, block padding. */
+function staticObject(rtId: number, payload: Uint8Array, mmInfo = ((20 + payload.length + 15) & ~15) - 4): Uint8Array {
+  const data = new Uint8Array(mmInfo + 4);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, mmInfo, true);
+  view.setUint32(12, rtId, true);
+  view.setUint32(16, payload.length, true);
+  data.set(payload, 20);
+  return data;
+}
+
+test("static objects are told from memory.data() tables by their header", () => {
+  const abort = new Uint8Array([0x61, 0, 0x62, 0, 0x6f, 0, 0x72, 0, 0x74, 0]);
+  assert.equal(isStaticObject(staticObject(2, abort)), true);
+  assert.equal(isStaticObject(staticObject(2, abort).subarray(0, 30)), true, "without the block's padding");
+  assert.equal(isStaticObject(staticObject(2, new Uint8Array(0))), true, "an empty string");
+  assert.equal(isStaticObject(staticObject(2, abort, 44)), false, "a block size asc would not write");
+  const gcInfo = staticObject(2, abort);
+  gcInfo[4] = 1;
+  assert.equal(isStaticObject(gcInfo), false);
+  assert.equal(isStaticObject(new TextEncoder().encode("value\0end of input\0string key\0")), false);
+  assert.equal(isStaticObject(new Uint8Array(400)), false, "a zeroed table");
 });

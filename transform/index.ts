@@ -1,10 +1,11 @@
 // The SDK's compiler transform (asconfig.json: "transform": ["proxy-wasm-as/transform"]):
-// the SDK's heap as the "minimal" runtime, and only the proxy_on_* exports a
-// filter uses.
+// the SDK's heap as the "minimal" runtime, only the proxy_on_* exports a
+// filter uses, and static objects without the block size only other heaps read.
 import type binaryen from "assemblyscript/binaryen";
 import { version } from "assemblyscript/asc";
 import { compilerVersionProblem } from "./compiler-version.js";
 import { HEAP_LIBRARY_FILE, useSdkHeap } from "./runtime.js";
+import { zeroStaticBlockSizes } from "./static-objects.js";
 import { dropUnneededExports } from "./exports.js";
 import { reportUnsupportedMethods } from "./compat.js";
 
@@ -39,5 +40,6 @@ export default class ProxyWasmTransform {
 
   afterCompile(module: binaryen.Module): void {
     dropUnneededExports(module);
+    zeroStaticBlockSizes(module);
   }
 }

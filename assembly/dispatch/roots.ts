@@ -20,9 +20,12 @@ export function registerRootContext(factory: RootFactory): void {
 }
 
 // Root ids are read from the host only by filters that register names: the
-// hook is set by the first registerRootContextFor.
-let rootNames: string[] = [];
-let rootFactories: RootFactory[] = [];
+// hook is set by the first registerRootContextFor, and the tables exist
+// only in filters that use them (lazy).
+// @ts-ignore: decorator
+@lazy let rootNames: string[] = [];
+// @ts-ignore: decorator
+@lazy let rootFactories: RootFactory[] = [];
 let namedRootHook: ((contextId: u32) => RootContext | null) | null = null;
 
 /**

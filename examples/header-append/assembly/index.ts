@@ -4,8 +4,8 @@
 // Each pair is appended: a response that already has the header keeps its
 // value and gets another one. No configuration means no headers.
 import {
-  FilterHeadersStatus, HttpContext, JsonReader, RootContext, log, pluginConfiguration, registerRootContext,
-  responseHeaders, utf8,
+  FilterHeadersStatus, HttpContext, JsonKind, JsonReader, RootContext, describeJsonKind, log, pluginConfiguration,
+  registerRootContext, responseHeaders, utf8,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
@@ -32,42 +32,46 @@ function refuse(problem: string): bool {
   return false;
 }
 
-/**
- * What is wrong with the value where `wanted` (ending in "not ") was
- * expected: the document's JSON error if it has one anywhere (a kind named
- * before the whole document is read could call `nul` a null), else the
- * value's kind.
- */
-function unexpected(json: JsonReader, wanted: string): string {
-  const kind = json.describeNext();
-  return kind !== null ? wanted + kind : "configuration is not valid JSON: " + json.errorText();
-}
-
 class HeaderAppendRoot extends RootContext {
   // Names and values are encoded once here, so each response costs only host
   // calls: name, value, name, value, … in a fixed array (the fastest to walk).
   pairs: StaticArray<ArrayBuffer> = [];
 
   onConfigure(configurationSize: u32): bool {
-    // The configuration is walked with the JSON reader as it is read: no
-    // tree is built, and the first problem found is the one reported.
-    const pairs: ArrayBuffer[] = [];
+    let pairs: StaticArray<ArrayBuffer> = [];
     const bytes = pluginConfiguration();
     if (bytes !== null && bytes.byteLength > 0) {
+      // The whole document is read first, counting the members: an invalid
+      // one is reported as invalid JSON with its position, and any kind named
+      // after that is the kind of a value that was read (docs/sdk.md,
+      // "Reading configuration").
+      const check = new JsonReader(bytes);
+      const kind = check.kind();
+      let members = 0;
+      if (check.beginObject()) {
+        while (check.nextKey() && check.skip()) members++;
+      } else {
+        check.skip();
+      }
+      if (!check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
+      if (kind != JsonKind.Object) {
+        return refuse("configuration must be a JSON object of header name to string value, not " + describeJsonKind(kind));
+      }
+      // Then walked again into the fixed array: no tree is built.
+      pairs = new StaticArray<ArrayBuffer>(members << 1);
       const json = new JsonReader(bytes);
-      if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object of header name to string value, not "));
-      while (json.nextKey()) {
+      json.beginObject();
+      for (let i = 0; json.nextKey(); i += 2) {
         const name = json.key;
         if (!isHeaderName(name)) return refuse("\"" + name + "\" is not a valid header name");
         const value = json.readString();
-        if (value === null) return refuse(unexpected(json, "the value of \"" + name + "\" must be a string, not "));
-        pairs.push(utf8(name));
-        pairs.push(utf8(value));
+        if (value === null) return refuse("the value of \"" + name + "\" must be a string, not " + describeJsonKind(json.kind()));
+        unchecked((pairs[i] = utf8(name)));
+        unchecked((pairs[i + 1] = utf8(value)));
       }
-      if (!json.end()) return refuse(unexpected(json, ""));
     }
     // Only a fully valid configuration replaces the one in force.
-    this.pairs = StaticArray.fromArray(pairs);
+    this.pairs = pairs;
     return true;
   }
 

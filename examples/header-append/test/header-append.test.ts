@@ -110,6 +110,7 @@ test("the happy path logs nothing, even at trace level", async () => {
 const BAD_CONFIGS: Array<[string, string, RegExp]> = [
   ["not JSON", "{not json", /configuration is not valid JSON: at byte 1: /],
   ["truncated JSON", '{"x-a": "1"', /configuration is not valid JSON: at byte 11: /],
+  ["invalid JSON after a bad name", '{"bad name": "1",', /configuration is not valid JSON: at byte 17: /],
   ["a bare string", "x-a: 1", /configuration is not valid JSON/],
   ["an array", '["x-a", "1"]', /must be a JSON object of header name to string value, not an array/],
   ["a JSON string", '"x-a"', /must be a JSON object of header name to string value, not a string/],
