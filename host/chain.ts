@@ -4,19 +4,14 @@
 // stops the request where it was sent and runs through every filter's response side in
 // reverse; filters that never saw the request pass it through untouched, as Envoy's Wasm
 // filter does for a context that was never created.
-import { FilterHeadersStatus } from "./abi/enums.js";
-import { joinBytes, toBytes } from "./body-buffer.js";
 import { VirtualClock, type Clock } from "./clock.js";
-import type { LocalResponseRequest } from "./context.js";
-import { HeaderMap, type HeaderInput } from "./header-map.js";
-import { localReplyOf, type HttpStream, type HttpStreamOptions, type LocalReply, type StreamSink } from "./http-stream.js";
+import type { HttpStream, HttpStreamOptions } from "./http-stream.js";
 import type { Plugin } from "./plugin.js";
+import { StreamPath } from "./stream-path.js";
 
 /** Maistra ServiceMeshExtension phases, in chain order. */
 export const PHASES = ["PreAuthN", "PostAuthN", "PreAuthZ", "PostAuthZ", "PreStats", "PostStats"] as const;
 export type Phase = (typeof PHASES)[number];
-
-const EMPTY = new Uint8Array(0);
 
 /** Orders chain entries: phase, then priority (higher first), then name. */
 export function orderChain<T extends { name: string; phase: Phase; priority?: number }>(entries: readonly T[]): T[] {
@@ -43,6 +38,11 @@ export class Chain {
     readonly clock: Clock,
   ) {}
 
+  /** @internal The filter of the plugin at `position` on a chain stream. */
+  newFilter(path: StreamPath<HttpStream>, position: number, options?: HttpStreamOptions): HttpStream {
+    return this.plugins[position]!.newFilter(path, position, options);
+  }
+
   /** A plugin by its name. */
   plugin(name: string): Plugin {
     const i = this.names.indexOf(name);
@@ -62,195 +62,34 @@ export class Chain {
 }
 
 /** One request/response through every filter of a chain; the same driving methods as HttpStream. */
-export class ChainStream {
-  /** Each filter's own stream, in chain order. */
-  readonly streams: readonly HttpStream[];
-  private readonly names: readonly string[];
-  private readonly trace: Array<[number, number]> = [];
-  private stopStatus = 0;
-  private reply: LocalReply | null = null;
-  private upstream: { headers: HeaderMap; body: Uint8Array[]; trailers: HeaderMap | null; endOfStream: boolean } | null = null;
-  private downstream: { headers: HeaderMap; body: Uint8Array[]; trailers: HeaderMap | null } | null = null;
-  private completed = false;
-  /** Local replies asked for after the stream already had one (Envoy #28826): ignored here. */
-  readonly ignoredLocalReplies: Array<{ plugin: string; status: number; details: string }> = [];
-  /** Why the stream was reset, or null. */
-  resetReason: string | null = null;
+export class ChainStream extends StreamPath<HttpStream> {
+  private declare readonly names: readonly string[];
 
   constructor(chain: Chain, options?: HttpStreamOptions) {
+    super(chain.plugins.length, chain, options);
     this.names = chain.names;
-    this.streams = chain.plugins.map((p) => p.newHttpStream(options));
-    this.streams.forEach((s, i) => {
-      s.sink = this.sinkFor(i);
-    });
   }
 
-  private sinkFor(i: number): StreamSink {
-    const n = this.streams.length;
-    return {
-      headers: (response, headers, eos) => {
-        const entries = headers.entries();
-        if (!response) {
-          if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestHeaders(entries, eos));
-          else this.upstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null, endOfStream: eos };
-        } else if (i > 0) this.note(this.streams[i - 1]!.encodeHeaders(entries, eos));
-        else this.downstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null };
-      },
-      data: (response, data, eos) => {
-        if (!response) {
-          if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestBody(data, eos));
-          else if (this.upstream) {
-            if (data.length > 0) this.upstream.body.push(data);
-            if (eos) this.upstream.endOfStream = true;
-          }
-        } else if (i > 0) this.note(this.streams[i - 1]!.encodeData(data, eos));
-        else if (this.downstream && data.length > 0) this.downstream.body.push(data);
-      },
-      trailers: (response, trailers) => {
-        const entries = trailers.entries();
-        if (!response) {
-          if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestTrailers(entries));
-          else if (this.upstream) {
-            this.upstream.trailers = new HeaderMap(entries, trailers.inline);
-            this.upstream.endOfStream = true;
-          }
-        } else if (i > 0) this.note(this.streams[i - 1]!.encodeTrailers(entries));
-        else if (this.downstream) this.downstream.trailers = new HeaderMap(entries, trailers.inline);
-      },
-      localReply: (from, r) => this.sendLocalReply(from, r),
-      callback: (_from, index) => {
-        this.trace.push([i, index]);
-      },
-    };
+  /** Each filter's own stream, in chain order. */
+  get streams(): readonly HttpStream[] {
+    return this.filters;
   }
 
-  /** Remembers the first stop status met further down the chain. */
-  private note(status: number): void {
-    if (this.stopStatus === 0) this.stopStatus = status;
-  }
-
-  private run(first: () => number): number {
-    this.stopStatus = 0;
-    const own = first();
-    return own !== 0 ? own : this.stopStatus;
-  }
-
-  // ---- driving (as HttpStream) -------------------------------------------------------------
-
-  sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
-    return this.run(() => this.streams[0]!.sendRequestHeaders(headers, endOfStream));
-  }
-  sendRequestBody(chunk: string | Uint8Array, endOfStream = false): number {
-    return this.run(() => this.streams[0]!.sendRequestBody(chunk, endOfStream));
-  }
-  sendRequestTrailers(trailers: HeaderInput): number {
-    return this.run(() => this.streams[0]!.sendRequestTrailers(trailers));
-  }
-  /** The upstream's response enters at the last filter. */
-  sendResponseHeaders(headers: HeaderInput, endOfStream = false): number {
-    if (this.reply !== null) return FilterHeadersStatus.Continue;
-    return this.run(() => this.streams[this.streams.length - 1]!.encodeHeaders(headers, endOfStream));
-  }
-  sendResponseBody(chunk: string | Uint8Array, endOfStream = false): number {
-    if (this.reply !== null) return 0;
-    return this.run(() => this.streams[this.streams.length - 1]!.encodeData(toBytes(chunk), endOfStream));
-  }
-  sendResponseTrailers(trailers: HeaderInput): number {
-    if (this.reply !== null) return 0;
-    return this.run(() => this.streams[this.streams.length - 1]!.encodeTrailers(trailers));
-  }
-
-  /** Access logging of every filter (in chain order), then proxy_on_done and proxy_on_delete of each. */
-  complete(): void {
-    if (this.completed) return;
-    this.completed = true;
-    for (const s of this.streams) s.accessLog();
-    for (const s of this.streams) s.destroy();
-  }
-
-  // ---- local replies ------------------------------------------------------------------------
-
-  private sendLocalReply(from: HttpStream, r: LocalResponseRequest): void {
-    if (this.reply !== null || this.resetReason !== null) {
-      // A second local reply on the stream (§4.5): reported and ignored.
-      this.ignoredLocalReplies.push({ plugin: this.names[this.streams.indexOf(from)]!, status: r.status, details: r.details });
-      return;
-    }
-    const responseStarted = this.streams.some((s) => s.responseStarted);
-    if (responseStarted) {
-      // Headers already went downstream: Envoy resets; otherwise it replies directly.
-      if (this.downstream !== null) {
-        this.resetReason = "local_reply_after_response_headers_sent";
-        for (const s of this.streams) s.reset(this.resetReason);
-        return;
-      }
-    }
-    const reply = localReplyOf(r);
-    const headers = reply.headers;
-    this.reply = reply;
-    from.setLocalReply(reply);
-    for (const s of this.streams) s.endRequest();
-    if (responseStarted) {
-      this.downstream = { headers, body: r.body.length > 0 ? [r.body] : [], trailers: null };
-      for (const s of this.streams) s.reset("local_reply_direct");
-      return;
-    }
-    // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).
-    const last = this.streams[this.streams.length - 1]!;
-    last.encodeHeaders(headers.entries(), r.body.length === 0);
-    if (r.body.length > 0) last.encodeData(r.body, true);
-    if (this.downstream !== null) reply.headers = this.downstream.headers;
-  }
-
-  // ---- state ------------------------------------------------------------------------------
-
-  /** The local reply sent by a filter (or the 503 of a filter that failed closed), or null. */
-  get localReply(): LocalReply | null {
-    if (this.reply !== null && this.downstream !== null) this.reply.headers = this.downstream.headers;
-    return this.reply;
-  }
-
-  /** What reached the upstream (after every filter), or null if the request never got there. */
-  get upstreamRequest(): { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap | null; endOfStream: boolean } | null {
-    const u = this.upstream;
-    return u === null ? null : { headers: u.headers, body: joinBytes(u.body), trailers: u.trailers, endOfStream: u.endOfStream };
-  }
-
-  /** The request headers as the last filter that saw them left them. */
-  get requestHeaders(): HeaderMap {
-    if (this.upstream !== null) return this.upstream.headers;
-    for (let i = this.streams.length - 1; i >= 0; i--) if (this.streams[i]!.requestHeaders.size > 0) return this.streams[i]!.requestHeaders;
-    return new HeaderMap();
-  }
-  get requestBody(): Uint8Array {
-    return this.upstream === null ? EMPTY : joinBytes(this.upstream.body);
-  }
-  /** The response as it left the first filter toward the client. */
-  get responseHeaders(): HeaderMap {
-    return this.downstream?.headers ?? new HeaderMap();
-  }
-  get responseBody(): Uint8Array {
-    return this.downstream === null ? EMPTY : joinBytes(this.downstream.body);
-  }
-  get responseTrailers(): HeaderMap {
-    return this.downstream?.trailers ?? new HeaderMap();
+  /** Local replies asked for after the stream already had one (Envoy #28826): ignored here. */
+  get ignoredLocalReplies(): Array<{ plugin: string; status: number; details: string }> {
+    return this.ignoredReplies.map((r) => ({ plugin: this.names[r.filter]!, status: r.status, details: r.details }));
   }
 
   /** Every callback of every filter in the order they ran, with the host-converted result. */
   get actions(): Array<{ plugin: string; callback: string; result: number }> {
-    const per = this.streams.map((s) => s.actions);
-    return this.trace.map(([s, i]) => ({ plugin: this.names[s]!, ...per[s]![i]! }));
-  }
-
-  /** Whether any filter holds the request or the response. */
-  get paused(): { request: boolean; response: boolean } {
-    return {
-      request: this.streams.some((s) => s.paused.request),
-      response: this.streams.some((s) => s.paused.response),
-    };
-  }
-
-  get isComplete(): boolean {
-    return this.completed;
+    const per = this.filters.map((s) => s.actions);
+    const trace = this.trace ?? [];
+    const out: Array<{ plugin: string; callback: string; result: number }> = [];
+    if (this.filters.length === 1) {
+      for (const a of per[0]!) out.push({ plugin: this.names[0]!, ...a });
+      return out;
+    }
+    for (let k = 0; k < trace.length; k += 2) out.push({ plugin: this.names[trace[k]!]!, ...per[trace[k]!]![trace[k + 1]!]! });
+    return out;
   }
 }

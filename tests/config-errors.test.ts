@@ -28,7 +28,7 @@ for (const name of examplesWithManifest()) {
     test(`${name}: ${JSON.stringify(document)} is reported as invalid JSON at byte ${position}`, async () => {
       const plugin = await startPlugin({ module: builtModule(name), configuration: document });
       assert.equal(plugin.configured, false);
-      assert.equal(plugin.failed, false, `the VM must not trap (${plugin.failure})`);
+      assert.equal(plugin.trapped, false, `the VM must not trap (${plugin.failure})`);
       const critical = plugin.logsAt(LogLevel.Critical);
       assert.equal(critical.length, 1, `one critical line, got ${JSON.stringify(plugin.logs)}`);
       assert.match(critical[0], new RegExp(`configuration is not valid JSON: at byte ${position}: `));

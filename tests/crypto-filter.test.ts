@@ -230,7 +230,7 @@ test("bad configuration is rejected with a log naming the problem", async () => 
   for (const [config, message] of cases) {
     const plugin = await startPlugin({ module: PROBE, configuration: JSON.stringify(config), logLevel: LogLevel.Info });
     assert.equal(plugin.configured, false, JSON.stringify(config));
-    assert.equal(plugin.failed, false, "rejected, not trapped");
+    assert.equal(plugin.trapped, false, "rejected, not trapped");
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
   }
 });

@@ -57,7 +57,7 @@ test("the quick start refuses a configuration that is not a JSON object, without
   ] as const) {
     const plugin = await startPlugin({ module: MODULE, configuration });
     assert.equal(plugin.configured, false);
-    assert.equal(plugin.failed, false, `no trap (${plugin.failure})`);
+    assert.equal(plugin.trapped, false, `no trap (${plugin.failure})`);
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
   }
 });

@@ -94,7 +94,7 @@ test("matching on every request runs in constant memory", async () => {
 test("a bad pattern is refused at configuration with its position and reason, without a trap", async () => {
   const plugin = await start("/ab(c");
   assert.equal(plugin.configured, false);
-  assert.equal(plugin.failed, false);
+  assert.equal(plugin.trapped, false);
   assert.deepEqual(plugin.criticalLogs, ["regex-probe: bad pattern at 2: missing )"]);
   const lookahead = await start("/a(?=b)");
   assert.deepEqual(lookahead.criticalLogs, ["regex-probe: bad pattern at 1: lookaround is not supported"]);

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { libraryFiles } from "assemblyscript/asc";
-import { CALLBACK_METHODS, unneededExports } from "../transform/exports.js";
+import { CALLBACK_METHODS } from "../transform/callbacks.js";
+import { unneededExports } from "../transform/exports.js";
 import ProxyWasmTransform from "../transform/index.js";
 import { HEAP_LIBRARY_FILE } from "../transform/runtime.js";
 

@@ -20,7 +20,7 @@ interface CallSpec {
   sdk?: boolean | string;
   filter?: boolean;
 }
-interface ExportSpec { name: string; sig: string; versions?: string[]; sdkMethods?: string[]; always?: boolean }
+interface ExportSpec { name: string; sig: string; versions?: string[]; sdkMethods?: string[]; keptByCalls?: string[]; always?: boolean }
 interface AbiDescription {
   versions: string[];
   enums: EnumSpec[];
@@ -192,11 +192,16 @@ function hostTables(abi: AbiDescription): string {
 function transformTable(abi: AbiDescription): string {
   const methods = abi.exports.functions
     .filter((f) => f.sdkMethods !== undefined)
-    .map((f) => `  ${f.name}: ${JSON.stringify(f.sdkMethods)},\n`);
+    .map((f) => `  ${f.name}: ${JSON.stringify(f.sdkMethods).replaceAll(",", ", ")},\n`);
+  const kept = abi.exports.functions
+    .filter((f) => f.keptByCalls !== undefined)
+    .map((f) => `  ${f.name}: ${JSON.stringify(f.keptByCalls).replaceAll(",", ", ")},\n`);
   const always = abi.exports.functions.filter((f) => f.always === true).map((f) => JSON.stringify(f.name));
   return (
     `${HEADER}\n/** Each optional callback export and the SDK methods whose override needs it. */\n` +
     `export const CALLBACK_METHODS: Readonly<Record<string, readonly string[]>> = {\n${methods.join("")}};\n\n` +
+    `/** Callout reply exports and the host calls whose import (a callout is made somewhere) needs them. */\n` +
+    `export const CALLOUT_IMPORTS: Readonly<Record<string, readonly string[]>> = {\n${kept.join("")}};\n\n` +
     `/** Exports the SDK always keeps. */\nexport const ALWAYS_EXPORTED: readonly string[] = [${always.join(", ")}];\n`
   );
 }

@@ -9,45 +9,11 @@
 // contexts are made on proxy_on_new_connection, so a root that makes them
 // keeps that export.
 import binaryen from "assemblyscript/binaryen";
+import { CALLBACK_METHODS, CALLOUT_IMPORTS } from "./callbacks.js";
 import { compatNeededMethods, isCompatForwarder, sdkMethodName } from "./compat.js";
 
 /** The SDK's own default implementations (whatever name the package is installed under): they do not make a callback necessary. */
 const SDK_DEFAULTS = /\/assembly\/dispatch\/context\/(BaseContext|RootContext|HttpContext|StreamContext)#/;
-
-/** Each optional callback export and the methods whose override needs it. */
-export const CALLBACK_METHODS: Readonly<Record<string, readonly string[]>> = {
-  proxy_on_vm_start: ["onVmStart"],
-  proxy_on_configure: ["onConfigure"],
-  proxy_on_tick: ["onTick"],
-  proxy_on_queue_ready: ["onQueueReady"],
-  proxy_on_foreign_function: ["onForeignFunction"],
-  proxy_on_done: ["onDone"],
-  proxy_on_log: ["onLog"],
-  proxy_on_request_headers: ["onRequestHeaders"],
-  proxy_on_request_body: ["onRequestBody"],
-  proxy_on_request_trailers: ["onRequestTrailers"],
-  proxy_on_request_metadata: ["onRequestMetadata"],
-  proxy_on_response_headers: ["onResponseHeaders"],
-  proxy_on_response_body: ["onResponseBody"],
-  proxy_on_response_trailers: ["onResponseTrailers"],
-  proxy_on_response_metadata: ["onResponseMetadata"],
-  proxy_on_new_connection: ["onNewConnection", "newStreamContext"],
-  proxy_on_downstream_data: ["onDownstreamData"],
-  proxy_on_upstream_data: ["onUpstreamData"],
-  proxy_on_downstream_connection_close: ["onDownstreamConnectionClose"],
-  proxy_on_upstream_connection_close: ["onUpstreamConnectionClose"],
-};
-
-const GRPC_CALLS = ["proxy_grpc_call", "proxy_grpc_stream"];
-
-/** Callout reply exports and the host calls whose import (a callout is made somewhere) needs them. */
-export const CALLOUT_IMPORTS: Readonly<Record<string, readonly string[]>> = {
-  proxy_on_http_call_response: ["proxy_http_call"],
-  proxy_on_grpc_receive_initial_metadata: GRPC_CALLS,
-  proxy_on_grpc_receive: GRPC_CALLS,
-  proxy_on_grpc_receive_trailing_metadata: GRPC_CALLS,
-  proxy_on_grpc_close: GRPC_CALLS,
-};
 
 /**
  * The exports to drop, given the internal names of the module's functions,

@@ -56,6 +56,7 @@ interface Options {
   requests: number;
   shutdown?: boolean;
   failOpen?: boolean;
+  sourceMap?: string;
   tcp?: boolean;
   json?: boolean;
 }
@@ -128,6 +129,7 @@ function plan(file: string, o: Options, io: Io): RunPlan {
     requests: o.requests,
     shutdown: o.shutdown ?? false,
     failOpen: o.failOpen ?? false,
+    sourceMap: o.sourceMap,
     tcp: o.tcp ?? false,
   };
 }
@@ -157,6 +159,7 @@ export function register(program: Command): void {
     .option("--requests <n>", "exchanges (or connections) to drive one after another on the same VM", integer("a whole number ≥ 1", 1), 1)
     .option("--shutdown", "shut the plugin down after the exchanges (proxy_on_done, then proxy_on_delete)")
     .option("--fail-open", "a trap lets traffic pass instead of failing closed")
+    .option("--source-map <file>", "the module's source map, for the crash report's source lines (default: its sourceMappingURL, or FILTER.wasm.map)")
     .option("--tcp", "drive TCP connections instead of HTTP exchanges")
     .option("--json", "print one JSON document instead of text")
     .addHelpText("after", EXIT)

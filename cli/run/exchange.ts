@@ -14,6 +14,7 @@ import {
   MetricType,
   WasmResult,
   startPlugin,
+  type CrashReport,
   type GrpcCallResponse,
   type HeaderMap,
   type HostTrace,
@@ -47,6 +48,7 @@ export interface RunPlan {
   requests: number;
   shutdown: boolean;
   failOpen: boolean;
+  sourceMap?: string;
   tcp: boolean;
 }
 
@@ -90,6 +92,7 @@ export interface PluginSummary {
   configured: boolean;
   failed: boolean;
   failure: string | null;
+  crashReport: CrashReport | null;
 }
 
 export interface RunReport {
@@ -130,8 +133,8 @@ export function withDefaults(defaults: Headers, given: Headers): Headers {
  * reason is the VM's failure (a trap), else which start-up callback returned false.
  */
 export function startFailure(plugin: Plugin): string | null {
-  if (plugin.configured && !plugin.failed) return null;
-  const why = plugin.failure ?? (plugin.vmStarted ? "proxy_on_configure returned false: the plugin rejected its configuration" : "proxy_on_vm_start returned false: the VM did not start");
+  const why = plugin.startupFailure;
+  if (why === null) return null;
   const complaint = [...plugin.logs].reverse().find((entry) => entry.level >= LogLevel.Warn && entry.level < LogLevel.Off);
   return complaint ? `${why} (it logged: ${complaint.message})` : why;
 }
@@ -321,6 +324,7 @@ export async function runPlan(plan: RunPlan): Promise<RunReport> {
     vmConfiguration: plan.vmConfiguration,
     properties: plan.properties,
     failOpen: plan.failOpen,
+    sourceMap: plan.sourceMap,
     clusters: ["*"],
     clock: "virtual",
     logLevel: LogLevel.Trace,
@@ -363,6 +367,7 @@ export async function runPlan(plan: RunPlan): Promise<RunReport> {
       configured: plugin.configured,
       failed: plugin.failed,
       failure: plugin.failure,
+      crashReport: plugin.crashReport,
     },
     stopped,
     events,

@@ -38,7 +38,7 @@ export function printReport(io: Pick<Io, "out">, report: RunReport): void {
         break;
       }
       case "log":
-        io.out(`    [${e.level}] ${e.message}`);
+        io.out(`    [${e.level}] ${e.message.replaceAll("\n", "\n      ")}`);
         break;
       case "callout":
         io.out(`  callout #${e.token} to cluster ${e.cluster}: ${e.method} ${e.authority}${e.path} (timeout ${e.timeoutMs} ms) → answered ${e.answer}`);
@@ -55,7 +55,12 @@ export function printReport(io: Pick<Io, "out">, report: RunReport): void {
     }
   }
   if (report.stopped !== null) io.out(`stopped: ${report.stopped}; no traffic was sent`);
-  else if (plugin.failed) io.out(`VM failed: ${plugin.failure ?? "unknown failure"}`);
+  else if (plugin.failed) {
+    // The backtrace came with the critical log line above: repeat only where the filter failed.
+    const [headline, ...lines] = (plugin.failure ?? "unknown failure").split("\n");
+    io.out(`VM failed: ${headline}`);
+    for (const line of lines) if (line.startsWith("In the filter:") || line.startsWith("Note:")) io.out(`  ${line}`);
+  }
   report.exchanges.forEach((result, i) => {
     if (report.exchanges.length > 1) io.out(`exchange ${i + 1} of ${report.exchanges.length}:`);
     if (result.mode === "tcp") {

@@ -35,6 +35,8 @@ export interface ParsedModule {
   functionTypes: number[];
   exports: ExportEntry[];
   hasStart: boolean;
+  /** Byte range [start, end) of each defined function's body, in code-section order (crash reports: docs/crash-reports.md). */
+  bodies: Array<[number, number]>;
 }
 
 const VALTYPES: Record<number, ValType> = {
@@ -50,7 +52,7 @@ const KINDS: ExternKind[] = ["function", "table", "memory", "global", "tag"];
 
 export class WasmFormatError extends Error {}
 
-class Reader {
+export class Reader {
   pos: number;
   constructor(readonly bytes: Uint8Array, pos: number, readonly end: number) {
     this.pos = pos;
@@ -96,7 +98,7 @@ export function parseWasm(bytes: Uint8Array): ParsedModule {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new WasmFormatError("not a Wasm binary");
   }
-  const out: ParsedModule = { types: [], imports: [], functionTypes: [], exports: [], hasStart: false };
+  const out: ParsedModule = { types: [], imports: [], functionTypes: [], exports: [], hasStart: false, bodies: [] };
   const top = new Reader(bytes, 8, bytes.length);
   while (top.pos < bytes.length) {
     const id = top.byte();
@@ -161,6 +163,14 @@ export function parseWasm(bytes: Uint8Array): ParsedModule {
       case 8:
         out.hasStart = true;
         break;
+      case 10: {
+        for (let n = r.u32(); n > 0; n--) {
+          const size = r.u32();
+          out.bodies.push([r.pos, r.pos + size]);
+          r.pos += size;
+        }
+        break;
+      }
       default:
         break;
     }
