@@ -1,24 +1,23 @@
 // access-log-shipper on the host: two worker VMs and the singleton VM of one plugin share a queue.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LogLevel, VirtualClock, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { LogLevel, ProxyProcess, startPlugin, type Plugin } from "proxy-wasm-as/host";
 
 const MODULE = "build/access-log-shipper.wasm";
 const SINGLETON = "access_log_shipper_singleton";
 const CONFIG = { cluster: "collector", authority: "logs.internal", path: "/ingest", batch_size: 4, batch_max_age_ms: 1000, max_backlog: 10, timeout_ms: 300 };
 
-let vms = 0;
-/** The singleton and two workers of one plugin: one vm id (one queue namespace), one clock. */
-async function mesh(config: object = CONFIG, singletonFirst = true) {
-  const vmId = `access-log-shipper-${++vms}`;
-  const clock = new VirtualClock();
+const VM_ID = "access-log-shipper";
+
+/** The singleton and two workers of one plugin: one Envoy process (queues, a virtual clock), one vm id. */
+async function mesh(config: object = CONFIG) {
+  const process = new ProxyProcess({ clock: "virtual" });
   const start = (rootId: string) =>
-    startPlugin({ module: MODULE, configuration: JSON.stringify(config), rootId, vmId, clock, clusters: ["collector"], logLevel: LogLevel.Info });
-  const singleton = singletonFirst ? await start(SINGLETON) : undefined;
+    startPlugin({ module: MODULE, configuration: JSON.stringify(config), rootId, vmId: VM_ID, process, clusters: ["collector"], logLevel: LogLevel.Info });
+  const singleton = await start(SINGLETON);
   const workers = [await start("access_log_shipper"), await start("access_log_shipper")];
-  const shipper = singleton ?? await start(SINGLETON);
-  for (const p of [shipper, ...workers]) assert.equal(p.configured, true, JSON.stringify(p.logs));
-  return { singleton: shipper, workers };
+  for (const p of [singleton, ...workers]) assert.equal(p.configured, true, JSON.stringify(p.logs));
+  return { singleton, workers };
 }
 
 let requests = 0;
@@ -164,9 +163,8 @@ test("while the collector is slow the backlog stays bounded and the overflow is 
 });
 
 test("workers started before the singleton find its queue later; records before it are counted as dropped", async () => {
-  const vmId = `access-log-shipper-${++vms}`;
-  const clock = new VirtualClock();
-  const start = (rootId: string) => startPlugin({ module: MODULE, configuration: JSON.stringify(CONFIG), rootId, vmId, clock, clusters: ["collector"] });
+  const process = new ProxyProcess({ clock: "virtual" });
+  const start = (rootId: string) => startPlugin({ module: MODULE, configuration: JSON.stringify(CONFIG), rootId, vmId: VM_ID, process, clusters: ["collector"] });
   const worker = await start("");
   exchange(worker);
   assert.equal(worker.counter("access_log_shipper_dropped"), 1n);
@@ -202,7 +200,7 @@ for (const [what, rootId, config, message] of BAD) {
   test(`rejects ${what}`, async () => {
     const plugin = await startPlugin({ module: MODULE, rootId, configuration: typeof config === "string" ? config : JSON.stringify(config) });
     assert.equal(plugin.configured, false);
-    assert.equal(plugin.failed, false);
+    assert.match(plugin.startupFailure ?? "", /^proxy_on_configure returned false/, `rejected, not trapped (${plugin.failure})`);
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
   });
 }

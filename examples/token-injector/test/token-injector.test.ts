@@ -1,7 +1,7 @@
 // token-injector on the host: cold start, refresh before expiry, two workers sharing one token, failures.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LogLevel, VirtualClock, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { LogLevel, ProxyProcess, startPlugin, type Plugin } from "proxy-wasm-as/host";
 
 const MODULE = "build/token-injector.wasm";
 const SECRET = "s3cr3t/with+chars";
@@ -15,14 +15,12 @@ const TOKEN_REPLY = (token: string, expiresIn = 3600) => ({
   body: JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: expiresIn }),
 });
 
-let vms = 0;
-/** Workers of one plugin: same vm id (shared data), one clock. Each test gets its own vm id. */
+/** Workers of one plugin: one Envoy process (shared data, a virtual clock), one vm id. */
 async function workers(count: number, config: object = CONFIG): Promise<Plugin[]> {
-  const vmId = `token-injector-${++vms}`;
-  const clock = new VirtualClock();
+  const process = new ProxyProcess({ clock: "virtual" });
   const plugins = [];
   for (let i = 0; i < count; i++) {
-    const plugin = await startPlugin({ module: MODULE, configuration: JSON.stringify(config), clusters: ["oauth"], vmId, clock });
+    const plugin = await startPlugin({ module: MODULE, configuration: JSON.stringify(config), clusters: ["oauth"], vmId: "token-injector", process });
     assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
     plugins.push(plugin);
   }
@@ -187,7 +185,7 @@ for (const [what, config, message] of BAD) {
   test(`rejects ${what}`, async () => {
     const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
     assert.equal(plugin.configured, false);
-    assert.equal(plugin.failed, false);
+    assert.match(plugin.startupFailure ?? "", /^proxy_on_configure returned false/, `rejected, not trapped (${plugin.failure})`);
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
     assertSecretNeverLogged([plugin]);
   });
