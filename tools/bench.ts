@@ -6,6 +6,8 @@
 //   peer   build/bench/peer.wasm            @solo-io/proxy-runtime 0.1.8 + AssemblyScript 0.14.9
 //                                           (bench/peer, its own package.json/lock), built here
 //
+// Then every example: see tools/bench-examples.ts.
+//
 // Usage: npm run bench [-- --markdown] [-- --requests N] [-- --rounds R] [-- --batch B]
 //        npm run bench -- --setup-only [--fresh-peer]   (builds and checks the modules, no timing)
 //
@@ -21,6 +23,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startPlugin, LogLevel } from "../host/index.js";
+import { benchExamples, ExampleBenchError } from "./bench-examples.js";
 
 type Plugin = Awaited<ReturnType<typeof startPlugin>>;
 
@@ -445,16 +448,18 @@ async function main(): Promise<void> {
       verify(subject, await start(subject));
       process.stdout.write(`${subject.name}: ${subject.size} bytes, starts and appends the headers\n`);
     }
+    await benchExamples({ root: ROOT, ...options, roundMs: 100 }, progress);
     return;
   }
 
   const results = await measure(subjects, options);
   if (options.markdown) printMarkdown(results, options);
   else printText(results, options);
+  await benchExamples({ root: ROOT, ...options, roundMs: 100 }, progress);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof BenchError) process.stderr.write(`bench: error: ${error.message}\n`);
+  if (error instanceof BenchError || error instanceof ExampleBenchError) process.stderr.write(`bench: error: ${error.message}\n`);
   else process.stderr.write(`bench: error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -2,10 +2,19 @@
 // the SDK's heap as the "minimal" runtime, and only the proxy_on_* exports a
 // filter uses.
 import type binaryen from "assemblyscript/binaryen";
+import { version } from "assemblyscript/asc";
+import { compilerVersionProblem } from "./compiler-version.js";
 import { HEAP_LIBRARY_FILE, useSdkHeap } from "./runtime.js";
 import { dropUnneededExports } from "./exports.js";
 import { reportUnsupportedMethods } from "./compat.js";
 
+const versionProblem = compilerVersionProblem(version);
+if (versionProblem !== null) {
+  // asc prints a failing transform's stack: the stack is the message, so the user reads one line.
+  const error = new Error(versionProblem);
+  error.stack = versionProblem;
+  throw error;
+}
 useSdkHeap();
 
 interface Parser { sources: { internalPath: string }[] }

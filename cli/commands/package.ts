@@ -4,6 +4,7 @@ import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { CliError, exampleNames, integer, ioOf, progress, UsageError } from "../command.js";
 import { DEFAULT_MAX_MODULE_BYTES, packageExample } from "../package/package.js";
+import { currentFilterDirs } from "../project/folder.js";
 
 const DESCRIPTION = `Builds one extension image per filter folder: a single gzip layer holding
 manifest.yaml and plugin.wasm at the root, usable by Maistra's
@@ -30,7 +31,7 @@ export function register(program: Command): void {
     .command("package")
     .summary("build the extension image (OCI layout + tar) of each filter")
     .description(DESCRIPTION)
-    .argument("[dirs...]", "filter folders (each with a manifest.yaml)")
+    .argument("[dirs...]", "filter folders (each with a manifest.yaml; default: the current folder)")
     .option("--all", "package every folder under examples/ that has a manifest.yaml")
     .option("--out <dir>", "output directory", "dist")
     .option("--build-dir <dir>", "where <name>.wasm is read from", "build")
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .option("--max-module-bytes <n>", "size limit of the module read into the image", integer("a whole number ≥ 1", 1), DEFAULT_MAX_MODULE_BYTES)
     .action(async (positionals: string[], options: Options, command: Command) => {
       const io = ioOf(command);
-      let dirs = positionals;
+      let dirs = positionals.length > 0 || options.all ? positionals : currentFilterDirs(io.cwd);
       if (options.all) {
         if (positionals.length > 0) throw new UsageError("package: give filter folders or --all, not both");
         dirs = exampleNames("package", io).map((n) => join("examples", n));

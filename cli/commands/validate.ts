@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { PHASES } from "../../host/index.js";
 import { exampleNames, ExitStatus, ioOf, UsageError } from "../command.js";
 import { validateManifestFile } from "../manifest/validate.js";
+import { currentFilterDirs } from "../project/folder.js";
 
 const DESCRIPTION = `Checks each manifest.yaml against manifest/extension-manifest.schema.json:
 schemaVersion 1; name (a DNS label) and version (an image tag); phase one of
@@ -17,11 +18,12 @@ export function register(program: Command): void {
     .command("validate")
     .summary("check manifest.yaml files (errors as file:line:column)")
     .description(DESCRIPTION)
-    .argument("[paths...]", "manifest.yaml files or filter folders")
+    .argument("[paths...]", "manifest.yaml files or filter folders (default: the current folder)")
     .option("--all", "validate every examples/*/manifest.yaml")
     .action(async (paths: string[], options: { all?: boolean }, command: Command) => {
       const io = ioOf(command);
-      let files = paths.map((p) => {
+      const named = paths.length > 0 || options.all ? paths : currentFilterDirs(io.cwd);
+      let files = named.map((p) => {
         const absolute = resolve(io.cwd, p);
         return existsSync(absolute) && statSync(absolute).isDirectory() ? join(absolute, "manifest.yaml") : absolute;
       });

@@ -1,0 +1,329 @@
+// jwt-auth: verifies the bearer JWT of every request (HS256, RS256, ES256).
+// Keys come from configuration (JWK members or PEM) and/or a JWKS that the
+// plugin fetches by HTTP callout on a timer and keeps in shared data, so every
+// worker uses the same document and only one fetches per interval. Claims are
+// checked (exp, nbf with clock skew; iss; aud), selected claims are copied into
+// request headers, and a failure is a 401 with a WWW-Authenticate challenge
+// that says why (RFC 6750 §3).
+//
+// Configuration: see README.md (keys, jwks_fetch, issuers, audiences,
+// clock_skew_seconds, require_exp, claims_to_headers, realm, forward_token).
+import {
+  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, SharedData, SharedValue,
+  currentTimeNanoseconds, httpCall, log, pluginConfigurationObject, registerRootContext, requestHeaders, WasmResult,
+} from "proxy-wasm-as";
+import { Key, KeyError, readJwks, readKeyArray } from "./keys";
+import { Policy, verifyToken } from "./token";
+
+export * from "proxy-wasm-as/exports";
+
+const NAME = "jwt-auth";
+
+class JwksFetch {
+  cluster: string = "";
+  path: string = "";
+  authority: string = "";
+  intervalMs: u32 = 300_000;
+  retryMs: u32 = 5_000;
+  timeoutMs: u32 = 2_000;
+  /** Shared-data key of the cached document: "<fetch time ms>\n<JWKS>". */
+  sharedKey: string = "";
+}
+
+class Settings {
+  policy: Policy = new Policy();
+  keys: Key[] = [];
+  fetch: JwksFetch | null = null;
+  claimNames: string[] = [];
+  claimHeaders: string[] = [];
+  realm: string = "";
+  forwardToken: bool = true;
+}
+
+function bad(message: string): Settings | null {
+  log.critical(NAME + ": " + message);
+  return null;
+}
+
+/** A list of strings given as one string or an array; null (after logging) when it is neither. */
+function readStrings(config: JsonObject, field: string, out: string[]): bool {
+  const value = config.get(field);
+  if (value === null) return true;
+  const one = value.asString();
+  if (one !== null) {
+    out.push(one);
+    return true;
+  }
+  const items = value.asArray();
+  for (let i = 0; items !== null && i < items.length; i++) {
+    const item = items[i].asString();
+    if (item === null) break;
+    out.push(item);
+  }
+  if (items !== null && out.length == items.length) return true;
+  log.critical(NAME + ": \"" + field + "\" must be a string or an array of strings");
+  return false;
+}
+
+/** A whole number of `field` in [min, max], `fallback` when absent; -1 after logging. */
+function readWhole(config: JsonObject, field: string, fallback: f64, min: f64, max: f64): f64 {
+  if (!config.has(field)) return fallback;
+  const n = config.getNumber(field, NaN);
+  if (n >= min && n <= max && n == Math.floor(n)) return n;
+  log.critical(NAME + ": \"" + field + "\" must be a whole number from " + (<i64>min).toString() + " to " + (<i64>max).toString());
+  return -1;
+}
+
+function readFetch(object: JsonObject): JwksFetch | null {
+  const fetch = new JwksFetch();
+  const cluster = object.getString("cluster");
+  const path = object.getString("path");
+  if (cluster === null || cluster.length == 0) {
+    log.critical(NAME + ": \"jwks_fetch.cluster\" must be a non-empty string");
+    return null;
+  }
+  if (path === null || !path.startsWith("/")) {
+    log.critical(NAME + ": \"jwks_fetch.path\" must be a path starting with '/'");
+    return null;
+  }
+  fetch.cluster = cluster;
+  fetch.path = path;
+  const authority = object.getString("authority");
+  fetch.authority = authority !== null ? authority : cluster;
+  const interval = readWhole(object, "interval_seconds", 300, 1, 86400);
+  const retry = readWhole(object, "retry_seconds", 5, 1, 3600);
+  const timeout = readWhole(object, "timeout_ms", 2000, 1, 60000);
+  if (interval < 0 || retry < 0 || timeout < 0) return null;
+  fetch.intervalMs = <u32>interval * 1000;
+  fetch.retryMs = <u32>retry * 1000;
+  fetch.timeoutMs = <u32>timeout;
+  fetch.sharedKey = NAME + ".jwks|" + cluster + "|" + fetch.authority + "|" + path;
+  return fetch;
+}
+
+function readSettings(config: JsonObject): Settings | null {
+  const s = new Settings();
+  const keys = config.get("keys");
+  if (keys !== null) {
+    const items = keys.asArray();
+    if (items === null) return bad("\"keys\" must be an array of JWKs");
+    const error = new KeyError();
+    const read = readKeyArray(items, error);
+    if (read === null) return bad(error.reason);
+    s.keys = read;
+  }
+  const fetchConfig = config.get("jwks_fetch");
+  if (fetchConfig !== null) {
+    const object = fetchConfig.asObject();
+    if (object === null) return bad("\"jwks_fetch\" must be an object { cluster, path, … }");
+    s.fetch = readFetch(object);
+    if (s.fetch === null) return null;
+  }
+  if (s.keys.length == 0 && s.fetch === null) return bad("configure \"keys\", \"jwks_fetch\" or both");
+  const policy = s.policy;
+  if (!readStrings(config, "issuers", policy.issuers) || !readStrings(config, "audiences", policy.audiences)) return null;
+  const skew = readWhole(config, "clock_skew_seconds", 60, 0, 3600);
+  if (skew < 0) return null;
+  policy.skewSeconds = skew;
+  policy.requireExp = config.getBool("require_exp", true);
+  const claims = config.get("claims_to_headers");
+  if (claims !== null) {
+    const object = claims.asObject();
+    if (object === null) return bad("\"claims_to_headers\" must be an object { claim: header }");
+    for (let i = 0; i < object.size; i++) {
+      const header = object.valueAt(i).asString();
+      if (header === null || header.length == 0 || header.startsWith(":")) {
+        return bad("\"claims_to_headers\".\"" + object.keyAt(i) + "\" must be a header name");
+      }
+      s.claimNames.push(object.keyAt(i));
+      s.claimHeaders.push(header.toLowerCase());
+    }
+  }
+  if (config.has("realm")) {
+    const realm = config.getString("realm");
+    if (realm === null || realm.includes("\"") || realm.includes("\\")) return bad("\"realm\" must be a string without quotes or backslashes");
+    s.realm = realm;
+  }
+  s.forwardToken = config.getBool("forward_token", true);
+  return s;
+}
+
+/** Text fit for a quoted-string in WWW-Authenticate (RFC 6750 §3: printable ASCII without `"` and `\`), at most 120 characters. */
+function nowMs(): f64 {
+  return <f64>(currentTimeNanoseconds() / 1_000_000);
+}
+
+/**
+ * One worker fetches at a time: the lease is a deadline in shared data, taken
+ * by a compare-and-swap write, and it lapses by itself after the fetch timeout.
+ */
+function takeLease(fetch: JwksFetch, now: f64): bool {
+  const key = fetch.sharedKey + "|lease";
+  const lease = SharedData.get(key);
+  if (lease !== null && parseFloat(lease.text()) > now) return false;
+  const until = now + <f64>fetch.timeoutMs + 1000;
+  return SharedData.setText(key, until.toString(), lease !== null ? lease.cas : 0) == WasmResult.Ok;
+}
+
+function challengeText(text: string): string {
+  let out = "";
+  const n = min(text.length, 120);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    out += c >= 0x20 && c <= 0x7e && c != 0x22 && c != 0x5c ? String.fromCharCode(c) : "?";
+  }
+  return out;
+}
+
+class JwtRoot extends RootContext {
+  settings: Settings | null = null;
+  /** Keys of the JWKS this worker last read from shared data, and that entry's CAS. */
+  jwksKeys: Key[] = [];
+  /** The configured keys followed by jwksKeys: what tokens are checked against. */
+  allKeys: Key[] = [];
+  jwksCas: u32 = 0;
+
+  onConfigure(size: u32): bool {
+    const config = pluginConfigurationObject(NAME);
+    if (config === null) return false;
+    const settings = readSettings(config);
+    if (settings === null) return false;
+    this.settings = settings;
+    this.allKeys = settings.keys;
+    const fetch = settings.fetch;
+    if (fetch !== null) {
+      this.setTickPeriod(fetch.retryMs);
+      this.refresh(fetch);
+    }
+    return true;
+  }
+
+  onTick(): void {
+    const settings = this.settings;
+    const fetch = settings !== null ? settings.fetch : null;
+    if (fetch !== null) this.refresh(fetch);
+  }
+
+  /**
+   * Picks up the shared document if another worker replaced it, and fetches a
+   * new one when it is due and no other worker holds the fetch lease.
+   */
+  refresh(fetch: JwksFetch): void {
+    const entry = SharedData.get(fetch.sharedKey);
+    let fetchedAt: f64 = -1;
+    if (entry !== null) {
+      const text = entry.text();
+      fetchedAt = parseFloat(text.substring(0, text.indexOf("\n")));
+      this.adoptEntry(entry);
+    }
+    const now = nowMs();
+    if (fetchedAt >= 0 && now - fetchedAt < <f64>fetch.intervalMs) return;
+    if (!takeLease(fetch, now)) return;
+    const headers = [new HeaderPair(":method", "GET"), new HeaderPair(":path", fetch.path), new HeaderPair(":authority", fetch.authority)];
+    const call = httpCall(fetch.cluster, headers, null, null, fetch.timeoutMs, new JwksAnswer(this, fetch));
+    if (!call.ok) log.error(NAME + ": cannot fetch the JWKS from cluster \"" + fetch.cluster + "\" (status " + call.status.toString() + ")");
+  }
+
+  /** Uses the shared entry ("<fetch time>\n<JWKS>") unless it is the one already in use. */
+  adoptEntry(entry: SharedValue): void {
+    if (entry.cas == this.jwksCas) return;
+    const text = entry.text();
+    this.adopt(text.substring(text.indexOf("\n") + 1), entry.cas);
+  }
+
+  /** Uses the JWKS text stored under CAS `cas`. */
+  adopt(text: string, cas: u32): bool {
+    const error = new KeyError();
+    const keys = readJwks(text, error);
+    this.jwksCas = cas;
+    if (keys === null) return false;
+    this.jwksKeys = keys;
+    const settings = this.settings;
+    this.allKeys = settings !== null ? settings.keys.concat(keys) : keys;
+    return true;
+  }
+
+  /** The keys a token is checked against: configured first, then the shared JWKS. */
+  keys(settings: Settings): Key[] {
+    const fetch = settings.fetch;
+    if (fetch === null) return settings.keys;
+    // A worker that has not read the shared document yet reads it now, not at its next tick.
+    if (this.jwksKeys.length == 0) {
+      const entry = SharedData.get(fetch.sharedKey);
+      if (entry !== null) this.adoptEntry(entry);
+    }
+    return this.allKeys;
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    const settings = this.settings;
+    return settings !== null ? new JwtFilter(contextId, this, settings) : null;
+  }
+}
+
+class JwksAnswer extends HttpCallback {
+  constructor(private root: JwtRoot, private fetch: JwksFetch) {
+    super();
+  }
+
+  onResponse(response: HttpCallResponse): void {
+    const root = this.root;
+    const fetch = this.fetch;
+    const status = response.status;
+    const body = status == 200 ? response.bodyText() : null;
+    const error = new KeyError();
+    if (body === null) error.reason = response.failed ? "no answer (reset)" : "status " + status.toString();
+    else if (readJwks(body, error) !== null) {
+      SharedData.setText(fetch.sharedKey, nowMs().toString() + "\n" + body);
+      const entry = SharedData.get(fetch.sharedKey);
+      if (entry !== null) root.adopt(body, entry.cas);
+      log.info(NAME + ": JWKS from cluster \"" + fetch.cluster + "\" has " + root.jwksKeys.length.toString() + " usable keys");
+      return;
+    }
+    // Keep the keys we have; the next tick after the lease lapses tries again.
+    log.warn(NAME + ": JWKS fetch from cluster \"" + fetch.cluster + "\" failed: " + error.reason);
+  }
+}
+
+class JwtFilter extends HttpContext {
+  constructor(contextId: u32, private jwtRoot: JwtRoot, private settings: Settings) {
+    super(contextId, jwtRoot);
+  }
+
+  onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
+    const s = this.settings;
+    // Claim headers are the filter's to write: never pass on a client's own.
+    for (let i = 0; i < s.claimHeaders.length; i++) requestHeaders.remove(s.claimHeaders[i]);
+    const authorization = requestHeaders.get("authorization");
+    if (authorization === null || authorization.length < 7 || authorization.substring(0, 7).toLowerCase() != "bearer ") {
+      return this.challenge("");
+    }
+    const now = nowMs() / 1000;
+    const verdict = verifyToken(authorization.substring(7).trim(), this.jwtRoot.keys(s), s.policy, now);
+    if (verdict.reason.length > 0) return this.challenge(verdict.reason);
+    const claims = verdict.claims!;
+    for (let i = 0; i < s.claimNames.length; i++) {
+      const value = claims.get(s.claimNames[i]);
+      if (value === null) continue;
+      const text = value.asString();
+      requestHeaders.set(s.claimHeaders[i], text !== null ? text : value.toString());
+    }
+    if (!s.forwardToken) requestHeaders.remove("authorization");
+    return FilterHeadersStatus.Continue;
+  }
+
+  /** 401: without `reason` a bare challenge (no credentials were offered, RFC 6750 §3.1), else invalid_token with why. */
+  private challenge(reason: string): FilterHeadersStatus {
+    const realm = this.settings.realm;
+    let value = "Bearer";
+    if (realm.length > 0) value += " realm=\"" + realm + "\"";
+    if (reason.length > 0) {
+      value += (realm.length > 0 ? "," : "") + " error=\"invalid_token\", error_description=\"" + challengeText(reason) + "\"";
+    }
+    log.debug(NAME + ": 401: " + (reason.length > 0 ? reason : "no bearer token"));
+    this.sendLocalResponse(401, "unauthorized\n", [new HeaderPair("www-authenticate", value)], reason.length > 0 ? "jwt_auth_invalid_token" : "jwt_auth_missing_token");
+    return FilterHeadersStatus.StopIteration;
+  }
+}
+
+registerRootContext((contextId: u32): RootContext => new JwtRoot(contextId));

@@ -1,0 +1,112 @@
+// {{name}}: an HTTP filter that calls out. Each request is paused while the
+// filter asks a service (an Envoy cluster) about it: a 200 lets it through,
+// any other answer gets a 403, and a service that cannot be reached a 503.
+//
+// Configuration (a JSON object):
+//   cluster     the service's Envoy cluster (required)
+//   path        the path the call asks for (default "/check")
+//   timeout_ms  how long to wait for the answer (default 1000)
+import {
+  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, httpCall, log,
+  pluginConfigurationObject, registerRootContext, requestHeaders,
+} from "proxy-wasm-as";
+
+// The functions Envoy calls (proxy_on_*), the allocator and the ABI version marker.
+export * from "proxy-wasm-as/exports";
+
+const FILTER = "{{name}}";
+
+class Settings {
+  cluster: string = "";
+  path: string = "/check";
+  timeoutMs: u32 = 1000;
+}
+
+/** The settings in the configuration, or null (with the reason logged) when they are invalid. */
+function readSettings(config: JsonObject): Settings | null {
+  const settings = new Settings();
+  const cluster = config.getString("cluster");
+  if (cluster === null || cluster.length == 0) {
+    log.critical(FILTER + ": \"cluster\" (the Envoy cluster to ask) must be a non-empty string");
+    return null;
+  }
+  settings.cluster = cluster;
+  const path = config.getString("path");
+  if (path !== null) {
+    if (!path.startsWith("/")) {
+      log.critical(FILTER + ": \"path\" must start with \"/\"");
+      return null;
+    }
+    settings.path = path;
+  }
+  const timeout = config.getNumber("timeout_ms", 1000);
+  if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
+    log.critical(FILTER + ": \"timeout_ms\" must be a whole number from 1 to 60000");
+    return null;
+  }
+  settings.timeoutMs = <u32>timeout;
+  return settings;
+}
+
+class Root extends RootContext {
+  settings: Settings | null = null;
+
+  // Returning false rejects the configuration: Envoy keeps serving with the previous one.
+  onConfigure(configurationSize: u32): bool {
+    const config = pluginConfigurationObject(FILTER);
+    if (config === null) return false;
+    const settings = readSettings(config);
+    if (settings === null) return false;
+    this.settings = settings;
+    return true;
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    const settings = this.settings;
+    return settings !== null ? new Filter(contextId, this, settings) : null;
+  }
+}
+
+class Filter extends HttpContext {
+  constructor(contextId: u32, root: RootContext, readonly settings: Settings) {
+    super(contextId, root);
+  }
+
+  onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
+    const path = requestHeaders.get(":path");
+    const headers: HeaderPair[] = [
+      new HeaderPair(":method", "GET"),
+      new HeaderPair(":path", this.settings.path),
+      new HeaderPair(":authority", this.settings.cluster),
+      new HeaderPair("x-original-path", path !== null ? path : ""),
+    ];
+    const call = httpCall(this.settings.cluster, headers, null, null, this.settings.timeoutMs, new Answer(this));
+    if (!call.ok) {
+      log.error(FILTER + ": cannot call cluster \"" + this.settings.cluster + "\" (status " + call.status.toString() + ")");
+      this.sendLocalResponse(503, "service unavailable\n", null, FILTER + "_unavailable");
+    }
+    // Hold the request (headers and body) until the answer arrives.
+    return FilterHeadersStatus.StopIteration;
+  }
+}
+
+/** Runs when the service answers, with the paused request's context current. */
+class Answer extends HttpCallback {
+  constructor(private filter: Filter) {
+    super();
+  }
+
+  onResponse(response: HttpCallResponse): void {
+    if (response.failed || response.status == 503 || response.status == 504) {
+      log.warn(FILTER + ": " + this.filter.settings.cluster + " did not answer");
+      this.filter.sendLocalResponse(503, "service unavailable\n", null, FILTER + "_unavailable");
+    } else if (response.status != 200) {
+      this.filter.sendLocalResponse(403, "forbidden\n", null, FILTER + "_denied");
+    } else {
+      this.filter.continueRequest();
+    }
+  }
+}
+
+// One root for any root id Envoy passes (Istio passes "" unless pluginName is set).
+registerRootContext((contextId: u32): RootContext => new Root(contextId));
