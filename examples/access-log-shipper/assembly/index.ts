@@ -62,14 +62,18 @@ function readSettings(singleton: bool): ShipperSettings | null {
     if (!path.startsWith("/")) return fail("\"path\" must start with '/'");
     s.path = path;
   }
+  // The first bad field is the one reported.
   const timeout = wholeNumber(config, "timeout_ms", 2000, 1, 60000);
-  const batchSize = wholeNumber(config, "batch_size", 100, 1, 10000);
-  const age = wholeNumber(config, "batch_max_age_ms", 1000, 10, 600000);
-  const backlog = wholeNumber(config, "max_backlog", 10000, 1, 1000000);
-  if (isNaN(timeout) || isNaN(batchSize) || isNaN(age) || isNaN(backlog)) return null;
+  if (isNaN(timeout)) return null;
   s.timeoutMs = <u32>timeout;
+  const batchSize = wholeNumber(config, "batch_size", 100, 1, 10000);
+  if (isNaN(batchSize)) return null;
   s.batchSize = <i32>batchSize;
+  const age = wholeNumber(config, "batch_max_age_ms", 1000, 10, 600000);
+  if (isNaN(age)) return null;
   s.batchMaxAgeMs = <u32>age;
+  const backlog = wholeNumber(config, "max_backlog", 10000, 1, 1000000);
+  if (isNaN(backlog)) return null;
   s.maxBacklog = <i32>backlog;
   return s;
 }

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, ProxyProcess, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { assertConfigurationRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/access-log-shipper.wasm";
 const SINGLETON = "access_log_shipper_singleton";
@@ -199,9 +200,7 @@ const BAD: Array<[string, string, object | string, RegExp]> = [
 for (const [what, rootId, config, message] of BAD) {
   test(`rejects ${what}`, async () => {
     const plugin = await startPlugin({ module: MODULE, rootId, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.match(plugin.startupFailure ?? "", /^proxy_on_configure returned false/, `rejected, not trapped (${plugin.failure})`);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
+    assertConfigurationRefused(plugin, "access-log-shipper", message);
   });
 }
 
