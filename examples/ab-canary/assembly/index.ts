@@ -27,6 +27,8 @@ const BUCKETS: u32 = 10000;
 class Variant {
   /** Buckets below this bound (and above the previous variant's) belong to this variant. */
   upTo: u32 = 0;
+  /** The whole Set-Cookie value that sticks a client to this variant, made once. */
+  setCookie: string = "";
   constructor(public name: string, public value: string, public weight: f64) {}
 }
 
@@ -36,8 +38,6 @@ class CanarySettings {
   keyCookie: string = "";
   keyHeader: string = "";
   cookieName: string = "canary_variant";
-  /** The Set-Cookie value without the variant name: "; Max-Age=…; Path=…; SameSite=…". */
-  cookieAttributes: string = "";
 }
 
 /** FNV-1a over the UTF-16 code units, then murmur3's fmix32 so that keys differing in one character land far apart. */
@@ -63,7 +63,7 @@ function cookieValue(header: string, name: string): string | null {
     if (end < 0) end = header.length;
     while (start < end && header.charCodeAt(start) == 0x20) start++;
     const eq = header.indexOf("=", start);
-    if (eq > 0 && eq < end && eq - start == name.length && header.substring(start, eq) == name) {
+    if (eq > 0 && eq < end && eq - start == name.length && header.startsWith(name, start)) {
       return header.substring(eq + 1, end).trim();
     }
     start = end + 1;
@@ -156,8 +156,9 @@ function readSettings(config: JsonObject): CanarySettings | null {
   }
   // Browsers drop SameSite=None cookies that are not Secure.
   if (sameSite == "None") secure = true;
-  s.cookieAttributes = "; Max-Age=" + (<i64>maxAge).toString() + "; Path=" + path + "; SameSite=" + sameSite +
+  const attributes = "; Max-Age=" + (<i64>maxAge).toString() + "; Path=" + path + "; SameSite=" + sameSite +
     (secure ? "; Secure" : "");
+  for (let i = 0; i < s.variants.length; i++) s.variants[i].setCookie = s.cookieName + "=" + s.variants[i].name + attributes;
   return s;
 }
 
@@ -206,7 +207,7 @@ class CanaryStream extends HttpContext {
   onResponseHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatus {
     const variant = this.assigned;
     if (variant !== null) {
-      responseHeaders.add("set-cookie", this.settings.cookieName + "=" + variant.name + this.settings.cookieAttributes);
+      responseHeaders.add("set-cookie", variant.setCookie);
     }
     return FilterHeadersStatus.Continue;
   }
