@@ -153,7 +153,7 @@ for (const [what, config, message] of BAD) {
   test(`rejects ${what}`, async () => {
     const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
     assert.equal(plugin.configured, false);
-    assert.equal(plugin.failed, false);
+    assert.equal(plugin.trapped, false);
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
   });
 }

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, randomBytes, sign as signWith, type KeyObject } from "node:crypto";
-import { LogLevel, VirtualClock, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { LogLevel, ProxyProcess, VirtualClock, startPlugin, type Plugin } from "proxy-wasm-as/host";
 
 const MODULE = "build/jwt-auth.wasm";
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -54,11 +54,10 @@ const BASE = {
 };
 const CONFIG = { ...BASE, keys: [HS_JWK, jwkOf(RSA.publicKey, "rsa-1"), jwkOf(EC.publicKey, "ec-1")] };
 
-let vmCount = 0;
-async function start(config: object = CONFIG, options: { clock?: VirtualClock; vmId?: string; clusters?: string[] } = {}): Promise<Plugin> {
+async function start(config: object = CONFIG, options: { clock?: VirtualClock; process?: ProxyProcess; clusters?: string[] } = {}): Promise<Plugin> {
   const plugin = await startPlugin({
     module: MODULE, configuration: JSON.stringify(config), logLevel: LogLevel.Debug, clock: options.clock ?? new VirtualClock(NOW),
-    vmId: options.vmId ?? `vm-${++vmCount}`, clusters: options.clusters ?? ["idp"],
+    process: options.process, clusters: options.clusters ?? ["idp"],
   });
   assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
   return plugin;
@@ -248,10 +247,10 @@ test("the JWKS is fetched at start, used, refreshed on the interval, and a faile
 
 test("two workers share one fetched JWKS: one fetches, both verify, both see the refresh", async () => {
   const clock = new VirtualClock(NOW);
-  const vmId = `shared-${++vmCount}`;
+  const process = new ProxyProcess({ clock });
   const config = { ...BASE, jwks_fetch: FETCH, keys: [HS_JWK] };
-  const a = await start(config, { clock, vmId });
-  const b = await start(config, { clock, vmId });
+  const a = await start(config, { clock, process });
+  const b = await start(config, { clock, process });
   assert.equal(a.pendingHttpCalls.length, 1);
   assert.equal(b.pendingHttpCalls.length, 0, "the second worker leaves the fetch to the first");
   a.respondHttpCall(a.pendingHttpCalls[0]!.token, jwks(jwkOf(EC.publicKey, "ec-1")));
@@ -298,7 +297,7 @@ for (const [what, config, message] of BAD) {
   test(`rejects ${what}`, async () => {
     const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
     assert.equal(plugin.configured, false);
-    assert.equal(plugin.failed, false);
+    assert.equal(plugin.trapped, false);
     const critical = plugin.logsAt(LogLevel.Critical).join("\n");
     assert.match(critical, message);
     assert.equal(critical.includes(SECRET.toString("base64url")), false, "no key material in the log");

@@ -6,11 +6,10 @@ import assert from "node:assert/strict";
 import { startPlugin, type Plugin } from "proxy-wasm-as/host";
 
 const MODULE = "build/rate-limit.wasm";
-let vmCounter = 0;
 
 async function start(config: object): Promise<Plugin> {
   const plugin = await startPlugin({
-    module: MODULE, configuration: JSON.stringify(config), vmId: `rate-limit-bounds-${++vmCounter}`, clock: "virtual",
+    module: MODULE, configuration: JSON.stringify(config), clock: "virtual",
   });
   assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
   return plugin;
@@ -64,7 +63,7 @@ test("an idle client's slot is reused: with one slot, a new client gets a full b
 test("max_clients must be a whole number from 1 to 1048576", async () => {
   for (const bad of [0, 1.5, 2_000_000, -3]) {
     const plugin = await startPlugin({
-      module: MODULE, configuration: JSON.stringify({ requests_per_second: 1, max_clients: bad }), vmId: `bad-${++vmCounter}`,
+      module: MODULE, configuration: JSON.stringify({ requests_per_second: 1, max_clients: bad }),
     });
     assert.equal(plugin.configured, false, `max_clients ${bad}`);
   }
