@@ -14,7 +14,7 @@ import {
 import { HeaderPair, serializePairs } from "../runtime/wire";
 import { OUT_PTR, OUT_SIZE, stage, stagedLen, stagedPtr, takeResultString } from "../runtime/memory";
 import { utf8 } from "../runtime/text";
-import { callbackSerial, currentContextId, enterContext } from "../runtime/callback";
+import { callbackSerial, currentContextId, enterContext, setEffectiveContext } from "../runtime/callback";
 
 /** @internal Resumes a paused request or response (or TCP read side) once the current callback returns. */
 export function continueStream(streamType: StreamType): WasmResult {
@@ -51,6 +51,14 @@ export class BaseContext {
   onDelete(): void {}
   /** Access-log point (HTTP: after the response, before onDone). */
   onLog(): void {}
+
+  /**
+   * Makes header, body, property and stream-control calls act on this context
+   * for the rest of the running callback, and callouts made now belong to it:
+   * how a root's timer or another context's callout reply resumes a stream it
+   * holds (docs/sdk.md, "Stream control"). `NotFound` when the context is gone.
+   */
+  makeEffective(): WasmResult { return setEffectiveContext(this.contextId); }
 }
 
 /** One per plugin (per VM and worker): configuration, timers, queues, and the factory for stream contexts. */
