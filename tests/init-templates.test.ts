@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../cli/main.js";
 import type { Io } from "../cli/command.js";
 import { REPOSITORY, scratch } from "../tools/user-project.js";
+import { breakIndex } from "./support/out-of-range.js";
 
 const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const TEMPLATES = ["http-callout", "http-config", "tcp"];
@@ -70,7 +71,7 @@ test("init writes each template's project with every placeholder filled", async 
     assert.deepEqual(Object.keys(pkg.scripts).sort(), ["asbuild", "package", "test"]);
     assert.equal(pkg.devDependencies["proxy-wasm-as"], `^${PACKAGE.version}`);
     assert.equal(pkg.devDependencies["assemblyscript"], PACKAGE.peerDependencies["assemblyscript"]);
-    assert.match(readFileSync(join(dir, "test", "filter.test.ts"), "utf8"), new RegExp(`build/t-${template}\\.wasm`));
+    assert.match(readFileSync(join(dir, "test", "filter.test.ts"), "utf8"), new RegExp(`build/t-${template}\\.debug\\.wasm`));
     const validated = await cli(dir, "validate");
     assert.equal(validated.code, 0, validated.err.join("\n"));
   }
@@ -120,6 +121,18 @@ test("a scaffold's test command passes, and fails when a test fails or none ran"
   const none = await cli(dir, "test");
   assert.equal(none.code, 1);
   assert.deepEqual(none.err.slice(-1), ["error: test: no test ran (1 test file defined none)"]);
+});
+
+test("a filter that traps fails its scaffold test with the crash report, down to the line in assembly/index.ts", { timeout: 10 * 60_000 }, async () => {
+  const dir = await scaffold("crashing", "http-config");
+  const line = breakIndex(dir);
+  const failed = await cli(dir, "test");
+  assert.equal(failed.code, 1);
+  const output = failed.out.join("\n");
+  assert.match(output, /Index out of range/);
+  assert.match(output, /Proxy-Wasm plugin in-VM backtrace:/);
+  assert.match(output, new RegExp(`In the filter: frame \\d+, assembly/index/Filter#onRequestHeaders at assembly/index\\.ts:${line}:\\d+`));
+  assert.deepEqual(failed.err.slice(-1), ["error: test: 1 of 5 tests failed"]);
 });
 
 test("build fails with the compiler's diagnostics when the filter does not compile", { timeout: 5 * 60_000 }, async () => {
@@ -180,3 +193,4 @@ test("test --watch runs the tests again after a test changes", { timeout: 5 * 60
     () => appendFileSync(testFile, "\ntest(\"one more\", () => {});\n"), 4 * 60_000);
   assert.match(output, /test: 3 tests passed[\s\S]*changed: test\/filter\.test\.ts[\s\S]*test: 4 tests passed/);
 });
+
