@@ -85,6 +85,24 @@ test("init writes the proxy-wasm-as dependency --sdk names, and the name --name 
   assert.equal(pkg.devDependencies["proxy-wasm-as"], "file:../proxy-wasm-as.tgz");
 });
 
+test("init writes an --sdk path, given from where it runs, as file: relative to the project; other specs as given", async () => {
+  const cases: [sdk: string, into: string, written: string][] = [
+    ["./proxy-wasm-as-0.1.0.tgz", "f1", "file:../proxy-wasm-as-0.1.0.tgz"],
+    ["proxy-wasm-as-0.1.0.tgz", "nested/f2", "file:../../proxy-wasm-as-0.1.0.tgz"],
+    ["../sdk", "f3", "file:../../sdk"],
+    ["git+file:///srv/sdk.git", "f4", "git+file:///srv/sdk.git"],
+    ["^0.1.0", "f5", "^0.1.0"],
+  ];
+  const from = join(work.path, "sdk-paths");
+  mkdirSync(from);
+  for (const [sdk, into, written] of cases) {
+    const result = await cli(from, "init", into, "--sdk", sdk);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    const pkg = JSON.parse(readFileSync(join(from, into, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+    assert.equal(pkg.devDependencies["proxy-wasm-as"], written, sdk);
+  }
+});
+
 test("init refuses a folder in use, a name that cannot name a filter and an unknown template, in one line each", async () => {
   mkdirSync(join(work.path, "busy"));
   writeFileSync(join(work.path, "busy", "notes.txt"), "mine\n");
