@@ -13,9 +13,9 @@ async function start(configuration: string): Promise<Plugin> {
   return plugin;
 }
 
-/** The filter did not trap; when it did, the message is the crash report, down to the line in assembly/. */
+/** The filter did not trap; when it did, the message is its panic and crash report, down to the line in assembly/. */
 function assertRunning(plugin: Plugin): void {
-  assert.equal(plugin.trapped, false, plugin.failure ?? "");
+  assert.equal(plugin.trapped, false, plugin.criticalLogs.join("\n"));
 }
 
 test("adds the configured header to every response", async () => {
