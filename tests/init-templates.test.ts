@@ -9,7 +9,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../cli/main.js";
 import type { Io } from "../cli/command.js";
-import { REPOSITORY, scratch } from "../tools/user-project.js";
+import { REPOSITORY, runIn, scratch } from "../tools/user-project.js";
+import { breakIndex } from "./support/out-of-range.js";
 
 const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const TEMPLATES = ["http-callout", "http-config", "tcp"];
@@ -70,7 +71,7 @@ test("init writes each template's project with every placeholder filled", async 
     assert.deepEqual(Object.keys(pkg.scripts).sort(), ["asbuild", "package", "test"]);
     assert.equal(pkg.devDependencies["proxy-wasm-as"], `^${PACKAGE.version}`);
     assert.equal(pkg.devDependencies["assemblyscript"], PACKAGE.peerDependencies["assemblyscript"]);
-    assert.match(readFileSync(join(dir, "test", "filter.test.ts"), "utf8"), new RegExp(`build/t-${template}\\.wasm`));
+    assert.match(readFileSync(join(dir, "test", "filter.test.ts"), "utf8"), new RegExp(`build/t-${template}\\.debug\\.wasm`));
     const validated = await cli(dir, "validate");
     assert.equal(validated.code, 0, validated.err.join("\n"));
   }
@@ -82,6 +83,24 @@ test("init writes the proxy-wasm-as dependency --sdk names, and the name --name 
   const pkg = JSON.parse(readFileSync(join(work.path, "Some Folder", "package.json"), "utf8")) as { name: string; devDependencies: Record<string, string> };
   assert.equal(pkg.name, "renamed");
   assert.equal(pkg.devDependencies["proxy-wasm-as"], "file:../proxy-wasm-as.tgz");
+});
+
+test("init writes an --sdk path, given from where it runs, as file: relative to the project; other specs as given", async () => {
+  const cases: [sdk: string, into: string, written: string][] = [
+    ["./proxy-wasm-as-0.1.0.tgz", "f1", "file:../proxy-wasm-as-0.1.0.tgz"],
+    ["proxy-wasm-as-0.1.0.tgz", "nested/f2", "file:../../proxy-wasm-as-0.1.0.tgz"],
+    ["../sdk", "f3", "file:../../sdk"],
+    ["git+file:///srv/sdk.git", "f4", "git+file:///srv/sdk.git"],
+    ["^0.1.0", "f5", "^0.1.0"],
+  ];
+  const from = join(work.path, "sdk-paths");
+  mkdirSync(from);
+  for (const [sdk, into, written] of cases) {
+    const result = await cli(from, "init", into, "--sdk", sdk);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    const pkg = JSON.parse(readFileSync(join(from, into, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+    assert.equal(pkg.devDependencies["proxy-wasm-as"], written, sdk);
+  }
 });
 
 test("init refuses a folder in use, a name that cannot name a filter and an unknown template, in one line each", async () => {
@@ -120,6 +139,18 @@ test("a scaffold's test command passes, and fails when a test fails or none ran"
   const none = await cli(dir, "test");
   assert.equal(none.code, 1);
   assert.deepEqual(none.err.slice(-1), ["error: test: no test ran (1 test file defined none)"]);
+});
+
+test("a filter that traps fails its scaffold test with the crash report, down to the line in assembly/index.ts", { timeout: 10 * 60_000 }, async () => {
+  const dir = await scaffold("crashing", "http-config");
+  const line = breakIndex(dir);
+  // Its own process in the project folder, as npm test runs it: the compiler names sources from there.
+  const failed = await runIn(dir, process.execPath, [CLI, "test"], 5 * 60_000);
+  assert.equal(failed.code, 1);
+  assert.match(failed.output, /AssertionError \[ERR_ASSERTION\]: panic: Index out of range/);
+  assert.match(failed.output, /Proxy-Wasm plugin in-VM backtrace:/);
+  assert.match(failed.output, new RegExp(`In the filter: frame \\d+, assembly/index/Filter#onRequestHeaders at assembly/index\\.ts:${line}:\\d+`), failed.output);
+  assert.match(failed.output, /error: test: 1 of 5 tests failed\n$/);
 });
 
 test("build fails with the compiler's diagnostics when the filter does not compile", { timeout: 5 * 60_000 }, async () => {
@@ -180,3 +211,4 @@ test("test --watch runs the tests again after a test changes", { timeout: 5 * 60
     () => appendFileSync(testFile, "\ntest(\"one more\", () => {});\n"), 4 * 60_000);
   assert.match(output, /test: 3 tests passed[\s\S]*changed: test\/filter\.test\.ts[\s\S]*test: 4 tests passed/);
 });
+

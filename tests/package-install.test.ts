@@ -1,6 +1,7 @@
 // The package as a user installs it: `npm pack` of sources that were never built,
 // the tarball installed into a new project, `init` for every template, and in each
-// scaffold its own `npm test`, `npm run package`, `push` and `render`; then an install from a git URL
+// scaffold its own `npm test`, `npm run package`, `push` and `render`, and a crash report that
+// names the filter's line when the filter is broken; then an install from a git URL
 // of a clone that was never built. Slow by nature (npm installs): one pack, one
 // install and one npm cache serve every template.
 import { after, before, test } from "node:test";
@@ -10,6 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { loadLayout } from "../cli/package/layout.js";
+import { breakIndex } from "./support/out-of-range.js";
 import { startStubRegistry } from "./support/stub-registry.js";
 import { readTar } from "../cli/package/tar.js";
 import {
@@ -106,6 +108,15 @@ test("init, npm test, npm run package, push and render work in a project that in
       const rendered = await mustRun(dir, cli, ["render", ".", "--image", reference, "--digest", image.manifest.digest, "--kind", "sme,wasmplugin"], MINUTE);
       assert.match(rendered, /kind: ServiceMeshExtension[\s\S]*kind: WasmPlugin/);
       assert.match(rendered, new RegExp(`sha256: ${image.manifest.digest.slice(7)}`));
+
+      // A mistake in the filter: its own npm test fails with a report that names the filter's file and line.
+      if (template === "http-config") {
+        const line = breakIndex(dir);
+        const crashed = await runIn(dir, "npm", ["test"], 5 * MINUTE);
+        assert.notEqual(crashed.code, 0, crashed.output);
+        assert.match(crashed.output, /Index out of range/);
+        assert.match(crashed.output, new RegExp(`In the filter: frame \\d+, assembly/index/Filter#onRequestHeaders at assembly/index\\.ts:${line}:\\d+`), crashed.output);
+      }
     });
   }
 });

@@ -1,7 +1,7 @@
 // `proxy-wasm-as init <dir>`: a new filter project that builds, tests and packages
 // with no edits (templates/).
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, relative, resolve } from "node:path";
+import { basename, isAbsolute, relative, resolve, sep } from "node:path";
 import { Option, type Command } from "commander";
 import { CliError, ioOf, UsageError } from "../command.js";
 import { FILTER_NAME, scaffold, templateInfo, templateNames } from "../project/scaffold.js";
@@ -20,6 +20,20 @@ function describeTemplates(): string {
   return names.map((n) => `  ${n.padEnd(width)}  ${templateInfo(n).summary}`).join("\n");
 }
 
+/**
+ * The dependency spec for the project's package.json. A path (`./x.tgz`, `../sdk`, `/abs`,
+ * `x.tgz`) is given from where init runs, so it is rewritten as `file:` relative to the new
+ * project, where npm install reads it; other specs (a version range, `file:…`, a git URL) are
+ * written as given.
+ */
+function sdkSpecFor(spec: string | undefined, cwd: string, target: string): string | undefined {
+  if (spec === undefined) return undefined;
+  const isPath = spec.startsWith("./") || spec.startsWith("../") || isAbsolute(spec) || (/\.(tgz|tar\.gz)$/.test(spec) && !spec.includes(":"));
+  if (!isPath) return spec;
+  const fromProject = relative(target, resolve(cwd, spec)).split(sep).join("/");
+  return `file:${fromProject.startsWith(".") ? "" : "./"}${fromProject}`;
+}
+
 export function register(program: Command): void {
   program
     .command("init")
@@ -28,7 +42,7 @@ export function register(program: Command): void {
     .argument("<dir>", "the new project's folder (must not exist, or be empty)")
     .addOption(new Option("--template <name>", "what the filter starts as").choices(templateNames()).default(DEFAULT_TEMPLATE))
     .option("--name <name>", "the filter's name (default: the folder's name)")
-    .option("--sdk <spec>", "the proxy-wasm-as dependency to write (default: ^<this version>; a path, tarball or git URL works)")
+    .option("--sdk <spec>", "the proxy-wasm-as dependency to write (default: ^<this version>); a path to a tarball or folder, from where init runs, becomes file: relative to the project; a file: or git URL spec is written as given")
     .addHelpText("after", `\nTemplates:\n${describeTemplates()}`)
     .action((dir: string, options: Options, command: Command) => {
       const io = ioOf(command);
@@ -41,7 +55,7 @@ export function register(program: Command): void {
       if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
         throw new CliError(`init: ${shown} already exists and is not an empty folder`);
       }
-      const files = scaffold(target, { template: options.template, name, sdkSpec: options.sdk });
+      const files = scaffold(target, { template: options.template, name, sdkSpec: sdkSpecFor(options.sdk, io.cwd, target) });
       io.out(`created ${name} (template ${options.template}) in ${shown}: ${files.join(", ")}`);
       io.out("next:");
       if (shown !== ".") io.out(`  cd ${shown}`);

@@ -3,13 +3,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startPlugin, type Plugin } from "proxy-wasm-as/host";
 
-const MODULE = "build/{{name}}.wasm";
+// The debug build: a trap is reported with function names and the file:line in assembly/.
+const MODULE = "build/{{name}}.debug.wasm";
 const REQUEST = { ":method": "GET", ":path": "/", ":authority": "example.com" };
 
 async function start(configuration: string): Promise<Plugin> {
   const plugin = await startPlugin({ module: MODULE, configuration });
-  assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
+  assert.equal(plugin.configured, true, plugin.failure ?? JSON.stringify(plugin.logs));
   return plugin;
+}
+
+/** The filter did not trap; when it did, the message is its panic and crash report, down to the line in assembly/. */
+function assertRunning(plugin: Plugin): void {
+  assert.equal(plugin.trapped, false, plugin.criticalLogs.join("\n"));
 }
 
 test("adds the configured header to every response", async () => {
@@ -17,6 +23,7 @@ test("adds the configured header to every response", async () => {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(REQUEST, true);
   stream.sendResponseHeaders({ ":status": "200" }, true);
+  assertRunning(plugin);
   assert.equal(stream.responseHeaders.get("x-team"), "payments");
 });
 
@@ -25,6 +32,7 @@ test("with an empty configuration the default header is added", async () => {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(REQUEST, true);
   stream.sendResponseHeaders({ ":status": "200" }, true);
+  assertRunning(plugin);
   assert.equal(stream.responseHeaders.get("x-served-by"), "{{name}}");
 });
 
@@ -32,11 +40,13 @@ test("answers 403 to a denied path and lets other paths through", async () => {
   const plugin = await start(JSON.stringify({ deny_prefixes: ["/admin"] }));
   const denied = plugin.newHttpStream();
   denied.sendRequestHeaders({ ...REQUEST, ":path": "/admin/users" }, true);
+  assertRunning(plugin);
   assert.equal(denied.localReply?.status, 403);
   assert.equal(denied.localReply?.bodyText, "forbidden\n");
 
   const allowed = plugin.newHttpStream();
   allowed.sendRequestHeaders({ ...REQUEST, ":path": "/shop" }, true);
+  assertRunning(plugin);
   assert.equal(allowed.localReply, null);
 });
 

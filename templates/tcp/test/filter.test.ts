@@ -3,12 +3,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, PeerType, startPlugin, type Plugin } from "proxy-wasm-as/host";
 
-const MODULE = "build/{{name}}.wasm";
+// The debug build: a trap is reported with function names and the file:line in assembly/.
+const MODULE = "build/{{name}}.debug.wasm";
 
 async function start(configuration: string): Promise<Plugin> {
   const plugin = await startPlugin({ module: MODULE, configuration, logLevel: LogLevel.Info });
-  assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
+  assert.equal(plugin.configured, true, plugin.failure ?? JSON.stringify(plugin.logs));
   return plugin;
+}
+
+/** The filter did not trap; when it did, the message is its panic and crash report, down to the line in assembly/. */
+function assertRunning(plugin: Plugin): void {
+  assert.equal(plugin.trapped, false, plugin.criticalLogs.join("\n"));
 }
 
 test("counts the bytes both ways and logs one line when the client closes", async () => {
@@ -17,6 +23,7 @@ test("counts the bytes both ways and logs one line when the client closes", asyn
   connection.connect();
   connection.sendDownstreamData("hello", false);
   connection.sendUpstreamData("hi there", false);
+  assertRunning(plugin);
   assert.equal(Buffer.from(connection.forwardedUpstream).toString(), "hello", "data passes untouched");
   connection.closeDownstream(PeerType.Remote);
   connection.complete();
@@ -32,6 +39,7 @@ test("closes a connection whose client sends more than max_bytes_in", async () =
   connection.sendDownstreamData("1234", false);
   assert.equal(connection.closed, false);
   connection.sendDownstreamData("5", false);
+  assertRunning(plugin);
   assert.equal(connection.closed, true);
   assert.equal(connection.closedByFilter, true);
   assert.equal(plugin.counter("{{name}}.connections_closed"), 1n);
