@@ -1,6 +1,7 @@
 // access-log-shipper on the host: two worker VMs and the singleton VM of one plugin share a queue.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { inflateSync } from "node:zlib";
 import { LogLevel, ProxyProcess, startPlugin, type Plugin } from "proxy-wasm-as/host";
 import { assertConfigurationRefused } from "../../../tests/support/configuration.js";
 
@@ -65,6 +66,20 @@ test("records from two workers reach the singleton and are posted as JSON lines 
   singleton.respondHttpCall(call.token, { headers: { ":status": "200" } });
   assert.equal(singleton.counter("access_log_shipper_sent"), 4n);
   assert.equal(singleton.pendingHttpCalls.length, 0);
+});
+
+test("with compress, batches are deflated by the proxy's compress foreign function", async () => {
+  const { singleton, workers: [a, b] } = await mesh({ ...CONFIG, compress: true });
+  const ids = [exchange(a), exchange(b), exchange(a), exchange(b)];
+  singleton.dispatchQueueReady();
+  const call = singleton.pendingHttpCalls[0];
+  assert.ok(call, "a batch is posted");
+  assert.equal(call.headers.get("content-encoding"), "deflate");
+  const lines = inflateSync(call.body).toString().split("\n");
+  assert.equal(lines.pop(), "");
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { request_id: string }).request_id), ids);
+  singleton.respondHttpCall(call.token, { headers: { ":status": "200" } });
+  assert.equal(singleton.counter("access_log_shipper_sent"), 4n);
 });
 
 test("a partial batch goes out on the timer", async () => {
@@ -194,6 +209,7 @@ const BAD: Array<[string, string, object | string, RegExp]> = [
   ["a fractional age", SINGLETON, { cluster: "c", batch_max_age_ms: 10.5 }, /"batch_max_age_ms" must be a whole number/],
   ["a negative backlog", "", { max_backlog: -1 }, /"max_backlog" must be a whole number/],
   ["a bad timeout", SINGLETON, { cluster: "c", timeout_ms: "1s" }, /"timeout_ms" must be a whole number/],
+  ["compress that is not a boolean", SINGLETON, { cluster: "c", compress: "yes" }, /"compress" must be true or false/],
   ["invalid JSON", SINGLETON, "{\"cluster\":", /not valid JSON/],
 ];
 
