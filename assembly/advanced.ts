@@ -4,7 +4,7 @@
 // for them (docs/sdk-layout.md).
 export { BufferType, MapType, StreamType, MetricType } from "./abi/enums";
 export {
-  HeaderPair, asciiLowerCase, serializePairs, parsePairs, parsePairsBuffer, parsePairsWith, encodePropertyPath,
+  HeaderPair, serializePairs, parsePairs, parsePairsBuffer, parsePairsWith, encodePropertyPath,
 } from "./runtime/wire";
 export { httpCallFor } from "./api/callouts";
 export { parseJsonMemory } from "./json/value";

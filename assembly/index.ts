@@ -9,7 +9,7 @@ export {
   WasmResult, LogLevel, FilterHeadersStatus, FilterDataStatus, FilterTrailersStatus, FilterMetadataStatus, FilterStatus,
   PeerType, GrpcStatus,
 } from "./abi/enums";
-export { utf8, decimal } from "./runtime/text";
+export { utf8, decimal, asciiLowerCase } from "./runtime/text";
 export { HeaderPair } from "./runtime/wire";
 export { BaseContext, RootContext, HttpContext, StreamContext } from "./dispatch/context";
 export { registerRootContext, registerRootContextFor, RootFactory } from "./dispatch/roots";
@@ -24,7 +24,7 @@ export { SharedData, SharedDataUpdater, SharedValue, SharedQueue } from "./api/s
 export { Counter, Gauge, Histogram, taggedName } from "./api/metrics";
 export { ForeignResult, callForeignFunction } from "./api/foreign";
 export { currentTimeNanoseconds } from "./api/time";
-export { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./api/headers";
+export { HeaderMap, mediaType, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./api/headers";
 export {
   Body, requestBody, responseBody, downstreamData, upstreamData, callData, pluginConfiguration, vmConfiguration,
 } from "./api/body";
@@ -32,6 +32,6 @@ export {
   Attributes, getProperty, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap, setProperty,
   setPropertyString,
 } from "./api/properties";
-export { pluginConfigurationObject } from "./api/config";
+export { pluginConfigurationObject, unexpectedJson } from "./api/config";
 export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json/reader";
 export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes } from "./json/value";

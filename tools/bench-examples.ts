@@ -23,6 +23,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LogLevel, startPlugin, type GrpcCallResponse, type HttpStream, type Plugin } from "../host/index.js";
 import { findFilters } from "../cli/build/compile.js";
+import { hostCallTotal, median } from "./bench-stats.js";
 
 type Headers = Record<string, string>;
 
@@ -183,18 +184,6 @@ interface Row {
   median: number;
   batch: number;
   hostCalls: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function hostCallTotal(plugin: Plugin): number {
-  let total = 0;
-  for (const n of plugin.hostCalls.values()) total += n;
-  return total;
 }
 
 async function measure(examples: readonly Example[], options: ExampleBenchOptions, progress: (m: string) => void): Promise<Row[]> {

@@ -24,6 +24,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startPlugin, LogLevel } from "../host/index.js";
 import { benchExamples, ExampleBenchError } from "./bench-examples.js";
+import { hostCallTotal, median } from "./bench-stats.js";
 
 type Plugin = Awaited<ReturnType<typeof startPlugin>>;
 
@@ -260,10 +261,7 @@ function verify(subject: Subject, plugin: Plugin): void {
 }
 
 function callCount(plugin: Plugin, name?: string): number {
-  if (name !== undefined) return plugin.hostCalls.get(name) ?? 0;
-  let total = 0;
-  for (const n of plugin.hostCalls.values()) total += n;
-  return total;
+  return name !== undefined ? plugin.hostCalls.get(name) ?? 0 : hostCallTotal(plugin);
 }
 
 interface Result {
@@ -274,12 +272,6 @@ interface Result {
   hostCallsPerRequest: number;
   pagesBefore: number;
   pagesAfter: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function measure(subjects: readonly Subject[], options: Options): Promise<Result[]> {

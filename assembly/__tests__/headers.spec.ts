@@ -1,4 +1,6 @@
-import { HeaderPair, asciiLowerCase, parsePairs, parsePairsBuffer, serializePairs } from "../runtime/wire";
+import { HeaderPair, parsePairs, parsePairsBuffer, serializePairs } from "../runtime/wire";
+import { asciiLowerCase } from "../runtime/text";
+import { mediaType } from "../api/headers";
 
 function bytes(values: u8[]): ArrayBuffer {
   const buf = new ArrayBuffer(values.length);
@@ -102,6 +104,16 @@ describe("asciiLowerCase", () => {
     expect(asciiLowerCase("already-lower")).toBe("already-lower");
     expect(asciiLowerCase("ÄÖ-Z")).toBe("ÄÖ-z");
     expect(asciiLowerCase("")).toBe("");
+  });
+});
+
+describe("mediaType", () => {
+  it("drops parameters and surrounding space, and lower-cases the rest", () => {
+    expect(mediaType("Text/HTML; charset=utf-8")).toBe("text/html");
+    expect(mediaType("  application/JSON  ")).toBe("application/json");
+    expect(mediaType("application/json;")).toBe("application/json");
+    expect(mediaType("; charset=utf-8")).toBe("");
+    expect(mediaType("")).toBe("");
   });
 });
 

@@ -593,3 +593,19 @@ describe("json: toString", () => {
     }
   });
 });
+
+describe("toString of numbers beyond f64", () => {
+  it("writes a JSON number that reads back as the same value, never Infinity", () => {
+    expect(ok("1e999").asNumber()).toBe(Infinity);
+    expect(compact("1e999")).toBe("1e999");
+    expect(compact("-2.5e400")).toBe("-1e999");
+    expect(compact('[123456789e305,1]')).toBe("[1e999,1]");
+    expect(compact('{"a":-7e500}')).toBe('{"a":-1e999}');
+    expect(ok(compact("-7e500")).asNumber()).toBe(-Infinity);
+    expect(ok(compact("7e500")).asNumber()).toBe(Infinity);
+  });
+
+  it("still writes numbers within f64 as before", () => {
+    expect(compact("[1e308,-0,0.5,12]")).toBe("[1e+308,-0,0.5,12]");
+  });
+});

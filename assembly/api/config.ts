@@ -2,6 +2,7 @@
 // with the error reporting every filter owes its operators.
 import { pluginConfiguration } from "./body";
 import { JsonObject, describeJsonKind, parseJsonBytes } from "../json/value";
+import { JsonReader } from "../json/reader";
 import { log } from "./log";
 
 /**
@@ -25,4 +26,16 @@ export function pluginConfigurationObject(filterName: string, expected: string =
   const object = value.asObject();
   if (object === null) log.critical(filterName + ": configuration must be " + expected + ", not " + describeJsonKind(value.kind));
   return object;
+}
+
+/**
+ * For a configuration read with a `JsonReader`: what stands where `wanted`
+ * (a problem ending in "not ") was expected — `wanted` and the kind found, or,
+ * when the text is not JSON there, "configuration is not valid JSON: " and the
+ * reader's error. `unexpectedJson(json, "")` after `json.end()` fails names
+ * what follows the value.
+ */
+export function unexpectedJson(json: JsonReader, wanted: string): string {
+  const kind = json.describeNext();
+  return kind !== null ? wanted + kind : "configuration is not valid JSON: " + json.errorText();
 }

@@ -9,7 +9,8 @@ import {
   OUT_PTR, OUT_SIZE, releaseResult, resultPtr, resultSize, stage, stagePair, stagedLen, stagedLen2, stagedPtr, stagedPtr2,
   takeResultBytes, takeResultString,
 } from "../runtime/memory";
-import { HeaderPair, asciiLowerCase, parsePairs, serializePairs } from "../runtime/wire";
+import { HeaderPair, parsePairs, serializePairs } from "../runtime/wire";
+import { asciiLowerCase } from "../runtime/text";
 
 /**
  * One of the host's maps. Names are case-insensitive (Envoy lower-cases them).
@@ -120,3 +121,13 @@ export class HeaderMap {
 @lazy export const responseHeaders = new HeaderMap(MapType.HttpResponseHeaders);
 // @ts-ignore: decorator
 @lazy export const responseTrailers = new HeaderMap(MapType.HttpResponseTrailers);
+
+/**
+ * The media type of a `content-type` value: what stands before any parameters
+ * (`; charset=…`), trimmed and in ASCII lower case, so "Text/HTML; charset=utf-8"
+ * reads as "text/html".
+ */
+export function mediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(";");
+  return asciiLowerCase((semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim());
+}

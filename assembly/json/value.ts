@@ -224,6 +224,8 @@ function readValue(json: JsonReader): JsonValue | null {
 
 function numberToString(v: f64): string {
   if (v == 0) return 1 / v < 0 ? "-0" : "0";
+  // Beyond f64 (±Infinity): a JSON number every reader reads back as that value; "Infinity" is not JSON.
+  if (!isFinite(v)) return "-1e999".substring(v < 0 ? 0 : 1);
   // Integers print without the ".0" that f64.toString() would add.
   if (v == Math.trunc(v) && Math.abs(v) < 1e15) return (<i64>v).toString();
   return v.toString();

@@ -65,3 +65,16 @@ export function decimal(n: u32): string {
   } while (n != 0);
   return text;
 }
+
+/** Lower-cases A-Z only: header names, media types and schemes are ASCII, and full Unicode case tables would cost kilobytes. */
+export function asciiLowerCase(text: string): string {
+  const bytes = <usize>text.length << 1;
+  const out = changetype<string>(__new(bytes, idof<string>()));
+  const from = changetype<usize>(text);
+  const to = changetype<usize>(out);
+  for (let i: usize = 0; i < bytes; i += 2) {
+    const c = <u32>load<u16>(from + i);
+    store<u16>(to + i, c - 0x41 < 26 ? c | 0x20 : c);
+  }
+  return out;
+}

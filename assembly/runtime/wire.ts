@@ -9,20 +9,6 @@ export class HeaderPair {
   constructor(public name: string, public value: string) {}
 }
 
-/** Lower-cases A-Z only: header names are ASCII, and full Unicode case tables would cost kilobytes. */
-export function asciiLowerCase(text: string): string {
-  let i = 0;
-  const length = text.length;
-  while (i < length && !(text.charCodeAt(i) >= 0x41 && text.charCodeAt(i) <= 0x5a)) i++;
-  if (i == length) return text;
-  let out = text.substring(0, i);
-  for (; i < length; i++) {
-    const c = text.charCodeAt(i);
-    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
-  }
-  return out;
-}
-
 /** Serialises pairs: u32 count, then (u32 name length, u32 value length) each, then each name and value NUL-terminated. */
 export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
   const count = pairs.length;

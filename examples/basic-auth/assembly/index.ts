@@ -13,7 +13,7 @@
 //   forward_credentials  keep Authorization / the API key header upstream (default false)
 import {
   FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestHeaders,
+  registerRootContext, requestHeaders, asciiLowerCase,
 } from "proxy-wasm-as";
 import { base64, hex } from "proxy-wasm-as/encoding";
 import { SHA256_DIGEST_LENGTH, constantTimeEqual, sha256String } from "proxy-wasm-as/crypto";
@@ -133,10 +133,10 @@ function readSettings(config: JsonObject): Settings | null {
       log.critical(NAME + ": \"api_key_header\" must be a header name");
       return null;
     }
-    settings.apiKeyHeader = header.toLowerCase();
+    settings.apiKeyHeader = asciiLowerCase(header);
   }
   const principal = config.getString("principal_header");
-  if (principal !== null) settings.principalHeader = principal.toLowerCase();
+  if (principal !== null) settings.principalHeader = asciiLowerCase(principal);
   settings.forwardCredentials = config.getBool("forward_credentials");
   return settings;
 }
@@ -202,7 +202,7 @@ class BasicAuthFilter extends HttpContext {
     }
     const authorization = requestHeaders.get("authorization");
     // The scheme name is case-insensitive (RFC 9110 §11.1).
-    if (authorization === null || authorization.length < 6 || authorization.substring(0, 6).toLowerCase() != "basic ") {
+    if (authorization === null || authorization.length < 6 || asciiLowerCase(authorization.substring(0, 6)) != "basic ") {
       return this.deny(set, set.challenge, "basic_auth_missing_credentials");
     }
     const decoded = base64.decodeString(authorization.substring(6).trim());

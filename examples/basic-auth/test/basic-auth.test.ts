@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/basic-auth.wasm";
 const sha = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
@@ -149,11 +150,4 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["not JSON", "{credential_sets", /not valid JSON: at byte 1/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.equal(plugin.trapped, false);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "basic-auth", BAD);

@@ -6,7 +6,7 @@
 // Configuration: see README.md.
 import {
   Counter, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestHeaders, responseHeaders,
+  registerRootContext, requestHeaders, responseHeaders, asciiLowerCase,
 } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
 
@@ -54,7 +54,7 @@ class CorsPolicy {
 
   allows(origin: string): bool {
     if (this.anyOrigin) return true;
-    const lower = origin.toLowerCase();
+    const lower = asciiLowerCase(origin);
     for (let i = 0; i < this.exact.length; i++) if (this.exact[i] == lower) return true;
     for (let i = 0; i < this.wildcards.length; i++) if (this.wildcards[i].matches(lower)) return true;
     for (let i = 0; i < this.regexes.length; i++) if (this.regexes[i].fullMatch(origin) !== null) return true;
@@ -116,7 +116,7 @@ function readPolicy(config: JsonObject): CorsPolicy | null {
   const origins = stringList(config, "allow_origins");
   if (origins === null) return null;
   for (let i = 0; i < origins.length; i++) {
-    const entry = origins[i].toLowerCase();
+    const entry = asciiLowerCase(origins[i]);
     const star = entry.indexOf("*");
     if (entry == "*") {
       policy.anyOrigin = true;
@@ -203,7 +203,7 @@ function varyOnOrigin(): void {
     for (let i = 0; i < vary.length; i++) {
       const parts = vary[i].split(",");
       for (let j = 0; j < parts.length; j++) {
-        const token = parts[j].trim().toLowerCase();
+        const token = asciiLowerCase(parts[j].trim());
         if (token == "origin" || token == "*") return;
       }
     }

@@ -5,17 +5,10 @@
 // and the rest is dropped. See README.md.
 import {
   FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, JsonReader, RootContext, log, pluginConfiguration,
-  registerRootContext, requestHeaders, responseBody, responseHeaders, utf8,
+  registerRootContext, requestHeaders, responseBody, responseHeaders, utf8, asciiLowerCase, unexpectedJson,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
-
-/** ASCII lower case: these names are ASCII, and String#toLowerCase would bring 8 KB of Unicode tables. */
-function lowerAscii(s: string): string {
-  let r = "";
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); r += String.fromCharCode(<u32>(c - 0x41) < 26 ? c | 0x20 : c); }
-  return r;
-}
 
 const HTML_TYPE = "text/html; charset=utf-8";
 const JSON_TYPE = "application/json";
@@ -23,11 +16,6 @@ const JSON_TYPE = "application/json";
 function refuse(problem: string): bool {
   log.critical("custom-error-pages: " + problem);
   return false;
-}
-
-function unexpected(json: JsonReader, wanted: string): string {
-  const kind = json.describeNext();
-  return kind !== null ? wanted + kind : "configuration is not valid JSON: " + json.errorText();
 }
 
 /** A page in both forms (either may be missing), encoded once. */
@@ -60,7 +48,7 @@ function statusKey(key: string): i32 {
  */
 function acceptPrefers(accept: string): i32 {
   let jsonQ: f64 = -1, htmlQ: f64 = -1;
-  const ranges = lowerAscii(accept).split(",");
+  const ranges = asciiLowerCase(accept).split(",");
   for (let i = 0; i < ranges.length; i++) {
     const parts = unchecked(ranges[i]).split(";");
     const type = parts[0].trim();
@@ -98,27 +86,27 @@ class ErrorPagesRoot extends RootContext {
     const check = new JsonReader(bytes);
     if (!check.skip() || !check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
     const json = new JsonReader(bytes);
-    if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object, not "));
+    if (!json.beginObject()) return refuse(unexpectedJson(json, "configuration must be a JSON object, not "));
     while (json.nextKey()) {
       const key = json.key;
       if (key == "prefer") {
         const value = json.readString();
-        if (value === null) return refuse(unexpected(json, "\"prefer\" must be \"html\" or \"json\", not "));
+        if (value === null) return refuse(unexpectedJson(json, "\"prefer\" must be \"html\" or \"json\", not "));
         if (value != "html" && value != "json") return refuse("\"prefer\" must be \"html\" or \"json\", not \"" + value + "\"");
         preferJson = value == "json";
       } else if (key == "pages") {
-        if (!json.beginObject()) return refuse(unexpected(json, "\"pages\" must be an object of status to page, not "));
+        if (!json.beginObject()) return refuse(unexpectedJson(json, "\"pages\" must be an object of status to page, not "));
         while (json.nextKey()) {
           const status = json.key;
           const n = statusKey(status);
           if (n < 0) return refuse("\"pages\": \"" + status + "\" is not a status from 400 to 599 or a class \"4xx\"/\"5xx\"");
-          if (!json.beginObject()) return refuse(unexpected(json, "\"pages\".\"" + status + "\" must be an object with \"html\" and/or \"json\", not "));
+          if (!json.beginObject()) return refuse(unexpectedJson(json, "\"pages\".\"" + status + "\" must be an object with \"html\" and/or \"json\", not "));
           const page = new Page();
           while (json.nextKey()) {
             const form = json.key;
             if (form != "html" && form != "json") return refuse("\"pages\".\"" + status + "\": unknown field \"" + form + "\" (expected html, json)");
             const text = json.readString();
-            if (text === null) return refuse(unexpected(json, "\"pages\".\"" + status + "\"." + form + " must be a string, not "));
+            if (text === null) return refuse(unexpectedJson(json, "\"pages\".\"" + status + "\"." + form + " must be a string, not "));
             if (form == "json") {
               if (!isJson(text)) return refuse("\"pages\".\"" + status + "\".json is not valid JSON");
               page.json = utf8(text);
@@ -133,7 +121,7 @@ class ErrorPagesRoot extends RootContext {
         return refuse("unknown field \"" + key + "\" (expected pages, prefer)");
       }
     }
-    if (!json.end()) return refuse(unexpected(json, ""));
+    if (!json.end()) return refuse(unexpectedJson(json, ""));
     if (count == 0) return refuse("\"pages\" names no page");
     this.pages = pages;
     this.preferJson = preferJson;

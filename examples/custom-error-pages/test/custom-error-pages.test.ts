@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startPlugin } from "proxy-wasm-as/host";
-import { assertConfigurationRefused } from "../../../tests/support/configuration.js";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/custom-error-pages.wasm";
 type Plugin = Awaited<ReturnType<typeof startPlugin>>;
@@ -134,8 +134,4 @@ const BAD_CONFIGS: Array<[string, string, RegExp]> = [
   ["an unknown field", '{"page": {}}', /unknown field "page"/],
 ];
 
-for (const [what, configuration, message] of BAD_CONFIGS) {
-  test(`rejects ${what} with a critical log, without trapping`, async () => {
-    assertConfigurationRefused(await start(configuration), "custom-error-pages", message);
-  });
-}
+testConfigurationsRefused(MODULE, "custom-error-pages", BAD_CONFIGS, { start });

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/http-auth.wasm";
 const CONFIG = { cluster: "ext-auth", authority: "auth.internal", path: "/verify", timeout_ms: 250, allow_headers: ["x-auth-user"] };
@@ -106,11 +107,4 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["not JSON", "{cluster", /not valid JSON: at byte 1/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.match(plugin.startupFailure ?? "", /^proxy_on_configure returned false/, `rejected, not trapped (${plugin.failure})`);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "http-auth", BAD);

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/ip-allow-deny.wasm";
 const REQUEST = { ":method": "GET", ":path": "/", ":authority": "example.com", ":scheme": "http" };
@@ -100,11 +101,4 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["not an object", "[]", /configuration must be a JSON object, not an array/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.equal(plugin.trapped, false);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "ip-allow-deny", BAD);

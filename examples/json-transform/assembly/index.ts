@@ -7,18 +7,11 @@
 import {
   Body, FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HeaderMap, HttpContext, JsonReader, JsonValue,
   RootContext, describeJsonKind, log, parseJsonBytes, pluginConfiguration, registerRootContext, requestBody,
-  requestHeaders, responseBody, responseHeaders, utf8,
+  requestHeaders, responseBody, responseHeaders, utf8, mediaType,
 } from "proxy-wasm-as";
 import { PathNode, Rewriter, quoteName } from "./rewrite";
 
 export * from "proxy-wasm-as/exports";
-
-/** ASCII lower case: these names are ASCII, and String#toLowerCase would bring 8 KB of Unicode tables. */
-function lowerAscii(s: string): string {
-  let r = "";
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); r += String.fromCharCode(<u32>(c - 0x41) < 26 ? c | 0x20 : c); }
-  return r;
-}
 
 const DEFAULT_MAX_BYTES: f64 = 1024 * 1024;
 /** Envoy's own buffer limits are in this range; more would let one stream hold the VM's memory. */
@@ -32,8 +25,7 @@ function refuse(problem: string): bool {
 /** `application/json` or any `application/…+json`, parameters ignored. */
 function isJsonType(contentType: string | null): bool {
   if (contentType === null) return false;
-  const semicolon = contentType.indexOf(";");
-  const type = lowerAscii((semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim());
+  const type = mediaType(contentType);
   return type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 

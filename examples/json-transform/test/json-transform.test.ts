@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin } from "proxy-wasm-as/host";
-import { assertConfigurationRefused } from "../../../tests/support/configuration.js";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/json-transform.wasm";
 type Plugin = Awaited<ReturnType<typeof startPlugin>>;
@@ -177,8 +177,4 @@ const BAD_CONFIGS: Array<[string, string, RegExp]> = [
   ["an unknown field", '{"remove": ["a"], "renmae": {}}', /unknown field "renmae"/],
 ];
 
-for (const [what, configuration, message] of BAD_CONFIGS) {
-  test(`rejects ${what} with a critical log, without trapping`, async () => {
-    assertConfigurationRefused(await start(configuration), "json-transform", message);
-  });
-}
+testConfigurationsRefused(MODULE, "json-transform", BAD_CONFIGS, { start });

@@ -10,7 +10,8 @@
 // clock_skew_seconds, require_exp, claims_to_headers, realm, forward_token).
 import {
   FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, SharedData, SharedValue,
-  currentTimeNanoseconds, httpCall, log, pluginConfigurationObject, registerRootContext, requestHeaders, WasmResult,
+  asciiLowerCase, currentTimeNanoseconds, httpCall, log, pluginConfigurationObject, registerRootContext, requestHeaders,
+  WasmResult,
 } from "proxy-wasm-as";
 import { Key, KeyError, readJwks, readKeyArray } from "./keys";
 import { Policy, verifyToken } from "./token";
@@ -136,7 +137,7 @@ function readSettings(config: JsonObject): Settings | null {
         return bad("\"claims_to_headers\".\"" + object.keyAt(i) + "\" must be a header name");
       }
       s.claimNames.push(object.keyAt(i));
-      s.claimHeaders.push(header.toLowerCase());
+      s.claimHeaders.push(asciiLowerCase(header));
     }
   }
   if (config.has("realm")) {
@@ -295,7 +296,7 @@ class JwtFilter extends HttpContext {
     // Claim headers are the filter's to write: never pass on a client's own.
     for (let i = 0; i < s.claimHeaders.length; i++) requestHeaders.remove(s.claimHeaders[i]);
     const authorization = requestHeaders.get("authorization");
-    if (authorization === null || authorization.length < 7 || authorization.substring(0, 7).toLowerCase() != "bearer ") {
+    if (authorization === null || authorization.length < 7 || asciiLowerCase(authorization.substring(0, 7)) != "bearer ") {
       return this.challenge("");
     }
     const now = nowMs() / 1000;

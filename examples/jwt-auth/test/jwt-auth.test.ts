@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, randomBytes, sign as signWith, type KeyObject } from "node:crypto";
 import { LogLevel, ProxyProcess, VirtualClock, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/jwt-auth.wasm";
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -293,13 +294,6 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["not JSON", "{keys", /not valid JSON: at byte 1/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.equal(plugin.trapped, false);
-    const critical = plugin.logsAt(LogLevel.Critical).join("\n");
-    assert.match(critical, message);
-    assert.equal(critical.includes(SECRET.toString("base64url")), false, "no key material in the log");
-  });
-}
+testConfigurationsRefused(MODULE, "jwt-auth", BAD, {
+  also: (plugin) => assert.equal(plugin.logsAt(LogLevel.Critical).join("\n").includes(SECRET.toString("base64url")), false, "no key material in the log"),
+});

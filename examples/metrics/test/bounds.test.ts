@@ -3,15 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { request } from "./traffic.js";
 
 const MODULE = "build/metrics.wasm";
-
-function request(plugin: Plugin, method: string, status: string) {
-  const stream = plugin.newHttpStream();
-  stream.sendRequestHeaders({ ":method": method, ":path": "/", ":authority": "a" }, true);
-  stream.sendResponseHeaders({ ":status": status }, true);
-  stream.complete();
-}
 
 /** The request counters the plugin defined. */
 function requestCounters(plugin: Plugin): string[] {

@@ -2,15 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { request } from "./traffic.js";
 
 const MODULE = "build/metrics.wasm";
-
-function request(plugin: Plugin, method: string, status: string) {
-  const stream = plugin.newHttpStream();
-  stream.sendRequestHeaders({ ":method": method, ":path": "/", ":authority": "a" }, true);
-  stream.sendResponseHeaders({ ":status": status }, true);
-  stream.complete();
-}
 
 test("counts requests by method and status", async () => {
   const plugin = await startPlugin({ module: MODULE });

@@ -14,7 +14,7 @@
 //   status_on_error  status of the refusal when failing closed (default 403)
 import {
   Attributes, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext,
-  httpCall, log, parseJsonBytes, pluginConfigurationObject, registerRootContext, requestHeaders, utf8,
+  httpCall, log, parseJsonBytes, pluginConfigurationObject, registerRootContext, requestHeaders, utf8, asciiLowerCase,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
@@ -78,7 +78,7 @@ function readSettings(config: JsonObject): Settings | null {
         log.critical(NAME + ": \"headers\"[" + i.toString() + "] must be a header name");
         return null;
       }
-      s.headers.push(name.toLowerCase());
+      s.headers.push(asciiLowerCase(name));
     }
   }
   s.failOpen = config.getBool("fail_open");

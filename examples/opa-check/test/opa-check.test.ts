@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/opa-check.wasm";
 const CONFIG = { cluster: "opa", path: "/v1/data/envoy/authz", timeout_ms: 150, headers: ["authorization", "X-Tenant", "x-absent"] };
@@ -152,11 +153,4 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["not JSON", "{cluster", /not valid JSON: at byte 1/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.equal(plugin.trapped, false);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "opa-check", BAD);

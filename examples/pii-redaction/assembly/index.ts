@@ -5,31 +5,19 @@
 // next chunk. The body is never buffered whole. Masking keeps the length, so
 // `content-length` stays true. See README.md for the rules and configuration.
 import {
-  Counter, FilterDataStatus, JsonKind, FilterHeadersStatus, FilterTrailersStatus, HttpContext, JsonReader, RootContext, log, pluginConfiguration,
-  registerRootContext, responseBody, responseHeaders, taggedName,
+  Counter, FilterDataStatus, JsonKind, FilterHeadersStatus, FilterTrailersStatus, HttpContext, JsonReader, RootContext,
+  log, pluginConfiguration, registerRootContext, responseBody, responseHeaders, taggedName, asciiLowerCase, mediaType,
+  unexpectedJson,
 } from "proxy-wasm-as";
 import { Scanner } from "./scanner";
 
 export * from "proxy-wasm-as/exports";
-
-/** ASCII lower case: these names are ASCII, and String#toLowerCase would bring 8 KB of Unicode tables. */
-function lowerAscii(s: string): string {
-  let r = "";
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); r += String.fromCharCode(<u32>(c - 0x41) < 26 ? c | 0x20 : c); }
-  return r;
-}
 
 const DEFAULT_CONTENT_TYPES: string[] = ["text/*", "application/json"];
 
 function refuse(problem: string): bool {
   log.critical("pii-redaction: " + problem);
   return false;
-}
-
-/** What was found where `wanted` (ending in "not ") was expected: the JSON error if there is one, else the kind. */
-function unexpected(json: JsonReader, wanted: string): string {
-  const kind = json.describeNext();
-  return kind !== null ? wanted + kind : "configuration is not valid JSON: " + json.errorText();
 }
 
 /** A media type (`type/subtype`, or `type/*`) in lower case; false for anything else. */
@@ -62,28 +50,28 @@ class RedactionRoot extends RootContext {
       const check = new JsonReader(bytes);
       if (!check.skip() || !check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
       const json = new JsonReader(bytes);
-      if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object, not "));
+      if (!json.beginObject()) return refuse(unexpectedJson(json, "configuration must be a JSON object, not "));
       while (json.nextKey()) {
         const key = json.key;
         if (key == "contentTypes") {
-          if (!json.beginArray()) return refuse(unexpected(json, "\"contentTypes\" must be an array of media types, not "));
+          if (!json.beginArray()) return refuse(unexpectedJson(json, "\"contentTypes\" must be an array of media types, not "));
           contentTypes = [];
           while (json.nextItem()) {
             const type = json.readString();
-            if (type === null) return refuse(unexpected(json, "\"contentTypes\" entries must be strings, not "));
-            const lower = lowerAscii(type);
+            if (type === null) return refuse(unexpectedJson(json, "\"contentTypes\" entries must be strings, not "));
+            const lower = asciiLowerCase(type);
             if (!isMediaRange(lower)) return refuse("\"contentTypes\": \"" + type + "\" is not a media type such as text/plain or text/*");
             contentTypes.push(lower);
           }
           if (json.failed) return refuse("configuration is not valid JSON: " + json.errorText());
         } else if (key == "emails" || key == "cards") {
           const kind = json.kind();
-          if (kind != JsonKind.Bool) return refuse(unexpected(json, "\"" + key + "\" must be true or false, not "));
+          if (kind != JsonKind.Bool) return refuse(unexpectedJson(json, "\"" + key + "\" must be true or false, not "));
           const on = json.readBool();
           if (key == "emails") emails = on; else cards = on;
         } else if (key == "mask") {
           const text = json.readString();
-          if (text === null) return refuse(unexpected(json, "\"mask\" must be a string, not "));
+          if (text === null) return refuse(unexpectedJson(json, "\"mask\" must be a string, not "));
           const c = text.length == 1 ? text.charCodeAt(0) : 0;
           // A letter, digit or character of an address would change what the next scan sees.
           if (c <= 0x20 || c >= 0x7F || (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A) || c == 0x40
@@ -93,14 +81,14 @@ class RedactionRoot extends RootContext {
           mask = <u8>c;
         } else if (key == "cardKeepLast") {
           const n = json.readNumber();
-          if (isNaN(n)) return refuse(unexpected(json, "\"cardKeepLast\" must be a number, not "));
+          if (isNaN(n)) return refuse(unexpectedJson(json, "\"cardKeepLast\" must be a number, not "));
           if (n != Math.floor(n) || n < 0 || n > 6) return refuse("\"cardKeepLast\" must be a whole number from 0 to 6");
           keepLast = <i32>n;
         } else {
           return refuse("unknown field \"" + key + "\" (expected contentTypes, emails, cards, mask, cardKeepLast)");
         }
       }
-      if (!json.end()) return refuse(unexpected(json, ""));
+      if (!json.end()) return refuse(unexpectedJson(json, ""));
     }
     this.contentTypes = contentTypes;
     this.emails = emails;
@@ -112,8 +100,7 @@ class RedactionRoot extends RootContext {
 
   /** Whether a response with this `content-type` is scanned (parameters such as charset are ignored). */
   scans(contentType: string): bool {
-    const semicolon = contentType.indexOf(";");
-    const type = lowerAscii((semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim());
+    const type = mediaType(contentType);
     const types = this.contentTypes;
     for (let i = 0; i < types.length; i++) {
       const range = unchecked(types[i]);
@@ -144,7 +131,7 @@ class Redaction extends HttpContext {
     if (type === null || !config.scans(type)) return FilterHeadersStatus.Continue;
     // Compressed bytes cannot be read; another filter should decompress first.
     const encoding = responseHeaders.get("content-encoding");
-    if (encoding !== null && lowerAscii(encoding.trim()) != "identity") {
+    if (encoding !== null && asciiLowerCase(encoding.trim()) != "identity") {
       log.debug("pii-redaction: content-encoding " + encoding + " is not scanned");
       return FilterHeadersStatus.Continue;
     }

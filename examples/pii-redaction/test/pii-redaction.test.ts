@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin } from "proxy-wasm-as/host";
-import { assertConfigurationRefused } from "../../../tests/support/configuration.js";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/pii-redaction.wasm";
 const REQUEST = { ":method": "GET", ":path": "/profile", ":authority": "example.com", ":scheme": "http" };
@@ -182,8 +182,4 @@ const BAD_CONFIGS: Array<[string, string, RegExp]> = [
   ["an unknown field", '{"emial": true}', /unknown field "emial"/],
 ];
 
-for (const [what, configuration, message] of BAD_CONFIGS) {
-  test(`rejects ${what} with a critical log, without trapping`, async () => {
-    assertConfigurationRefused(await start(configuration), "pii-redaction", message);
-  });
-}
+testConfigurationsRefused(MODULE, "pii-redaction", BAD_CONFIGS, { start });

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LogLevel, ProxyProcess, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/rate-limit.wasm";
 async function start(config: object, process?: ProxyProcess): Promise<Plugin> {
@@ -84,11 +85,4 @@ const BAD: Array<[string, string, RegExp]> = [
   ["not JSON", "rate=5", /not valid JSON/],
 ];
 
-for (const [what, configuration, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration });
-    assert.equal(plugin.configured, false);
-    assert.match(plugin.startupFailure ?? "", /^proxy_on_configure returned false/, `rejected, not trapped (${plugin.failure})`);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "rate-limit", BAD);

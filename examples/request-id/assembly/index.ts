@@ -4,7 +4,7 @@
 // access log (`%FILTER_STATE(wasm.request_id:PLAIN)%`). See README.md.
 import {
   FilterHeadersStatus, HttpContext, JsonKind, JsonReader, RootContext, log, pluginConfiguration, registerRootContext,
-  requestHeaders, responseHeaders, setPropertyString,
+  requestHeaders, responseHeaders, setPropertyString, unexpectedJson,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
@@ -24,11 +24,6 @@ const HEX = "0123456789abcdef";
 function refuse(problem: string): bool {
   log.critical("request-id: " + problem);
   return false;
-}
-
-function unexpected(json: JsonReader, wanted: string): string {
-  const kind = json.describeNext();
-  return kind !== null ? wanted + kind : "configuration is not valid JSON: " + json.errorText();
 }
 
 /** Fresh random bytes in `random`; Math.random (seeded by the host) only if the host refuses. */
@@ -110,19 +105,19 @@ class RequestIdRoot extends RootContext {
       const check = new JsonReader(bytes);
       if (!check.skip() || !check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
       const json = new JsonReader(bytes);
-      if (!json.beginObject()) return refuse(unexpected(json, "configuration must be a JSON object, not "));
+      if (!json.beginObject()) return refuse(unexpectedJson(json, "configuration must be a JSON object, not "));
       while (json.nextKey()) {
         const key = json.key;
         if (key != "traceparent" && key != "echo" && key != "sampled") {
           return refuse("unknown field \"" + key + "\" (expected traceparent, echo, sampled)");
         }
-        if (json.kind() != JsonKind.Bool) return refuse(unexpected(json, "\"" + key + "\" must be true or false, not "));
+        if (json.kind() != JsonKind.Bool) return refuse(unexpectedJson(json, "\"" + key + "\" must be true or false, not "));
         const on = json.readBool();
         if (key == "traceparent") traceparent = on;
         else if (key == "echo") echo = on;
         else sampled = on;
       }
-      if (!json.end()) return refuse(unexpected(json, ""));
+      if (!json.end()) return refuse(unexpectedJson(json, ""));
     }
     this.traceparent = traceparent;
     this.echo = echo;

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startPlugin, type HttpStream } from "proxy-wasm-as/host";
-import { assertConfigurationRefused } from "../../../tests/support/configuration.js";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/request-id.wasm";
 type Plugin = Awaited<ReturnType<typeof startPlugin>>;
@@ -144,8 +144,4 @@ const BAD_CONFIGS: Array<[string, string, RegExp]> = [
   ["echo not a boolean", '{"echo": 1}', /"echo" must be true or false, not a number/],
   ["an unknown field", '{"header": "x-id"}', /unknown field "header"/],
 ];
-for (const [what, configuration, message] of BAD_CONFIGS) {
-  test(`rejects ${what} with a critical log, without trapping`, async () => {
-    assertConfigurationRefused(await start(configuration), "request-id", message);
-  });
-}
+testConfigurationsRefused(MODULE, "request-id", BAD_CONFIGS, { start });

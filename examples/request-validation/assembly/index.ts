@@ -5,7 +5,7 @@
 // Configuration: README.md.
 import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HeaderPair, HttpContext, RootContext, parseJsonBytes,
-  pluginConfigurationObject, registerRootContext, requestBody, requestHeaders,
+  pluginConfigurationObject, registerRootContext, requestBody, requestHeaders, mediaType,
 } from "proxy-wasm-as";
 import { NAME, Route, fieldProblem, readRoutes } from "./routes";
 
@@ -28,12 +28,6 @@ class ValidationRoot extends RootContext {
   newHttpContext(contextId: u32): HttpContext {
     return new ValidationStream(contextId, this);
   }
-}
-
-/** The media type of a Content-Type value: before any parameters, trimmed, lower case. */
-function mediaType(value: string): string {
-  const semicolon = value.indexOf(";");
-  return (semicolon < 0 ? value : value.substring(0, semicolon)).trim().toLowerCase();
 }
 
 class ValidationStream extends HttpContext {

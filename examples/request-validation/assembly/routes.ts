@@ -1,6 +1,6 @@
 // request-validation's configuration: routes chosen by path prefix and method, each with its
 // content types, body size limit and required JSON fields (README.md, "Configuration").
-import { JsonKind, JsonObject, JsonValue, describeJsonKind, log } from "proxy-wasm-as";
+import { JsonKind, JsonObject, JsonValue, asciiLowerCase, describeJsonKind, log } from "proxy-wasm-as";
 
 export const NAME = "request-validation";
 
@@ -49,7 +49,7 @@ function stringList(value: JsonValue | null, field: string, lower: bool): string
   for (let i = 0; i < items.length; i++) {
     const s = items[i].asString();
     if (s === null || s.length == 0) return fail<string[]>(field + "[" + i.toString() + "]", "must be a non-empty string");
-    out.push(lower ? s.toLowerCase() : s);
+    out.push(lower ? asciiLowerCase(s) : s);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin, type HttpStream, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/request-validation.wasm";
 const MIB = 1024 * 1024;
@@ -190,11 +191,4 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ["an empty path segment", { routes: [{ required: { "a..b": "string" } }] }, /"routes"\[0\]\.required has a bad field path "a\.\.b"/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.equal(plugin.trapped, false);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "request-validation", BAD);

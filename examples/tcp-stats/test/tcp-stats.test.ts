@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 
 const MODULE = "build/tcp-stats.wasm";
 const CONFIG = JSON.stringify({ deny_cidrs: ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"] });
@@ -78,10 +79,4 @@ const BAD: Array<[string, string, RegExp]> = [
   ["deny_cidrs not an array", '{"deny_cidrs": "10.0.0.0/8"}', /"deny_cidrs" must be an array/],
 ];
 
-for (const [what, configuration, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration });
-    assert.equal(plugin.configured, false);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "tcp-stats", BAD);

@@ -4,7 +4,7 @@
 // mode) or only logged and counted (detect mode). Configuration and rule set: README.md.
 import {
   FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestBody, requestHeaders,
+  registerRootContext, requestBody, requestHeaders, asciiLowerCase,
 } from "proxy-wasm-as";
 import { urlDecode } from "./decode";
 import { NAME, Rule, TARGET_BODY, TARGET_HEADERS, TARGET_PATH, TARGET_QUERY, WafSettings, readSettings } from "./settings";
@@ -136,7 +136,7 @@ class WafStream extends HttpContext {
     }
     this.inspectBody = true;
     const type = requestHeaders.get("content-type");
-    this.formBody = type !== null && type.toLowerCase().startsWith("application/x-www-form-urlencoded");
+    this.formBody = type !== null && asciiLowerCase(type).startsWith("application/x-www-form-urlencoded");
     // Headers go on: Envoy only calls a Wasm filter's body callbacks once its headers continued.
     return FilterHeadersStatus.Continue;
   }

@@ -1,6 +1,6 @@
 // waf-lite's configuration: the rules, the mode, the anomaly threshold and the body limit
 // (README.md, "Configuration"). Every problem is logged with the field it is in.
-import { Counter, JsonObject, JsonValue, log } from "proxy-wasm-as";
+import { Counter, JsonObject, JsonValue, log, asciiLowerCase } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
 
 export const NAME = "waf-lite";
@@ -63,7 +63,7 @@ function readTargets(rule: Rule, value: JsonValue | null, field: string): bool {
     else if (target == "query") rule.targets |= TARGET_QUERY;
     else if (target == "headers") rule.targets |= TARGET_HEADERS;
     else if (target == "body") rule.targets |= TARGET_BODY;
-    else if (target.startsWith("header:") && target.length > 7) rule.headerNames.push(target.substring(7).toLowerCase());
+    else if (target.startsWith("header:") && target.length > 7) rule.headerNames.push(asciiLowerCase(target.substring(7)));
     else {
       fail<Rule>(field + "[" + i.toString() + "]", "is not a target: \"" + target + "\"");
       return false;

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { LogLevel, startPlugin, type HttpStream, type Plugin } from "proxy-wasm-as/host";
+import { testConfigurationsRefused } from "../../../tests/support/configuration.js";
 import { CORPUS } from "./corpus.js";
 
 const MODULE = "build/waf-lite.wasm";
@@ -213,11 +214,4 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ["a zero score", { rules: [{ ...ONE_RULE, score: 0 }] }, /"rules"\[0\]\.score must be a whole number from 1 to 1000/],
 ];
 
-for (const [what, config, message] of BAD) {
-  test(`rejects ${what}`, async () => {
-    const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
-    assert.equal(plugin.configured, false);
-    assert.equal(plugin.trapped, false);
-    assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
-  });
-}
+testConfigurationsRefused(MODULE, "waf-lite", BAD);
