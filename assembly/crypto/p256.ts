@@ -72,8 +72,8 @@ function doubleInPlace(p: Point): void {
   const c = P256;
   const f = c.field;
   const delta = c.t0, gamma = c.t1, beta = c.t2, alpha = c.t3, t = c.t4, u = c.t5;
-  f.multiplyInto(delta, p.z, p.z);
-  f.multiplyInto(gamma, p.y, p.y);
+  f.squareInto(delta, p.z);
+  f.squareInto(gamma, p.y);
   f.multiplyInto(beta, p.x, gamma);
   // alpha = 3(x - delta)(x + delta)
   f.subtractInto(t, p.x, delta);
@@ -83,19 +83,19 @@ function doubleInPlace(p: Point): void {
   f.addInto(alpha, t, alpha);
   // z3 = (y + z)² - gamma - delta, while y and z are still the inputs
   f.addInto(t, p.y, p.z);
-  f.multiplyInto(t, t, t);
+  f.squareInto(t, t);
   f.subtractInto(t, t, gamma);
   f.subtractInto(p.z, t, delta);
   // x3 = alpha² - 8·beta
   f.addInto(beta, beta, beta);
   f.addInto(beta, beta, beta); // 4·beta
-  f.multiplyInto(t, alpha, alpha);
+  f.squareInto(t, alpha);
   f.addInto(u, beta, beta);
   f.subtractInto(p.x, t, u);
   // y3 = alpha·(4·beta - x3) - 8·gamma²
   f.subtractInto(t, beta, p.x);
   f.multiplyInto(t, alpha, t);
-  f.multiplyInto(gamma, gamma, gamma);
+  f.squareInto(gamma, gamma);
   f.addInto(gamma, gamma, gamma);
   f.addInto(gamma, gamma, gamma);
   f.addInto(gamma, gamma, gamma);
@@ -128,14 +128,14 @@ function addInPlace(p: Point, q: Point): void {
     return;
   }
   const hh = z1z1, hhh = z2z2, v = u2; // reuse: their inputs are spent
-  f.multiplyInto(hh, h, h);
+  f.squareInto(hh, h);
   f.multiplyInto(hhh, hh, h);
   f.multiplyInto(v, u1, hh);
   // z3 = z1·z2·h
   f.multiplyInto(p.z, p.z, q.z);
   f.multiplyInto(p.z, p.z, h);
   // x3 = r² - hhh - 2·v
-  f.multiplyInto(p.x, r, r);
+  f.squareInto(p.x, r);
   f.subtractInto(p.x, p.x, hhh);
   f.subtractInto(p.x, p.x, v);
   f.subtractInto(p.x, p.x, v);
