@@ -71,7 +71,7 @@ function subtractLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
 }
 
 /** out = a + b over the limbs; returns the carry (0 or 1). out may be a. */
-function addLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
+export function addLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
   let carry: u64 = 0;
   for (let i = 0; i < a.length; i++) {
     const sum = <u64>unchecked(a[i]) + <u64>unchecked(b[i]) + carry;
@@ -216,6 +216,13 @@ export class Montgomery {
     }
     memory.copy(changetype<usize>(out), pt + end, end);
     if (top != 0 || compareLimbs(out, this.modulus) >= 0) subtractLimbs(out, out, this.modulus);
+  }
+
+  /** a²·R⁻¹ mod m for a below m, in a new array. */
+  square(a: Limbs): Limbs {
+    const out = new StaticArray<u32>(this.size);
+    this.squareInto(out, a);
+    return out;
   }
 
   /** x·R mod m, for any x below R. */

@@ -1,7 +1,7 @@
 // ECDSA signature verification on NIST P-256 with SHA-256 (FIPS 186-4; JWS
 // "ES256"). Points in Jacobian coordinates over Montgomery-form field elements.
 // See docs/crypto.md.
-import { Limbs, Montgomery, compareLimbs, isZero, limbsFromBytes, limbsToBytes } from "./bigint";
+import { Limbs, Montgomery, addLimbs, compareLimbs, isZero, limbsFromBytes, limbsToBytes } from "./bigint";
 import { sha256 } from "./sha256";
 import { parseP256Spki, pemContents } from "./spki";
 
@@ -146,18 +146,38 @@ function addInPlace(p: Point, q: Point): void {
   f.subtractInto(p.y, v, s1);
 }
 
-/** a·P + b·Q in one pass over the bits (Shamir's trick). */
-function doubleScalarMultiply(a: Limbs, p: Point, b: Limbs, q: Point): Point {
-  const both = p.copy();
-  addInPlace(both, q);
+/** Bits per window of the scalar multiplication: tables hold 0·P … 15·P. */
+const WINDOW_BITS = 4;
+const WINDOW_SIZE = 1 << WINDOW_BITS;
+
+/** 0·P, 1·P, … 15·P, for fixed-window scalar multiplication. Made once per key (and once for G). */
+function multiplesOf(p: Point): StaticArray<Point> {
+  const table = new StaticArray<Point>(WINDOW_SIZE);
+  table[0] = Point.infinity();
+  table[1] = p.copy();
+  for (let i = 2; i < WINDOW_SIZE; i++) {
+    const next = table[i - 1].copy();
+    addInPlace(next, p);
+    table[i] = next;
+  }
+  return table;
+}
+
+// @ts-ignore: decorator
+@lazy const GENERATOR_MULTIPLES: StaticArray<Point> = multiplesOf(P256.generator);
+
+/**
+ * a·P + b·Q from the tables of P's and Q's multiples, 4 bits of both scalars per step (Shamir's
+ * trick with fixed windows): 256 doublings and at most 128 additions.
+ */
+function doubleScalarMultiply(a: Limbs, multiplesP: StaticArray<Point>, b: Limbs, multiplesQ: StaticArray<Point>): Point {
   const acc = Point.infinity();
-  for (let i = 255; i >= 0; i--) {
-    doubleInPlace(acc);
-    const bitA = (unchecked(a[i >> 5]) >> (i & 31)) & 1;
-    const bitB = (unchecked(b[i >> 5]) >> (i & 31)) & 1;
-    if (bitA != 0 && bitB != 0) addInPlace(acc, both);
-    else if (bitA != 0) addInPlace(acc, p);
-    else if (bitB != 0) addInPlace(acc, q);
+  for (let i = 256 - WINDOW_BITS; i >= 0; i -= WINDOW_BITS) {
+    for (let k = 0; k < WINDOW_BITS; k++) doubleInPlace(acc);
+    const digitA = (unchecked(a[i >> 5]) >> (i & 31)) & (WINDOW_SIZE - 1);
+    const digitB = (unchecked(b[i >> 5]) >> (i & 31)) & (WINDOW_SIZE - 1);
+    if (digitA != 0) addInPlace(acc, unchecked(multiplesP[digitA]));
+    if (digitB != 0) addInPlace(acc, unchecked(multiplesQ[digitB]));
   }
   return acc;
 }
@@ -171,7 +191,7 @@ function affineX(point: Point): Limbs {
 
 /** A P-256 public key that verifies ES256 signatures. */
 export class P256PublicKey {
-  private constructor(private readonly point: Point) {}
+  private constructor(private readonly multiples: StaticArray<Point>) {}
 
   /**
    * A key from its affine coordinates as 32-byte big-endian values (a JWK's "x" and "y", base64url-decoded).
@@ -191,7 +211,7 @@ export class P256PublicKey {
     for (let i = 0; i < 3; i++) f.subtractInto(rhs, rhs, mx);
     f.addInto(rhs, rhs, curve.b);
     if (compareLimbs(f.multiply(my, my), rhs) != 0) return null;
-    return new P256PublicKey(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z)));
+    return new P256PublicKey(multiplesOf(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z))));
   }
 
   /** A key from an uncompressed SEC 1 point: 0x04 ‖ x ‖ y (65 bytes). */
@@ -230,12 +250,16 @@ export class P256PublicKey {
     const w = n.invert(n.toMontgomery(s));
     const u1 = n.multiply(e, w);
     const u2 = n.multiply(r, w);
-    const sum = doubleScalarMultiply(u1, curve.generator, u2, this.point);
+    const sum = doubleScalarMultiply(u1, GENERATOR_MULTIPLES, u2, this.multiples);
     if (sum.infinite) return false;
-    const x = affineX(sum);
-    // x mod n: x is below p < 2n, so one subtraction at most.
-    const xModN = compareLimbs(x, n.modulus) >= 0 ? n.subtract(x, n.modulus) : x;
-    return compareLimbs(xModN, r) == 0;
+    // The affine x = X/Z² is below p < 2n, so x mod n = r means x = r or x = r + n (when below p).
+    // Comparing X with r·Z² (and (r + n)·Z²) needs no inversion.
+    const f = curve.field;
+    const zz = f.square(sum.z);
+    if (compareLimbs(f.multiply(f.toMontgomery(r), zz), sum.x) == 0) return true;
+    const rPlusN = new StaticArray<u32>(8);
+    if (addLimbs(rPlusN, r, n.modulus) != 0 || compareLimbs(rPlusN, f.modulus) >= 0) return false;
+    return compareLimbs(f.multiply(f.toMontgomery(rPlusN), zz), sum.x) == 0;
   }
 }
 
@@ -243,7 +267,6 @@ export class P256PublicKey {
 export function p256BaseMultiplyX(k: Uint8Array): Uint8Array | null {
   const scalar = limbsFromBytes(k, 8);
   if (scalar === null) return null;
-  const generator = P256.generator;
-  const point = doubleScalarMultiply(scalar, generator, newElement(), generator);
+  const point = doubleScalarMultiply(scalar, GENERATOR_MULTIPLES, newElement(), GENERATOR_MULTIPLES);
   return point.infinite ? null : limbsToBytes(affineX(point), 32);
 }
