@@ -17,6 +17,9 @@ function newElement(): Limbs {
 
 /** (X, Y, Z) stands for the affine point (X/Z², Y/Z³); Z = 0 is the point at infinity. */
 class Point {
+  /** Set on table entries brought to Z = 1, which addInPlace adds with fewer multiplications. */
+  affine: bool = false;
+
   constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
 
   static infinity(): Point {
@@ -112,12 +115,18 @@ function addInPlace(p: Point, q: Point): void {
   const c = P256;
   const f = c.field;
   const z1z1 = c.t0, z2z2 = c.t1, u1 = c.t2, u2 = c.t3, s1 = c.t4, s2 = c.t5, h = c.t6, r = c.t7;
-  f.multiplyInto(z1z1, p.z, p.z);
-  f.multiplyInto(z2z2, q.z, q.z);
-  f.multiplyInto(u1, p.x, z2z2);
+  f.squareInto(z1z1, p.z);
+  if (q.affine) {
+    // z2 = 1: u1 = x1 and s1 = y1.
+    memory.copy(changetype<usize>(u1), changetype<usize>(p.x), 32);
+    memory.copy(changetype<usize>(s1), changetype<usize>(p.y), 32);
+  } else {
+    f.squareInto(z2z2, q.z);
+    f.multiplyInto(u1, p.x, z2z2);
+    f.multiplyInto(s1, p.y, q.z);
+    f.multiplyInto(s1, s1, z2z2);
+  }
   f.multiplyInto(u2, q.x, z1z1);
-  f.multiplyInto(s1, p.y, q.z);
-  f.multiplyInto(s1, s1, z2z2);
   f.multiplyInto(s2, q.y, p.z);
   f.multiplyInto(s2, s2, z1z1);
   f.subtractInto(h, u2, u1);
@@ -132,7 +141,7 @@ function addInPlace(p: Point, q: Point): void {
   f.multiplyInto(hhh, hh, h);
   f.multiplyInto(v, u1, hh);
   // z3 = z1·z2·h
-  f.multiplyInto(p.z, p.z, q.z);
+  if (!q.affine) f.multiplyInto(p.z, p.z, q.z);
   f.multiplyInto(p.z, p.z, h);
   // x3 = r² - hhh - 2·v
   f.squareInto(p.x, r);
@@ -160,7 +169,31 @@ function multiplesOf(p: Point): StaticArray<Point> {
     addInPlace(next, p);
     table[i] = next;
   }
+  toAffine(table);
   return table;
+}
+
+/**
+ * Brings table[1…] to Z = 1 (x/z², y/z³) with one inversion for all (Montgomery's trick:
+ * invert the product of the z, then peel each z⁻¹ off it). Every entry must be finite.
+ */
+function toAffine(table: StaticArray<Point>): void {
+  const f = P256.field;
+  const count = table.length;
+  const prefix = new StaticArray<Limbs>(count);
+  prefix[1] = StaticArray.slice<u32>(table[1].z);
+  for (let i = 2; i < count; i++) prefix[i] = f.multiply(prefix[i - 1], table[i].z);
+  let inverse = f.invert(prefix[count - 1]);
+  for (let i = count - 1; i >= 1; i--) {
+    const point = table[i];
+    const zInverse = i > 1 ? f.multiply(inverse, prefix[i - 1]) : inverse;
+    if (i > 1) inverse = f.multiply(inverse, point.z);
+    const zz = f.square(zInverse);
+    f.multiplyInto(point.x, point.x, zz);
+    f.multiplyInto(point.y, point.y, f.multiply(zz, zInverse));
+    memory.copy(changetype<usize>(point.z), changetype<usize>(P256.generator.z), 32);
+    point.affine = true;
+  }
 }
 
 // @ts-ignore: decorator
