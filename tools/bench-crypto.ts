@@ -5,7 +5,10 @@
 // figures are µs per verification (SHA-256 of the signing input included).
 // Keys and tokens come from Node's crypto; every timed request must pass.
 //
-// Usage: npm run bench:crypto [-- --requests N] [-- --rounds R]
+// With --baseline FILE.wasm (a crypto-probe release build from another revision) both
+// modules are timed in the same run, round by round, and printed side by side.
+//
+// Usage: npm run bench:crypto [-- --requests N] [-- --rounds R] [-- --baseline FILE.wasm]
 import { createHmac, generateKeyPairSync, sign as signWith, type KeyObject } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,25 +97,42 @@ function time(plugin: Plugin, token: string | null, requests: number): number {
   return ((performance.now() - started) * 1000) / requests;
 }
 
+interface Timed {
+  label: string;
+  plugin: Plugin;
+  count: number;
+  best: number;
+  floor: number;
+}
+
 async function main(): Promise<void> {
   const requests = option("--requests", 200);
   const rounds = option("--rounds", 3);
+  const baselineIndex = process.argv.indexOf("--baseline");
   const built = await buildFilter(join(ROOT, "tests/filters/crypto-probe"), "crypto-probe", join(ROOT, "build/bench"));
-  console.log(`crypto-probe release: ${statSync(built.release).size} bytes`);
-  console.log(`${"verification".padEnd(18)} ${"µs each".padStart(10)}  (best of ${rounds} rounds × ${requests}, less a refused request)`);
+  const modules = [{ label: "this build", path: built.release }];
+  if (baselineIndex >= 0) modules.unshift({ label: "baseline", path: process.argv[baselineIndex + 1] ?? "" });
+  for (const module of modules) console.log(`crypto-probe ${module.label}: ${statSync(module.path).size} bytes`);
+  console.log(`µs per verification, best of ${rounds} rounds, less a refused request`);
+  console.log(`${"verification".padEnd(18)}${modules.map((m) => m.label.padStart(12)).join("")}`);
   for (const item of cases()) {
-    const plugin = await startPlugin({ module: built.release, configuration: item.configuration, logLevel: LogLevel.Warn });
-    if (!plugin.configured) throw new Error(`${item.name}: the probe refused its configuration`);
-    // Fewer requests for the slow cases so a run stays short; warm up first so the tiers settle.
-    const warm = time(plugin, item.token, 5);
-    const count = Math.max(20, Math.min(requests * 20, Math.round((requests * 2000) / Math.max(warm, 1))));
-    let best = Infinity;
-    let floor = Infinity;
-    for (let round = 0; round < rounds; round++) {
-      floor = Math.min(floor, time(plugin, null, count));
-      best = Math.min(best, time(plugin, item.token, count));
+    const timed: Timed[] = [];
+    for (const module of modules) {
+      const plugin = await startPlugin({ module: module.path, configuration: item.configuration, logLevel: LogLevel.Warn });
+      if (!plugin.configured) throw new Error(`${item.name}: ${module.label} refused its configuration`);
+      // Warm up so the tiers settle; fewer requests for the slow cases so a run stays short.
+      time(plugin, item.token, 5);
+      const warm = time(plugin, item.token, 5);
+      const count = Math.max(20, Math.min(requests * 20, Math.round((requests * 2000) / Math.max(warm, 1))));
+      timed.push({ label: module.label, plugin, count, best: Infinity, floor: Infinity });
     }
-    console.log(`${item.name.padEnd(18)} ${(best - floor).toFixed(1).padStart(10)}`);
+    for (let round = 0; round < rounds; round++) {
+      for (const entry of timed) {
+        entry.floor = Math.min(entry.floor, time(entry.plugin, null, entry.count));
+        entry.best = Math.min(entry.best, time(entry.plugin, item.token, entry.count));
+      }
+    }
+    console.log(`${item.name.padEnd(18)}${timed.map((t) => (t.best - t.floor).toFixed(1).padStart(12)).join("")}`);
   }
 }
 
