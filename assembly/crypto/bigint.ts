@@ -71,7 +71,7 @@ function subtractLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
 }
 
 /** out = a + b over the limbs; returns the carry (0 or 1). out may be a. */
-function addLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
+export function addLimbs(out: Limbs, a: Limbs, b: Limbs): u32 {
   let carry: u64 = 0;
   for (let i = 0; i < a.length; i++) {
     const sum = <u64>unchecked(a[i]) + <u64>unchecked(b[i]) + carry;
@@ -89,11 +89,14 @@ export class Montgomery {
   /** R² mod m, to bring values into Montgomery form. */
   private rSquared: Limbs;
   private scratch: StaticArray<u32>;
+  /** Double-width scratch for squareInto. */
+  private wide: StaticArray<u32>;
 
   constructor(public readonly modulus: Limbs) {
     const size = modulus.length;
     this.size = size;
-    this.scratch = new StaticArray<u32>(size + 2);
+    this.scratch = new StaticArray<u32>(size + 1);
+    this.wide = new StaticArray<u32>(size << 1);
     // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48.
     const m0 = modulus[0];
     let x = m0;
@@ -116,38 +119,110 @@ export class Montgomery {
     return out;
   }
 
-  /** out = a·b·R⁻¹ mod m; out may be a or b (the product is built in scratch space first). */
+  /**
+   * out = a·b·R⁻¹ mod m; out may be a or b (the product is built in scratch space first).
+   * One pass per limb of b (FIOS): add a·b[i] and q·m together, shift down a limb; raw loads keep
+   * the inner loop free of bounds checks and field reads. Each 64-bit sum stays below 2⁶⁴:
+   * (2³²-1) + (2³²-1)² + (2³²-1) = 2⁶⁴-1.
+   */
   multiplyInto(out: Limbs, a: Limbs, b: Limbs): void {
     const size = this.size;
-    const m = this.modulus;
-    const t = this.scratch;
-    for (let i = 0; i < size + 2; i++) unchecked(t[i] = 0);
-    for (let i = 0; i < size; i++) {
-      const bi = <u64>unchecked(b[i]);
-      let carry: u64 = 0;
-      for (let j = 0; j < size; j++) {
-        const sum = <u64>unchecked(t[j]) + <u64>unchecked(a[j]) * bi + carry;
-        unchecked(t[j] = <u32>sum);
+    const inverse = this.inverse;
+    const pm = changetype<usize>(this.modulus);
+    const pa = changetype<usize>(a);
+    const pb = changetype<usize>(b);
+    const pt = changetype<usize>(this.scratch);
+    memory.fill(pt, 0, (<usize>size + 1) << 2);
+    const a0 = <u64>load<u32>(pa);
+    const m0 = <u64>load<u32>(pm);
+    const end = <usize>size << 2;
+    for (let i: usize = 0; i < end; i += 4) {
+      const bi = <u64>load<u32>(pb + i);
+      let sum = <u64>load<u32>(pt) + a0 * bi;
+      let carry = sum >> 32;
+      const low = sum & 0xffffffff;
+      const q = <u64>(<u32>low * inverse);
+      let reduced = low + q * m0;
+      let reducedCarry = reduced >> 32;
+      for (let j: usize = 4; j < end; j += 4) {
+        sum = <u64>load<u32>(pt + j) + <u64>load<u32>(pa + j) * bi + carry;
         carry = sum >> 32;
+        reduced = (sum & 0xffffffff) + q * <u64>load<u32>(pm + j) + reducedCarry;
+        reducedCarry = reduced >> 32;
+        store<u32>(pt + j - 4, <u32>reduced);
       }
-      let sum = <u64>unchecked(t[size]) + carry;
-      unchecked(t[size] = <u32>sum);
-      unchecked(t[size + 1] = <u32>(sum >> 32));
-      // Add q·m so the lowest limb becomes zero, then shift down one limb.
-      const q = <u64>(unchecked(t[0]) * this.inverse);
-      sum = <u64>unchecked(t[0]) + q * <u64>unchecked(m[0]);
-      carry = sum >> 32;
-      for (let j = 1; j < size; j++) {
-        sum = <u64>unchecked(t[j]) + q * <u64>unchecked(m[j]) + carry;
-        unchecked(t[j - 1] = <u32>sum);
-        carry = sum >> 32;
-      }
-      sum = <u64>unchecked(t[size]) + carry;
-      unchecked(t[size - 1] = <u32>sum);
-      unchecked(t[size] = unchecked(t[size + 1]) + <u32>(sum >> 32));
+      sum = <u64>load<u32>(pt + end) + carry + reducedCarry;
+      store<u32>(pt + end - 4, <u32>sum);
+      store<u32>(pt + end, <u32>(sum >> 32));
     }
-    for (let i = 0; i < size; i++) unchecked(out[i] = unchecked(t[i]));
-    if (unchecked(t[size]) != 0 || compareLimbs(out, m) >= 0) subtractLimbs(out, out, m);
+    memory.copy(changetype<usize>(out), pt, end);
+    if (load<u32>(pt + end) != 0 || compareLimbs(out, this.modulus) >= 0) subtractLimbs(out, out, this.modulus);
+  }
+
+  /**
+   * out = a²·R⁻¹ mod m for a below m; out may be a. Squaring computes each cross product a[i]·a[j]
+   * once and doubles it, then reduces the double-width square limb by limb (SOS): about 3/4 of
+   * the multiplications of multiplyInto.
+   */
+  squareInto(out: Limbs, a: Limbs): void {
+    const size = <usize>this.size;
+    const inverse = this.inverse;
+    const pm = changetype<usize>(this.modulus);
+    const pa = changetype<usize>(a);
+    const pt = changetype<usize>(this.wide);
+    const end = size << 2;
+    memory.fill(pt, 0, end << 1);
+    // Cross products a[i]·a[j], i < j.
+    for (let i: usize = 0; i < end; i += 4) {
+      const ai = <u64>load<u32>(pa + i);
+      let carry: u64 = 0;
+      for (let j = i + 4; j < end; j += 4) {
+        const sum = <u64>load<u32>(pt + i + j) + ai * <u64>load<u32>(pa + j) + carry;
+        store<u32>(pt + i + j, <u32>sum);
+        carry = sum >> 32;
+      }
+      store<u32>(pt + i + end, <u32>carry);
+    }
+    // Double them and add the squares a[i]² on the diagonal.
+    let carry: u64 = 0;
+    let shifted: u32 = 0;
+    for (let i: usize = 0; i < end; i += 4) {
+      const ai = <u64>load<u32>(pa + i);
+      const square = ai * ai;
+      const low = load<u32>(pt + (i << 1));
+      const high = load<u32>(pt + (i << 1) + 4);
+      let sum = <u64>((low << 1) | shifted) + (square & 0xffffffff) + carry;
+      store<u32>(pt + (i << 1), <u32>sum);
+      sum = <u64>((high << 1) | (low >> 31)) + (square >> 32) + (sum >> 32);
+      store<u32>(pt + (i << 1) + 4, <u32>sum);
+      carry = sum >> 32;
+      shifted = high >> 31;
+    }
+    // Reduce: add q·m at limb i so that limb becomes zero; `top` carries into limb i + size + 1.
+    let top: u64 = 0;
+    for (let i: usize = 0; i < end; i += 4) {
+      const low: u32 = load<u32>(pt + i) * inverse;
+      const q = <u64>low;
+      let sum: u64 = 0;
+      carry = 0;
+      for (let j: usize = 0; j < end; j += 4) {
+        sum = <u64>load<u32>(pt + i + j) + q * <u64>load<u32>(pm + j) + carry;
+        store<u32>(pt + i + j, <u32>sum);
+        carry = sum >> 32;
+      }
+      sum = <u64>load<u32>(pt + i + end) + carry + top;
+      store<u32>(pt + i + end, <u32>sum);
+      top = sum >> 32;
+    }
+    memory.copy(changetype<usize>(out), pt + end, end);
+    if (top != 0 || compareLimbs(out, this.modulus) >= 0) subtractLimbs(out, out, this.modulus);
+  }
+
+  /** a²·R⁻¹ mod m for a below m, in a new array. */
+  square(a: Limbs): Limbs {
+    const out = new StaticArray<u32>(this.size);
+    this.squareInto(out, a);
+    return out;
   }
 
   /** x·R mod m, for any x below R. */
@@ -190,7 +265,7 @@ export class Montgomery {
     }
     const acc = StaticArray.slice<u32>(base);
     for (let i = top - 2; i >= 0; i--) {
-      this.multiplyInto(acc, acc, acc);
+      this.squareInto(acc, acc);
       if (bit(exponent, i) != 0) this.multiplyInto(acc, acc, base);
     }
     return acc;

@@ -1,7 +1,7 @@
 // ECDSA signature verification on NIST P-256 with SHA-256 (FIPS 186-4; JWS
 // "ES256"). Points in Jacobian coordinates over Montgomery-form field elements.
 // See docs/crypto.md.
-import { Limbs, Montgomery, compareLimbs, isZero, limbsFromBytes, limbsToBytes } from "./bigint";
+import { Limbs, Montgomery, addLimbs, compareLimbs, isZero, limbsFromBytes, limbsToBytes } from "./bigint";
 import { sha256 } from "./sha256";
 import { parseP256Spki, pemContents } from "./spki";
 
@@ -17,6 +17,9 @@ function newElement(): Limbs {
 
 /** (X, Y, Z) stands for the affine point (X/Z², Y/Z³); Z = 0 is the point at infinity. */
 class Point {
+  /** Set on table entries brought to Z = 1, which addInPlace adds with fewer multiplications. */
+  affine: bool = false;
+
   constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
 
   static infinity(): Point {
@@ -72,8 +75,8 @@ function doubleInPlace(p: Point): void {
   const c = P256;
   const f = c.field;
   const delta = c.t0, gamma = c.t1, beta = c.t2, alpha = c.t3, t = c.t4, u = c.t5;
-  f.multiplyInto(delta, p.z, p.z);
-  f.multiplyInto(gamma, p.y, p.y);
+  f.squareInto(delta, p.z);
+  f.squareInto(gamma, p.y);
   f.multiplyInto(beta, p.x, gamma);
   // alpha = 3(x - delta)(x + delta)
   f.subtractInto(t, p.x, delta);
@@ -83,19 +86,19 @@ function doubleInPlace(p: Point): void {
   f.addInto(alpha, t, alpha);
   // z3 = (y + z)² - gamma - delta, while y and z are still the inputs
   f.addInto(t, p.y, p.z);
-  f.multiplyInto(t, t, t);
+  f.squareInto(t, t);
   f.subtractInto(t, t, gamma);
   f.subtractInto(p.z, t, delta);
   // x3 = alpha² - 8·beta
   f.addInto(beta, beta, beta);
   f.addInto(beta, beta, beta); // 4·beta
-  f.multiplyInto(t, alpha, alpha);
+  f.squareInto(t, alpha);
   f.addInto(u, beta, beta);
   f.subtractInto(p.x, t, u);
   // y3 = alpha·(4·beta - x3) - 8·gamma²
   f.subtractInto(t, beta, p.x);
   f.multiplyInto(t, alpha, t);
-  f.multiplyInto(gamma, gamma, gamma);
+  f.squareInto(gamma, gamma);
   f.addInto(gamma, gamma, gamma);
   f.addInto(gamma, gamma, gamma);
   f.addInto(gamma, gamma, gamma);
@@ -112,12 +115,18 @@ function addInPlace(p: Point, q: Point): void {
   const c = P256;
   const f = c.field;
   const z1z1 = c.t0, z2z2 = c.t1, u1 = c.t2, u2 = c.t3, s1 = c.t4, s2 = c.t5, h = c.t6, r = c.t7;
-  f.multiplyInto(z1z1, p.z, p.z);
-  f.multiplyInto(z2z2, q.z, q.z);
-  f.multiplyInto(u1, p.x, z2z2);
+  f.squareInto(z1z1, p.z);
+  if (q.affine) {
+    // z2 = 1: u1 = x1 and s1 = y1.
+    memory.copy(changetype<usize>(u1), changetype<usize>(p.x), 32);
+    memory.copy(changetype<usize>(s1), changetype<usize>(p.y), 32);
+  } else {
+    f.squareInto(z2z2, q.z);
+    f.multiplyInto(u1, p.x, z2z2);
+    f.multiplyInto(s1, p.y, q.z);
+    f.multiplyInto(s1, s1, z2z2);
+  }
   f.multiplyInto(u2, q.x, z1z1);
-  f.multiplyInto(s1, p.y, q.z);
-  f.multiplyInto(s1, s1, z2z2);
   f.multiplyInto(s2, q.y, p.z);
   f.multiplyInto(s2, s2, z1z1);
   f.subtractInto(h, u2, u1);
@@ -128,14 +137,14 @@ function addInPlace(p: Point, q: Point): void {
     return;
   }
   const hh = z1z1, hhh = z2z2, v = u2; // reuse: their inputs are spent
-  f.multiplyInto(hh, h, h);
+  f.squareInto(hh, h);
   f.multiplyInto(hhh, hh, h);
   f.multiplyInto(v, u1, hh);
   // z3 = z1·z2·h
-  f.multiplyInto(p.z, p.z, q.z);
+  if (!q.affine) f.multiplyInto(p.z, p.z, q.z);
   f.multiplyInto(p.z, p.z, h);
   // x3 = r² - hhh - 2·v
-  f.multiplyInto(p.x, r, r);
+  f.squareInto(p.x, r);
   f.subtractInto(p.x, p.x, hhh);
   f.subtractInto(p.x, p.x, v);
   f.subtractInto(p.x, p.x, v);
@@ -146,18 +155,62 @@ function addInPlace(p: Point, q: Point): void {
   f.subtractInto(p.y, v, s1);
 }
 
-/** a·P + b·Q in one pass over the bits (Shamir's trick). */
-function doubleScalarMultiply(a: Limbs, p: Point, b: Limbs, q: Point): Point {
-  const both = p.copy();
-  addInPlace(both, q);
+/** Bits per window of the scalar multiplication: tables hold 0·P … 15·P. */
+const WINDOW_BITS = 4;
+const WINDOW_SIZE = 1 << WINDOW_BITS;
+
+/** 0·P, 1·P, … 15·P, for fixed-window scalar multiplication. Made once per key (and once for G). */
+function multiplesOf(p: Point): StaticArray<Point> {
+  const table = new StaticArray<Point>(WINDOW_SIZE);
+  table[0] = Point.infinity();
+  table[1] = p.copy();
+  for (let i = 2; i < WINDOW_SIZE; i++) {
+    const next = table[i - 1].copy();
+    addInPlace(next, p);
+    table[i] = next;
+  }
+  toAffine(table);
+  return table;
+}
+
+/**
+ * Brings table[1…] to Z = 1 (x/z², y/z³) with one inversion for all (Montgomery's trick:
+ * invert the product of the z, then peel each z⁻¹ off it). Every entry must be finite.
+ */
+function toAffine(table: StaticArray<Point>): void {
+  const f = P256.field;
+  const count = table.length;
+  const prefix = new StaticArray<Limbs>(count);
+  prefix[1] = StaticArray.slice<u32>(table[1].z);
+  for (let i = 2; i < count; i++) prefix[i] = f.multiply(prefix[i - 1], table[i].z);
+  let inverse = f.invert(prefix[count - 1]);
+  for (let i = count - 1; i >= 1; i--) {
+    const point = table[i];
+    const zInverse = i > 1 ? f.multiply(inverse, prefix[i - 1]) : inverse;
+    if (i > 1) inverse = f.multiply(inverse, point.z);
+    const zz = f.square(zInverse);
+    f.multiplyInto(point.x, point.x, zz);
+    f.multiplyInto(point.y, point.y, f.multiply(zz, zInverse));
+    memory.copy(changetype<usize>(point.z), changetype<usize>(P256.generator.z), 32);
+    point.affine = true;
+  }
+}
+
+// @ts-ignore: decorator
+@lazy const GENERATOR_MULTIPLES: StaticArray<Point> = multiplesOf(P256.generator);
+
+/**
+ * a·P + b·Q from the tables of P's and Q's multiples, 4 bits of both scalars per step (Shamir's
+ * trick with fixed windows): 256 doublings and at most 128 additions.
+ */
+function doubleScalarMultiply(a: Limbs, multiplesP: StaticArray<Point>, b: Limbs, multiplesQ: StaticArray<Point>): Point {
   const acc = Point.infinity();
-  for (let i = 255; i >= 0; i--) {
-    doubleInPlace(acc);
-    const bitA = (unchecked(a[i >> 5]) >> (i & 31)) & 1;
-    const bitB = (unchecked(b[i >> 5]) >> (i & 31)) & 1;
-    if (bitA != 0 && bitB != 0) addInPlace(acc, both);
-    else if (bitA != 0) addInPlace(acc, p);
-    else if (bitB != 0) addInPlace(acc, q);
+  for (let i = 256 - WINDOW_BITS; i >= 0; i -= WINDOW_BITS) {
+    for (let k = 0; k < WINDOW_BITS; k++) doubleInPlace(acc);
+    const digitA = (unchecked(a[i >> 5]) >> (i & 31)) & (WINDOW_SIZE - 1);
+    const digitB = (unchecked(b[i >> 5]) >> (i & 31)) & (WINDOW_SIZE - 1);
+    if (digitA != 0) addInPlace(acc, unchecked(multiplesP[digitA]));
+    if (digitB != 0) addInPlace(acc, unchecked(multiplesQ[digitB]));
   }
   return acc;
 }
@@ -171,7 +224,7 @@ function affineX(point: Point): Limbs {
 
 /** A P-256 public key that verifies ES256 signatures. */
 export class P256PublicKey {
-  private constructor(private readonly point: Point) {}
+  private constructor(private readonly multiples: StaticArray<Point>) {}
 
   /**
    * A key from its affine coordinates as 32-byte big-endian values (a JWK's "x" and "y", base64url-decoded).
@@ -191,7 +244,7 @@ export class P256PublicKey {
     for (let i = 0; i < 3; i++) f.subtractInto(rhs, rhs, mx);
     f.addInto(rhs, rhs, curve.b);
     if (compareLimbs(f.multiply(my, my), rhs) != 0) return null;
-    return new P256PublicKey(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z)));
+    return new P256PublicKey(multiplesOf(new Point(mx, my, StaticArray.slice<u32>(curve.generator.z))));
   }
 
   /** A key from an uncompressed SEC 1 point: 0x04 ‖ x ‖ y (65 bytes). */
@@ -230,12 +283,16 @@ export class P256PublicKey {
     const w = n.invert(n.toMontgomery(s));
     const u1 = n.multiply(e, w);
     const u2 = n.multiply(r, w);
-    const sum = doubleScalarMultiply(u1, curve.generator, u2, this.point);
+    const sum = doubleScalarMultiply(u1, GENERATOR_MULTIPLES, u2, this.multiples);
     if (sum.infinite) return false;
-    const x = affineX(sum);
-    // x mod n: x is below p < 2n, so one subtraction at most.
-    const xModN = compareLimbs(x, n.modulus) >= 0 ? n.subtract(x, n.modulus) : x;
-    return compareLimbs(xModN, r) == 0;
+    // The affine x = X/Z² is below p < 2n, so x mod n = r means x = r or x = r + n (when below p).
+    // Comparing X with r·Z² (and (r + n)·Z²) needs no inversion.
+    const f = curve.field;
+    const zz = f.square(sum.z);
+    if (compareLimbs(f.multiply(f.toMontgomery(r), zz), sum.x) == 0) return true;
+    const rPlusN = new StaticArray<u32>(8);
+    if (addLimbs(rPlusN, r, n.modulus) != 0 || compareLimbs(rPlusN, f.modulus) >= 0) return false;
+    return compareLimbs(f.multiply(f.toMontgomery(rPlusN), zz), sum.x) == 0;
   }
 }
 
@@ -243,7 +300,6 @@ export class P256PublicKey {
 export function p256BaseMultiplyX(k: Uint8Array): Uint8Array | null {
   const scalar = limbsFromBytes(k, 8);
   if (scalar === null) return null;
-  const generator = P256.generator;
-  const point = doubleScalarMultiply(scalar, generator, newElement(), generator);
+  const point = doubleScalarMultiply(scalar, GENERATOR_MULTIPLES, newElement(), GENERATOR_MULTIPLES);
   return point.infinite ? null : limbsToBytes(affineX(point), 32);
 }
