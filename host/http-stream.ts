@@ -77,6 +77,8 @@ export interface StreamSink {
   trailers(response: boolean, trailers: HeaderMap): void;
   /** The filter asked for a local reply (or failed closed): the chain sends it. */
   localReply(from: HttpStream, reply: LocalResponseRequest): void;
+  /** The filter closed the stream (proxy_close_stream): the chain resets every filter. */
+  reset(from: HttpStream, reason: string): void;
   /** A callback ran; `index` is its position in the stream's action list. */
   callback(from: HttpStream, index: number): void;
 }
@@ -646,6 +648,7 @@ export class HttpStream extends FilterContext<StreamSettings> {
           break;
         case Op.Close:
           this.resetStream("wasm_close_stream");
+          this.sink?.reset(this, "wasm_close_stream");
           break;
         case Op.LocalReply: {
           const r = this.pendingReply!;

@@ -39,6 +39,11 @@ export class Plugin {
   private tickTimer: TimerHandle | null = null;
   /** The clock the plugin reads time from. */
   readonly clock: Clock;
+  /**
+   * Told about every proxy_http_call as it is made (after its timeout is armed), so a proxy
+   * can send the request for real and answer with respondHttpCall.
+   */
+  onHttpCall: ((call: HttpCallRequest) => void) | null = null;
 
   /** @internal Use startPlugin(). */
   constructor(
@@ -54,7 +59,10 @@ export class Plugin {
     this.settings = streamSettings(vm, root.id, options);
     vm.queueTarget = { notify: (token) => this.queueReady.push(token) };
     root.onTickPeriod = (period) => this.armTick(period);
-    vm.callouts.onHttpCall = (call) => this.armHttpTimeout(call.token, call.timeoutMs);
+    vm.callouts.onHttpCall = (call) => {
+      this.armHttpTimeout(call.token, call.timeoutMs);
+      this.onHttpCall?.(call);
+    };
   }
 
   /** @internal Runs the root context's start-up callbacks. */
@@ -275,11 +283,16 @@ export class Plugin {
     this.clock.advance(ms);
   }
 
+  /** Whether an HTTP callout still waits for its answer (a timeout may have answered it). */
+  hasPendingHttpCall(token: number): boolean {
+    return this.vm.callouts.pendingHttp.has(token);
+  }
+
   /** Envoy's timer per root context (§9.11): setting the period replaces the timer. */
   private armTick(periodMs: number): void {
     this.tickTimer?.cancel();
     this.tickTimer = null;
-    if (periodMs > 0 && this.clock instanceof VirtualClock) {
+    if (periodMs > 0 && this.clock.schedule !== undefined) {
       this.tickTimer = this.clock.schedule(periodMs, () => this.fireTick());
     }
   }
@@ -297,7 +310,7 @@ export class Plugin {
 
   /** On a virtual clock, Envoy's async client answers a timed-out call with a 504 (§9.7). */
   private armHttpTimeout(token: number, timeoutMs: number): void {
-    if (timeoutMs === 0 || !(this.clock instanceof VirtualClock)) return;
+    if (timeoutMs === 0 || this.clock.schedule === undefined) return;
     this.clock.schedule(timeoutMs, () => {
       if (!this.vm.callouts.pendingHttp.has(token)) return;
       this.respondHttpCall(token, {
@@ -509,6 +522,8 @@ export class Plugin {
   }
 
   private deleteRoot(): void {
+    this.tickTimer?.cancel();
+    this.tickTimer = null;
     this.vm.invoke(this.root, "proxy_on_delete", this.root.id);
     this.vm.removeContext(this.root.id);
   }
