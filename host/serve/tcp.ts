@@ -1,0 +1,134 @@
+// --tcp: the chain as network filters on real connections. Each client connection gets
+// one connection context per filter and one upstream connection; bytes from the client go
+// through the filters in order, bytes from the upstream in reverse, each as the filters
+// let them through. See docs/serve.md ("TCP").
+import net from "node:net";
+import { PeerType } from "../abi/enums.js";
+import type { TcpConnection } from "../tcp-connection.js";
+import type { Output } from "./output.js";
+import type { ProxyStats } from "./stats.js";
+import type { Workers } from "./workers.js";
+
+const EMPTY = new Uint8Array(0);
+
+function address(host: string | undefined, port: number | undefined): string {
+  const h = host ?? "127.0.0.1";
+  return h.includes(":") ? `[${h}]:${port ?? 0}` : `${h}:${port ?? 0}`;
+}
+
+export class TcpProxy {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private active = 0;
+
+  constructor(workers: Workers, upstream: { host: string; port: number }, out: Output, stats: ProxyStats) {
+    this.server = net.createServer((client) => {
+      this.sockets.add(client);
+      this.active++;
+      stats.count("tcp.downstream_cx_total");
+      const gen = workers.pick().current;
+      gen.enter();
+      const options = { sourceAddress: address(client.remoteAddress, client.remotePort), destinationAddress: address(client.localAddress, client.localPort) };
+      const conns: TcpConnection[] = gen.chain.plugins.map((p) => p.newTcpConnection(options));
+      const n = conns.length;
+      const sentUp = new Array<number>(n).fill(0);
+      const sentDown = new Array<number>(n).fill(0);
+      const eosUp = new Array<boolean>(n).fill(false);
+      const eosDown = new Array<boolean>(n).fill(false);
+      let ended = false;
+      const server = net.connect({ host: upstream.host, port: upstream.port });
+      this.sockets.add(server);
+
+      const finish = (): void => {
+        if (ended) return;
+        ended = true;
+        for (const c of conns) c.complete();
+        client.destroy();
+        server.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(server);
+        this.active--;
+        gen.leave();
+        workers.pump();
+      };
+
+      /** Moves what each filter let through on to the next one, and out at the ends. */
+      const flush = (): void => {
+        for (let i = 0; i < n && !ended; i++) {
+          const c = conns[i]!;
+          const bytes = c.forwardedUpstream.subarray(sentUp[i]);
+          sentUp[i]! += bytes.length;
+          const eos = c.endOfStreamForwarded.upstream && !eosUp[i];
+          if (eos) eosUp[i] = true;
+          if (bytes.length === 0 && !eos) continue;
+          if (i + 1 < n) conns[i + 1]!.sendDownstreamData(bytes, eos);
+          else {
+            if (bytes.length > 0) server.write(bytes);
+            if (eos) server.end();
+          }
+        }
+        for (let i = n - 1; i >= 0 && !ended; i--) {
+          const c = conns[i]!;
+          const bytes = c.forwardedDownstream.subarray(sentDown[i]);
+          sentDown[i]! += bytes.length;
+          const eos = c.endOfStreamForwarded.downstream && !eosDown[i];
+          if (eos) eosDown[i] = true;
+          if (bytes.length === 0 && !eos) continue;
+          if (i > 0) conns[i - 1]!.sendUpstreamData(bytes, eos);
+          else {
+            if (bytes.length > 0) client.write(bytes);
+            if (eos) client.end();
+          }
+        }
+        if (conns.some((c) => c.closedBy === "filter" || c.closedBy === "failure")) {
+          stats.count("tcp.filter_closed");
+          for (const c of conns) c.closeDownstream(PeerType.Local);
+          finish();
+        }
+      };
+
+      const guard = (run: () => void): void => {
+        try {
+          run();
+          flush();
+        } catch (e) {
+          out.notice(`serve: internal error on a TCP connection: ${(e as Error).message}`);
+          finish();
+        }
+      };
+
+      guard(() => {
+        for (const c of conns) c.connect();
+      });
+      client.on("data", (chunk: Buffer) => guard(() => conns[0]?.sendDownstreamData(chunk, false)));
+      client.on("end", () => guard(() => conns[0]?.sendDownstreamData(EMPTY, true)));
+      server.on("data", (chunk: Buffer) => guard(() => conns[n - 1]?.sendUpstreamData(chunk, false)));
+      server.on("end", () => guard(() => conns[n - 1]?.sendUpstreamData(EMPTY, true)));
+      client.on("close", () => {
+        for (const c of conns) c.closeDownstream(PeerType.Remote);
+        finish();
+      });
+      server.on("close", () => {
+        for (const c of conns) c.closeUpstream(PeerType.Remote);
+        finish();
+      });
+      client.on("error", () => {});
+      server.on("error", () => stats.count("tcp.upstream_cx_connect_fail"));
+    });
+  }
+
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen({ host, port }, () => resolve(this.server.address() as net.AddressInfo));
+    });
+  }
+
+  async drain(graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + graceMs;
+    while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
