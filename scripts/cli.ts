@@ -21,6 +21,7 @@ function usage(): string {
     "",
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    `  ${"serve".padEnd(width)}  Run a development proxy: real HTTP traffic through filters on this machine`,
     "",
     "Run proxy-wasm-as <command> --help for a command's options.",
   ].join("\n");
@@ -53,6 +54,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.out(pkg.version);
     return 0;
   }
+  if (name === "serve") return serveOnCommander(rest);
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     io.err(`proxy-wasm-as: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
@@ -69,6 +71,16 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.err(`error: ${name}: ${message.split("\n")[0]}`);
     return 1;
   }
+}
+
+/** `serve` is written for the commander-based CLI (cli/commands/serve.ts). */
+async function serveOnCommander(argv: string[]): Promise<number> {
+  const { Command } = await import("commander");
+  const { register } = await import("../cli/commands/serve.js");
+  const program = new Command("proxy-wasm-as");
+  register(program);
+  await program.parseAsync(["serve", ...argv], { from: "user" });
+  return typeof process.exitCode === "number" ? process.exitCode : 0;
 }
 
 function invokedDirectly(): boolean {
