@@ -16,6 +16,7 @@ import type { ProxyStats } from "./stats.js";
 import type { ResponseHandler, Upstream, UpstreamRequest } from "./upstream.js";
 import type { UpstreamFailure } from "./upstream-errors.js";
 import type { Generation, Workers } from "./workers.js";
+import { PassThroughStream } from "./passthrough.js";
 
 export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -59,7 +60,7 @@ function hasNoBody(req: DownstreamRequest): boolean {
 }
 
 export class Exchange implements ChainEdges, ResponseHandler {
-  private declare stream: ChainStream;
+  private declare stream: ChainStream | PassThroughStream;
   private upstreamReq: UpstreamRequest | null = null;
   /** Request / response body bytes a stopped filter holds (in minus out while paused). */
   private requestHeld = 0;
@@ -85,10 +86,13 @@ export class Exchange implements ChainEdges, ResponseHandler {
     this.path = req.url ?? "/";
     gen.enter();
     env.stats.requestStarted();
-    this.stream = gen.chain.newHttpStream(
-      { protocol: req.httpVersionMajor === 2 ? "HTTP/2" : `HTTP/${req.httpVersion}`, sourceAddress: conn.source, destinationAddress: conn.destination },
-      this,
-    );
+    this.stream =
+      gen.chain.plugins.length === 0
+        ? new PassThroughStream(this)
+        : gen.chain.newHttpStream(
+            { protocol: req.httpVersionMajor === 2 ? "HTTP/2" : `HTTP/${req.httpVersion}`, sourceAddress: conn.source, destinationAddress: conn.destination },
+            this,
+          );
     res.on("close", () => this.end());
   }
 
