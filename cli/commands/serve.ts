@@ -46,7 +46,7 @@ class FilterList {
   readonly specs: FilterSpec[] = [];
   add(file: string): void {
     const name = basename(file).replace(/(\.debug)?\.wasm$/, "");
-    this.specs.push({ name, file, configuration: "", vmConfiguration: "", rootId: "", vmId: "", phase: "PostAuthZ", priority: 0, failOpen: false });
+    this.specs.push({ name, file, configuration: "", vmConfiguration: "", rootId: "", vmId: "", phase: "PostAuthZ", priority: 0, failOpen: false, allowOnHeadersStopIteration: false });
   }
   last(flag: string): FilterSpec {
     const s = this.specs[this.specs.length - 1];
@@ -57,7 +57,7 @@ class FilterList {
 
 export const SERVE_HELP_AFTER = `
 Per-filter options (--config, --vm-config, --root-id, --vm-id, --name, --phase,
---priority, --fail-open) apply to the --filter given before them.
+--priority, --fail-open, --allow-on-headers-stop-iteration) apply to the --filter given before them.
 
 Example:
   proxy-wasm-as serve --filter build/header-append.wasm --config '{"x-a":"1"}' --upstream echo
@@ -90,6 +90,7 @@ export function register(program: Command): void {
     )
     .addOption(new Option("--priority <n>", "priority of the filter before (higher runs first)").argParser(perFilter("--priority", (s, v) => (s.priority = Number(v)))))
     .addOption(new Option("--fail-open", "a trap in the filter before lets traffic pass (default: fail closed, 503)"))
+    .addOption(new Option("--allow-on-headers-stop-iteration", "the filter before may return StopIteration from headers and still get body callbacks (Envoy ≥ 1.35)"))
     .addOption(new Option("-f, --file <file.yaml>", "ServiceMeshExtension, WasmPlugin or manifest.yaml documents (repeatable)").argParser(collect((v) => v)))
     .addOption(new Option("--module <name=file.wasm>", "the module for a document's extension (repeatable)").argParser(collect((v) => v)))
     .addOption(new Option("--upstream <echo|url>", "echo, http://HOST:PORT, h2c://HOST:PORT or (with --tcp) tcp://HOST:PORT").default("echo"))
@@ -106,6 +107,9 @@ export function register(program: Command): void {
     .addHelpText("after", SERVE_HELP_AFTER);
   cmd.on("option:fail-open", () => {
     filters.last("--fail-open").failOpen = true;
+  });
+  cmd.on("option:allow-on-headers-stop-iteration", () => {
+    filters.last("--allow-on-headers-stop-iteration").allowOnHeadersStopIteration = true;
   });
   cmd.action(async (o: Record<string, unknown>) => {
     const cwd = process.cwd();

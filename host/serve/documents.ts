@@ -68,6 +68,7 @@ export function filtersFromDocuments(file: string, modules: ReadonlyMap<string, 
         phase: m.phase,
         priority: m.priority,
         failOpen: false,
+        allowOnHeadersStopIteration: false,
       });
       return;
     }
@@ -88,6 +89,7 @@ export function filtersFromDocuments(file: string, modules: ReadonlyMap<string, 
         phase: FROM_WASMPLUGIN_PHASE[String(spec.phase ?? "UNSPECIFIED_PHASE")] ?? "PostStats",
         priority: typeof spec.priority === "number" ? spec.priority : 0,
         failOpen: spec.failStrategy === "FAIL_OPEN",
+        allowOnHeadersStopIteration: false,
       });
       return;
     }
@@ -102,6 +104,7 @@ export function filtersFromDocuments(file: string, modules: ReadonlyMap<string, 
       phase: (spec.phase as Phase | undefined) ?? "PostAuthZ",
       priority: typeof spec.priority === "number" ? spec.priority : 0,
       failOpen: false,
+        allowOnHeadersStopIteration: false,
     });
   });
   return specs;

@@ -16,6 +16,8 @@ export interface FilterSpec {
   phase: Phase;
   priority: number;
   failOpen: boolean;
+  /** Envoy's allow_on_headers_stop_iteration: StopIteration from headers lets body callbacks run. */
+  allowOnHeadersStopIteration: boolean;
 }
 
 export interface HostPort {

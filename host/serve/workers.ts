@@ -65,6 +65,7 @@ async function startFilter(spec: FilterSpec, bytes: Uint8Array, out: Output, clu
     configuration: spec.configuration,
     vmConfiguration: spec.vmConfiguration,
     failOpen: spec.failOpen,
+    allowOnHeadersStopIteration: spec.allowOnHeadersStopIteration,
     logLevel: out.level,
     clusters,
     clock,
