@@ -95,6 +95,14 @@ export class Plugin {
     return this._configured && !this.vm.failed;
   }
 
+  /** The wasm log level: what proxy_get_log_level reports; lower messages are dropped. Envoy's /logging changes it at run time. */
+  get logLevel(): LogLevel {
+    return this.vm.logLevel;
+  }
+  set logLevel(level: LogLevel) {
+    this.vm.logLevel = level;
+  }
+
   get failed(): boolean {
     return this.vm.failed;
   }
