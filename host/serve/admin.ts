@@ -49,6 +49,7 @@ export class Admin {
           if (level !== null) {
             try {
               out.level = parseLogLevel(level);
+              workers.logLevel = out.level;
             } catch (e) {
               return send(400, `${(e as Error).message}\n`);
             }

@@ -22,7 +22,8 @@ export class TcpProxy {
   private active = 0;
 
   constructor(workers: Workers, upstream: { host: string; port: number }, out: Output, stats: ProxyStats) {
-    this.server = net.createServer((client) => {
+    // Half-close is passed on: a client that ends its side still gets the upstream's answer.
+    this.server = net.createServer({ allowHalfOpen: true }, (client) => {
       this.sockets.add(client);
       this.active++;
       stats.count("tcp.downstream_cx_total");
@@ -36,7 +37,7 @@ export class TcpProxy {
       const eosUp = new Array<boolean>(n).fill(false);
       const eosDown = new Array<boolean>(n).fill(false);
       let ended = false;
-      const server = net.connect({ host: upstream.host, port: upstream.port });
+      const server = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
       this.sockets.add(server);
 
       const finish = (): void => {

@@ -195,6 +195,12 @@ export class Workers {
   get logLevel(): LogLevel {
     return this.out.level;
   }
+
+  /** What proxy_get_log_level reports on every VM from now on (new VMs start with it too). */
+  set logLevel(level: LogLevel) {
+    this.out.level = level;
+    for (const p of this.plugins()) p.logLevel = level;
+  }
 }
 
 export function digestOf(bytes: Uint8Array): string {
