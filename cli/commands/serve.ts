@@ -112,68 +112,87 @@ export function register(program: Command): void {
     filters.last("--allow-on-headers-stop-iteration").allowOnHeadersStopIteration = true;
   });
   cmd.action(async (o: Record<string, unknown>) => {
-    const cwd = process.cwd();
-    const modules = new Map(
-      ((o.module as string[] | undefined) ?? []).map((m) => {
-        const i = m.indexOf("=");
-        if (i <= 0) throw new Error(`--module "${m}": expected NAME=FILE.wasm`);
-        return [m.slice(0, i), m.slice(i + 1)] as [string, string];
-      }),
-    );
-    const specs = [...filters.specs];
-    for (const f of (o.file as string[] | undefined) ?? []) specs.push(...filtersFromDocuments(f, modules, cwd));
-    const listen = parseHostPort(String(o.listen), "--listen");
-    const options: ServeOptions = {
-      listen,
-      upstream: parseUpstream(String(o.upstream)),
-      filters: specs,
-      clusters: new Map((o.cluster as Array<[string, URL]> | undefined) ?? []),
-      bufferLimit: byteSize(String(o.bufferLimit)),
-      workers: o.workers as number,
-      admin: o.admin === undefined ? null : parseHostPort(String(o.admin), "--admin"),
-      logLevel: parseLogLevel(String(o.logLevel)),
-      watch: o.watch === true,
-      tcp: o.tcp === true,
-      accessLog: o.accessLog !== false,
-      color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
-    };
-    const write = (line: string): void => void process.stdout.write(line + "\n");
-    let running;
+    let options: ServeOptions;
     try {
-      running = await startServe(options, write);
+      options = serveOptions(o, filters.specs);
     } catch (e) {
-      if (e instanceof PluginLoadFailure || (e as NodeJS.ErrnoException).code === "EADDRINUSE") {
-        process.stderr.write(`error: ${(e as Error).message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      throw e;
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+      return;
     }
-    const url = `http://${running.listen.family === "IPv6" ? `[${running.listen.address}]` : running.listen.address}:${running.listen.port}`;
-    const chain = specs.length === 0 ? "(no filters)" : running.workers.workers[0]!.current.chain.names.join(" → ");
-    write(`proxy-wasm-as serve: listening on ${options.tcp ? url.replace("http:", "tcp:") : url} (${options.tcp ? "TCP" : "HTTP/1.1 and h2c"})`);
-    write(`  chain:    ${chain}${options.workers > 1 ? ` (${options.workers} workers)` : ""}`);
-    write(`  upstream: ${String(o.upstream)}`);
-    if (running.admin) write(`  admin:    http://${running.admin.address}:${running.admin.port}/`);
-    if (!isLoopback(listen.host)) write(`  warning:  listening on ${listen.host}, reachable from other machines`);
-    write(options.tcp ? `  try:      printf 'hello' | nc ${running.listen.address} ${running.listen.port}` : `  try:      curl -si ${url}/`);
-    if (o.portFile !== undefined) {
-      writeFileSync(String(o.portFile), JSON.stringify({ listen: `${running.listen.address}:${running.listen.port}`, port: running.listen.port, admin: running.admin?.port ?? null }) + "\n");
-    }
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.removeListener("SIGINT", stop);
-        process.removeListener("SIGTERM", stop);
-        resolve();
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    write("proxy-wasm-as serve: draining");
-    await running.close();
-    write("proxy-wasm-as serve: stopped");
-    process.exitCode = 0;
+    await run(options, String(o.upstream), o.portFile === undefined ? null : String(o.portFile));
   });
+}
+
+/** The options as serve takes them; throws for anything unusable, naming the option. */
+function serveOptions(o: Record<string, unknown>, fromFlags: FilterSpec[]): ServeOptions {
+  const cwd = process.cwd();
+  const modules = new Map(
+    ((o.module as string[] | undefined) ?? []).map((m) => {
+      const i = m.indexOf("=");
+      if (i <= 0) throw new Error(`--module "${m}": expected NAME=FILE.wasm`);
+      return [m.slice(0, i), m.slice(i + 1)] as [string, string];
+    }),
+  );
+  const specs = [...fromFlags];
+  for (const f of (o.file as string[] | undefined) ?? []) specs.push(...filtersFromDocuments(f, modules, cwd));
+  const listen = parseHostPort(String(o.listen), "--listen");
+  return {
+    listen,
+    upstream: parseUpstream(String(o.upstream)),
+    filters: specs,
+    clusters: new Map((o.cluster as Array<[string, URL]> | undefined) ?? []),
+    bufferLimit: byteSize(String(o.bufferLimit)),
+    workers: o.workers as number,
+    admin: o.admin === undefined ? null : parseHostPort(String(o.admin), "--admin"),
+    logLevel: parseLogLevel(String(o.logLevel)),
+    watch: o.watch === true,
+    tcp: o.tcp === true,
+    accessLog: o.accessLog !== false,
+    color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+  };
+}
+
+/** Serves until SIGINT or SIGTERM, then drains and returns. */
+async function run(options: ServeOptions, upstream: string, portFile: string | null): Promise<void> {
+  const specs = options.filters;
+  const listen = options.listen;
+  const write = (line: string): void => void process.stdout.write(line + "\n");
+  let running;
+  try {
+    running = await startServe(options, write);
+  } catch (e) {
+    if (e instanceof PluginLoadFailure || (e as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw e;
+  }
+  const url = `http://${running.listen.family === "IPv6" ? `[${running.listen.address}]` : running.listen.address}:${running.listen.port}`;
+  const chain = specs.length === 0 ? "(no filters)" : running.workers.workers[0]!.current.chain.names.join(" → ");
+  write(`proxy-wasm-as serve: listening on ${options.tcp ? url.replace("http:", "tcp:") : url} (${options.tcp ? "TCP" : "HTTP/1.1 and h2c"})`);
+  write(`  chain:    ${chain}${options.workers > 1 ? ` (${options.workers} workers)` : ""}`);
+  write(`  upstream: ${upstream}`);
+  if (running.admin) write(`  admin:    http://${running.admin.address}:${running.admin.port}/`);
+  if (!isLoopback(listen.host)) write(`  warning:  listening on ${listen.host}, reachable from other machines`);
+  write(options.tcp ? `  try:      printf 'hello' | nc ${running.listen.address} ${running.listen.port}` : `  try:      curl -si ${url}/`);
+  if (portFile !== null) {
+    writeFileSync(portFile, JSON.stringify({ listen: `${running.listen.address}:${running.listen.port}`, port: running.listen.port, admin: running.admin?.port ?? null }) + "\n");
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.removeListener("SIGINT", stop);
+      process.removeListener("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  write("proxy-wasm-as serve: draining");
+  await running.close();
+  write("proxy-wasm-as serve: stopped");
+  process.exitCode = 0;
 }
 
 
