@@ -124,6 +124,18 @@ test("a local reply from a filter goes back through the filters before it; the u
   }
 });
 
+test("--filter without --priority runs the filters in the order given, not by name", T, async () => {
+  const chain = buildWat("chain");
+  const serve = await startServe(["--filter", chain, "--name", "zeta", "--config", "azeta", "--filter", chain, "--name", "alpha", "--config", "aalpha"]);
+  try {
+    const r = await request(`${serve.url}/`);
+    assert.equal((JSON.parse(r.body.toString()) as { headers: Record<string, string> }).headers["x-chain"], "zeta, alpha");
+    assert.equal(r.headers["x-chain-resp"], "alpha, zeta", "responses pass the filters in reverse");
+  } finally {
+    assert.equal(await serve.stop(), 0);
+  }
+});
+
 test("100 concurrent keep-alive connections: every answer belongs to its own request", T, async () => {
   const serve = await startServe(["--filter", build("header-append"), "--config", '{"x-a":"1"}', "--no-access-log"]);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });

@@ -46,7 +46,9 @@ class FilterList {
   readonly specs: FilterSpec[] = [];
   add(file: string): void {
     const name = basename(file).replace(/(\.debug)?\.wasm$/, "");
-    this.specs.push({ name, file, configuration: "", vmConfiguration: "", rootId: "", vmId: "", phase: "PostAuthZ", priority: 0, failOpen: false, allowOnHeadersStopIteration: false });
+    // Without --priority, filters run in the order given: each one ranks just below the one before.
+    const priority = -this.specs.length;
+    this.specs.push({ name, file, configuration: "", vmConfiguration: "", rootId: "", vmId: "", phase: "PostAuthZ", priority, failOpen: false, allowOnHeadersStopIteration: false });
   }
   last(flag: string): FilterSpec {
     const s = this.specs[this.specs.length - 1];

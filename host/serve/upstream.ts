@@ -40,6 +40,13 @@ export interface Upstream {
 
 const NO_BODY_STATUS = new Set([204, 304]);
 
+/** Headers as one object; a repeated name's values are joined with ", " (as HTTP allows). */
+function joinRepeated(pairs: Pairs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of pairs) out[k] = k in out ? `${out[k]}, ${v}` : v;
+  return out;
+}
+
 /** Answers with what it received, as JSON: method, path, authority, headers, body size and digest, trailers. */
 export class EchoUpstream implements Upstream {
   open(headers: HeaderMap, endOfStream: boolean, handler: ResponseHandler): UpstreamRequest {
@@ -57,7 +64,7 @@ export class EchoUpstream implements Upstream {
           method: first(received, ":method") ?? "",
           path: first(received, ":path") ?? "",
           authority: first(received, ":authority") ?? "",
-          headers: Object.fromEntries(received.filter(([k]) => !k.startsWith(":")).map(([k, v]) => [k, v])),
+          headers: joinRepeated(received.filter(([k]) => !k.startsWith(":"))),
           bodySize: size,
           bodySha256: hash.digest("hex"),
           trailers: trailers === null ? null : Object.fromEntries(trailers),
