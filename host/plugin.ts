@@ -44,6 +44,8 @@ export class Plugin {
    * can send the request for real and answer with respondHttpCall.
    */
   onHttpCall: ((call: HttpCallRequest) => void) | null = null;
+  /** Told about every unary proxy_grpc_call as it is made; answer with respondGrpcCall. */
+  onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
 
   /** @internal Use startPlugin(). */
   constructor(
@@ -63,6 +65,7 @@ export class Plugin {
       this.armHttpTimeout(call.token, call.timeoutMs);
       this.onHttpCall?.(call);
     };
+    vm.callouts.onGrpcCall = (call) => this.onGrpcCall?.(call);
   }
 
   /** @internal Runs the root context's start-up callbacks. */
@@ -294,6 +297,11 @@ export class Plugin {
   /** Whether an HTTP callout still waits for its answer (a timeout may have answered it). */
   hasPendingHttpCall(token: number): boolean {
     return this.vm.callouts.pendingHttp.has(token);
+  }
+
+  /** Whether a unary gRPC call still waits for its answer (not answered, cancelled or closed). */
+  hasPendingGrpcCall(token: number): boolean {
+    return this.vm.callouts.grpcCalls.has(token);
   }
 
   /** Envoy's timer per root context (§9.11): setting the period replaces the timer. */

@@ -60,6 +60,8 @@ export class Callouts {
   readonly grpcCancelled: number[] = [];
   /** Told about every call made (the plugin arms its timeout). */
   onHttpCall: ((call: HttpCallRequest) => void) | null = null;
+  /** Told about every unary gRPC call made. */
+  onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
 
   constructor(
     readonly clusters: ReadonlySet<string>,
