@@ -1,7 +1,7 @@
 // Every example under serve, end to end with real traffic: http-auth asks a loopback auth
 // server that takes its time (the request pauses and resumes), metrics and
 // queue-aggregator show up on the admin port, rate-limit answers 429 (and shares its
-// buckets across two workers), grpc-auth fails closed without a gRPC cluster, and
+// buckets across two workers), grpc-auth fails closed without a gRPC cluster (serve-grpc.test.ts gives it one), and
 // tcp-stats counts bytes on real TCP connections.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -96,7 +96,7 @@ export function register(program: Command): void {
     .addOption(new Option("-f, --file <file.yaml>", "ServiceMeshExtension, WasmPlugin or manifest.yaml documents (repeatable)").argParser(collect((v) => v)))
     .addOption(new Option("--module <name=file.wasm>", "the module for a document's extension (repeatable)").argParser(collect((v) => v)))
     .addOption(new Option("--upstream <echo|url>", "echo, http://HOST:PORT, h2c://HOST:PORT or (with --tcp) tcp://HOST:PORT").default("echo"))
-    .addOption(new Option("--cluster <name=url>", "a cluster for proxy_http_call (repeatable): NAME=http://HOST:PORT").argParser(collect(parseCluster)))
+    .addOption(new Option("--cluster <name=url>", "a cluster for HTTP and gRPC callouts (repeatable): NAME=http://HOST:PORT or NAME=h2c://HOST:PORT").argParser(collect(parseCluster)))
     .addOption(new Option("--listen <host:port>", "where to listen").default(`${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`))
     .addOption(new Option("--admin <host:port>", "admin port (/stats/prometheus, /ready, /logging, /plugins)"))
     .addOption(new Option("--buffer-limit <bytes>", "per-stream buffer limit (413 request / 500 response over it)").default(String(DEFAULT_BUFFER_LIMIT)))

@@ -1,8 +1,12 @@
-// Clusters for proxy_http_call: every callout a plugin makes is sent for real to the
+// Clusters for callouts: every proxy_http_call a plugin makes is sent for real to the
 // cluster's address, and the answer goes back with respondHttpCall. Timeouts are the
 // plugin's own (its real-time clock answers 504); a failed connection is answered with the
-// 503 Envoy's router would give, as Envoy's async client delivers it.
+// 503 Envoy's router would give, as Envoy's async client delivers it. Unary gRPC calls go
+// to the same cluster over cleartext HTTP/2 (docs/serve.md, "Callouts and time").
 import http from "node:http";
+import http2 from "node:http2";
+import { GrpcStatus } from "../abi/enums.js";
+import type { GrpcCallRequest } from "../services/callouts.js";
 import { Buffer } from "node:buffer";
 import type { HttpCallRequest } from "../services/callouts.js";
 import type { Plugin } from "../plugin.js";
@@ -28,6 +32,80 @@ export class Clusters {
 
   attach(plugin: Plugin): void {
     plugin.onHttpCall = (call) => this.send(plugin, call);
+    plugin.onGrpcCall = (call) => this.sendGrpc(plugin, call);
+  }
+
+  private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+
+  private session(base: URL): http2.ClientHttp2Session {
+    const key = base.host;
+    const open = this.sessions.get(key);
+    if (open !== undefined && !open.closed && !open.destroyed) return open;
+    const s = http2.connect(`http://${base.host}`);
+    s.on("error", () => {});
+    s.on("close", () => {
+      if (this.sessions.get(key) === s) this.sessions.delete(key);
+    });
+    s.unref();
+    this.sessions.set(key, s);
+    return s;
+  }
+
+  /** A unary gRPC call: one length-prefixed message each way, the status in the trailers. */
+  private sendGrpc(plugin: Plugin, call: GrpcCallRequest): void {
+    const base = this.clusters.get(call.cluster);
+    if (base === undefined) return;
+    this.stats.count(`cluster.${call.cluster}.grpc_rq_total`);
+    let settled = false;
+    const answer = (response: Parameters<Plugin["respondGrpcCall"]>[1]): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!plugin.hasPendingGrpcCall(call.token)) return; // cancelled by the filter
+      try {
+        plugin.respondGrpcCall(call.token, response);
+      } catch (e) {
+        this.out.notice(`serve: answering gRPC call ${call.token} to ${call.cluster} failed: ${(e as Error).message}`);
+      }
+      this.after();
+    };
+    const timer =
+      call.timeoutMs > 0 ? setTimeout(() => answer({ status: GrpcStatus.DeadlineExceeded, message: "upstream request timeout" }), call.timeoutMs) : undefined;
+    setImmediate(() => {
+      if (!plugin.hasPendingGrpcCall(call.token)) return;
+      const headers: http2.OutgoingHttpHeaders = {
+        ...nodeHeaders(call.initialMetadata.entries()),
+        ":method": "POST",
+        ":path": `/${call.serviceName}/${call.method}`,
+        ":authority": base.host,
+        ":scheme": "http",
+        "content-type": "application/grpc",
+        te: "trailers",
+      };
+      if (call.timeoutMs > 0) headers["grpc-timeout"] = `${call.timeoutMs}m`;
+      const req = this.session(base).request(headers);
+      const chunks: Buffer[] = [];
+      let status: number | null = null;
+      let message = "";
+      const read = (h: http2.IncomingHttpHeaders): void => {
+        if (h["grpc-status"] !== undefined) status = Number(h["grpc-status"]);
+        if (h["grpc-message"] !== undefined) message = decodeURIComponent(String(h["grpc-message"]));
+      };
+      req.on("response", read);
+      req.on("trailers", read);
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        if (status === null || status !== GrpcStatus.Ok) return answer({ status: status ?? GrpcStatus.Unknown, message });
+        if (body.length < 5 || body.readUInt32BE(1) > body.length - 5) return answer({ status: GrpcStatus.Internal, message: "malformed gRPC response" });
+        answer({ message: body.subarray(5, 5 + body.readUInt32BE(1)) });
+      });
+      req.on("error", (e: Error) => answer({ status: GrpcStatus.Unavailable, message: e.message }));
+      const frame = Buffer.alloc(5 + call.message.length);
+      frame.writeUInt32BE(call.message.length, 1);
+      frame.set(call.message, 5);
+      req.end(frame);
+    });
   }
 
   private send(plugin: Plugin, call: HttpCallRequest): void {
@@ -87,6 +165,7 @@ export class Clusters {
 
   close(): void {
     this.agent.destroy();
+    for (const s of this.sessions.values()) s.close();
   }
 }
 

@@ -199,10 +199,9 @@ export class H2cUpstream implements Upstream {
     const connected = !session.connecting;
     const req = session.request(out, { endStream: endOfStream, waitForTrailers: !endOfStream });
     let trailersToSend: Pairs | null = null;
-    req.on("wantTrailers", () => {
-      if (trailersToSend !== null) req.sendTrailers(nodeHeaders(trailersToSend));
-      else req.close();
-    });
+    // The body's end is only known when it comes, so the stream waits for trailers; with
+    // none to send, an empty trailer block ends it.
+    req.on("wantTrailers", () => req.sendTrailers(trailersToSend === null ? {} : nodeHeaders(trailersToSend)));
     req.on("drain", () => handler.drained());
     req.on("response", (h, flags) => {
       responded = true;
