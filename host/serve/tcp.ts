@@ -32,10 +32,6 @@ export class TcpProxy {
       const options = { sourceAddress: address(client.remoteAddress, client.remotePort), destinationAddress: address(client.localAddress, client.localPort) };
       const conns: TcpConnection[] = gen.chain.plugins.map((p) => p.newTcpConnection(options));
       const n = conns.length;
-      const sentUp = new Array<number>(n).fill(0);
-      const sentDown = new Array<number>(n).fill(0);
-      const eosUp = new Array<boolean>(n).fill(false);
-      const eosDown = new Array<boolean>(n).fill(false);
       let ended = false;
       const server = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
       this.sockets.add(server);
@@ -53,32 +49,37 @@ export class TcpProxy {
         workers.pump();
       };
 
+      const send = (socket: net.Socket, bytes: Uint8Array, eos: boolean): void => {
+        if (bytes.length > 0) socket.write(bytes);
+        if (eos) socket.end();
+      };
+      /** Client → upstream through the filters in order; upstream → client in reverse. */
+      const directions = [
+        {
+          order: conns.map((_, i) => i),
+          passed: (c: TcpConnection) => c.forwardedUpstream,
+          ended: (c: TcpConnection) => c.endOfStreamForwarded.upstream,
+          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i + 1 < n ? conns[i + 1]!.sendDownstreamData(bytes, eos) : send(server, bytes, eos)),
+        },
+        {
+          order: conns.map((_, i) => n - 1 - i),
+          passed: (c: TcpConnection) => c.forwardedDownstream,
+          ended: (c: TcpConnection) => c.endOfStreamForwarded.downstream,
+          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i > 0 ? conns[i - 1]!.sendUpstreamData(bytes, eos) : send(client, bytes, eos)),
+        },
+      ].map((d) => ({ ...d, sent: new Array<number>(n).fill(0), eosSent: new Array<boolean>(n).fill(false) }));
+
       /** Moves what each filter let through on to the next one, and out at the ends. */
       const flush = (): void => {
-        for (let i = 0; i < n && !ended; i++) {
-          const c = conns[i]!;
-          const bytes = c.forwardedUpstream.subarray(sentUp[i]);
-          sentUp[i]! += bytes.length;
-          const eos = c.endOfStreamForwarded.upstream && !eosUp[i];
-          if (eos) eosUp[i] = true;
-          if (bytes.length === 0 && !eos) continue;
-          if (i + 1 < n) conns[i + 1]!.sendDownstreamData(bytes, eos);
-          else {
-            if (bytes.length > 0) server.write(bytes);
-            if (eos) server.end();
-          }
-        }
-        for (let i = n - 1; i >= 0 && !ended; i--) {
-          const c = conns[i]!;
-          const bytes = c.forwardedDownstream.subarray(sentDown[i]);
-          sentDown[i]! += bytes.length;
-          const eos = c.endOfStreamForwarded.downstream && !eosDown[i];
-          if (eos) eosDown[i] = true;
-          if (bytes.length === 0 && !eos) continue;
-          if (i > 0) conns[i - 1]!.sendUpstreamData(bytes, eos);
-          else {
-            if (bytes.length > 0) client.write(bytes);
-            if (eos) client.end();
+        for (const d of directions) {
+          for (const i of d.order) {
+            if (ended) return;
+            const c = conns[i]!;
+            const bytes = d.passed(c).subarray(d.sent[i]);
+            d.sent[i]! += bytes.length;
+            const eos = d.ended(c) && !d.eosSent[i];
+            if (eos) d.eosSent[i] = true;
+            if (bytes.length > 0 || eos) d.onward(i, bytes, eos);
           }
         }
         if (conns.some((c) => c.closedBy === "filter" || c.closedBy === "failure")) {

@@ -40,6 +40,13 @@ export interface Upstream {
 
 const NO_BODY_STATUS = new Set([204, 304]);
 
+/** Writes request body bytes, ending the request at end of stream; false when the upstream's buffer is full. */
+function writeBody(req: { write(chunk: Uint8Array): boolean; end(): void }, chunk: Uint8Array, endOfStream: boolean): boolean {
+  const ok = chunk.length > 0 ? req.write(chunk) : true;
+  if (endOfStream) req.end();
+  return ok;
+}
+
 /** Headers as one object; a repeated name's values are joined with ", " (as HTTP allows). */
 function joinRepeated(pairs: Pairs): Record<string, string> {
   const out: Record<string, string> = {};
@@ -148,11 +155,7 @@ export class Http1Upstream implements Upstream {
     });
     if (endOfStream) req.end();
     return {
-      data: (chunk, eos) => {
-        const ok = chunk.length > 0 ? req.write(chunk) : true;
-        if (eos) req.end();
-        return ok;
-      },
+      data: (chunk, eos) => writeBody(req, chunk, eos),
       trailers: (t) => {
         req.addTrailers(nodeHeaders(t));
         req.end();
@@ -228,11 +231,7 @@ export class H2cUpstream implements Upstream {
       else handler.reset("upstream_reset_after_response_started{remote_reset}");
     });
     return {
-      data: (chunk, eos) => {
-        const ok = chunk.length > 0 ? req.write(chunk) : true;
-        if (eos) req.end();
-        return ok;
-      },
+      data: (chunk, eos) => writeBody(req, chunk, eos),
       trailers: (t) => {
         trailersToSend = t;
         req.end();
