@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
+import http2 from "node:http2";
 import { buildC, buildWat } from "./fixtures/build.js";
 import { build, request, startHttpServer, startServe } from "./serve-harness.js";
 
@@ -173,5 +174,27 @@ test("a trap fails the stream closed (503 wasm_fail_stream) or open (traffic pas
   } finally {
     assert.equal(await closed.stop(), 0);
     assert.equal(await open.stop(), 0);
+  }
+});
+
+test("proxy_close_stream resets the real stream: HTTP/1.1 loses the connection, HTTP/2 gets RST_STREAM", T, async () => {
+  const serve = await startServe(["--filter", buildWat("serve-close")]);
+  try {
+    const h1 = await request(`${serve.url}/closed`).catch((e: NodeJS.ErrnoException) => e);
+    assert.ok(h1 instanceof Error, "no response, the connection was closed");
+    await serve.waitFor(/GET \/closed HTTP\/1\.1 - .*reset=wasm_close_stream/);
+    const session = http2.connect(serve.url);
+    const code = await new Promise<number>((resolve) => {
+      const s = session.request({ ":path": "/h2closed" });
+      s.on("close", () => resolve(s.rstCode));
+      s.on("error", () => {});
+      s.resume();
+      s.end();
+    });
+    session.close();
+    assert.notEqual(code, http2.constants.NGHTTP2_NO_ERROR);
+    await serve.waitFor(/GET \/h2closed HTTP\/2 - .*reset=wasm_close_stream/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
   }
 });
