@@ -1,5 +1,6 @@
-// Envoy's rules for proxy_set_buffer_bytes on a mutable body/data buffer (reference §4.3),
-// and the byte helpers the streams, connections and chains share.
+// Envoy's rules for proxy_set_buffer_bytes on a mutable body/data buffer
+// (docs/envoy-semantics.md, "Buffers"), and the byte helpers the streams, connections and
+// chains share.
 import { Buffer } from "node:buffer";
 
 const EMPTY = new Uint8Array(0);

@@ -9,7 +9,9 @@ import { joinBytes, toBytes } from "./body-buffer.js";
 import { VirtualClock, type Clock } from "./clock.js";
 import type { LocalResponseRequest } from "./context.js";
 import { HeaderMap, type HeaderInput } from "./header-map.js";
-import { localReplyOf, type HttpStream, type HttpStreamOptions, type LocalReply, type StreamSink } from "./http-stream.js";
+import type { HttpFilter, StreamSink } from "./http-filter.js";
+import type { HttpStream, HttpStreamOptions } from "./http-stream.js";
+import { buildLocalReply, type LocalReply } from "./local-reply.js";
 import type { Plugin } from "./plugin.js";
 
 /** Maistra ServiceMeshExtension phases, in chain order. */
@@ -31,22 +33,6 @@ export function orderChain<T extends { name: string; phase: Phase; priority?: nu
   );
 }
 
-/**
- * Where a chain delivers what leaves it, as it leaves: the request out of the last filter
- * (toward the upstream) and the response out of the first (toward the client). A proxy
- * sets these to move real traffic; without them the stream only records what passed.
- */
-export interface ChainEdges {
-  upstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
-  upstreamData(data: Uint8Array, endOfStream: boolean): void;
-  upstreamTrailers(trailers: HeaderMap): void;
-  downstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
-  downstreamData(data: Uint8Array, endOfStream: boolean): void;
-  downstreamTrailers(trailers: HeaderMap): void;
-  /** A filter closed the stream, or a reply came too late to send: reset both sides. */
-  reset(reason: string): void;
-}
-
 /** Plugins in filter-chain order. */
 export class Chain {
   /** @internal Use startChain(). */
@@ -66,8 +52,8 @@ export class Chain {
     return this.plugins[i]!;
   }
 
-  newHttpStream(options?: HttpStreamOptions, edges: ChainEdges | null = null): ChainStream {
-    return new ChainStream(this, options, edges);
+  newHttpStream(options?: HttpStreamOptions): ChainStream {
+    return new ChainStream(this, options);
   }
 
   /** Moves the chain's virtual clock forward (ticks and callout timeouts of every plugin). */
@@ -88,52 +74,38 @@ export class ChainStream {
   private upstream: { headers: HeaderMap; body: Uint8Array[]; trailers: HeaderMap | null; endOfStream: boolean } | null = null;
   private downstream: { headers: HeaderMap; body: Uint8Array[]; trailers: HeaderMap | null } | null = null;
   private completed = false;
+  /** The response trailers the test holds before any arrived. */
+  private trailerView: HeaderMap | null = null;
   /** Local replies asked for after the stream already had one (Envoy #28826): ignored here. */
   readonly ignoredLocalReplies: Array<{ plugin: string; status: number; details: string }> = [];
   /** Why the stream was reset, or null. */
   resetReason: string | null = null;
-  /** Receives what leaves the chain as it leaves (bodies are then not kept). */
-  edges: ChainEdges | null;
 
-  constructor(chain: Chain, options?: HttpStreamOptions, edges: ChainEdges | null = null) {
-    this.edges = edges;
+  constructor(chain: Chain, options?: HttpStreamOptions) {
     this.names = chain.names;
-    this.streams = chain.plugins.map((p) => p.newHttpStream(options));
-    this.streams.forEach((s, i) => {
-      s.sink = this.sinkFor(i);
-    });
+    const n = chain.plugins.length;
+    this.streams = chain.plugins.map((p, i) => p.newChainFilter(this.sinkFor(i, n), options));
   }
 
-  private sinkFor(i: number): StreamSink {
-    const n = this.streams.length;
+  private sinkFor(i: number, n: number): StreamSink {
     return {
       headers: (response, headers, eos) => {
         const entries = headers.entries();
         if (!response) {
           if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestHeaders(entries, eos));
-          else {
-            this.upstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null, endOfStream: eos };
-            this.edges?.upstreamHeaders(this.upstream.headers, eos);
-          }
+          else this.upstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null, endOfStream: eos };
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeHeaders(entries, eos));
-        else {
-          this.downstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null };
-          this.edges?.downstreamHeaders(this.downstream.headers, eos);
-        }
+        else this.downstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null };
       },
       data: (response, data, eos) => {
         if (!response) {
           if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestBody(data, eos));
           else if (this.upstream) {
-            if (data.length > 0 && this.edges === null) this.upstream.body.push(data);
+            if (data.length > 0) this.upstream.body.push(data);
             if (eos) this.upstream.endOfStream = true;
-            this.edges?.upstreamData(data, eos);
           }
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeData(data, eos));
-        else if (this.downstream) {
-          if (data.length > 0 && this.edges === null) this.downstream.body.push(data);
-          this.edges?.downstreamData(data, eos);
-        }
+        else if (this.downstream && data.length > 0) this.downstream.body.push(data);
       },
       trailers: (response, trailers) => {
         const entries = trailers.entries();
@@ -142,28 +114,21 @@ export class ChainStream {
           else if (this.upstream) {
             this.upstream.trailers = new HeaderMap(entries, trailers.inline);
             this.upstream.endOfStream = true;
-            this.edges?.upstreamTrailers(this.upstream.trailers);
           }
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeTrailers(entries));
         else if (this.downstream) {
-          this.downstream.trailers = new HeaderMap(entries, trailers.inline);
-          this.edges?.downstreamTrailers(this.downstream.trailers);
+          // The map the test may already hold as the response trailers becomes them.
+          const map = this.trailerView ?? new HeaderMap(null, trailers.inline);
+          this.trailerView = null;
+          for (const [k, v] of entries) map.add(k, v);
+          this.downstream.trailers = map;
         }
       },
       localReply: (from, r) => this.sendLocalReply(from, r),
-      reset: (_from, reason) => this.resetAll(reason),
       callback: (_from, index) => {
         this.trace.push([i, index]);
       },
     };
-  }
-
-  /** One filter reset the stream (proxy_close_stream, a failure after headers went out): every filter ends. */
-  private resetAll(reason: string): void {
-    if (this.resetReason !== null) return;
-    this.resetReason = reason;
-    for (const s of this.streams) s.reset(reason);
-    this.edges?.reset(reason);
   }
 
   /** Remembers the first stop status met further down the chain. */
@@ -212,45 +177,36 @@ export class ChainStream {
 
   // ---- local replies ------------------------------------------------------------------------
 
-  /**
-   * A reply from the proxy itself rather than a filter (the router's 503 for an unreachable
-   * upstream, the 413/500 of a buffer over its limit): it goes through every filter's
-   * response side, as Envoy's filter manager sends it.
-   */
-  sendProxyReply(status: number, details: string, body: string | Uint8Array = EMPTY, headers: Array<[string, string]> = []): void {
-    this.sendLocalReply(null, { status, details, body: toBytes(body), headers, grpcStatus: -1 });
-  }
-
-  private sendLocalReply(from: HttpStream | null, r: LocalResponseRequest): void {
+  private sendLocalReply(from: HttpFilter, r: LocalResponseRequest): void {
     if (this.reply !== null || this.resetReason !== null) {
-      // A second local reply on the stream (§4.5): reported and ignored.
-      this.ignoredLocalReplies.push({ plugin: from === null ? "" : this.names[this.streams.indexOf(from)]!, status: r.status, details: r.details });
+      // A second local reply on the stream: reported and ignored.
+      this.ignoredLocalReplies.push({ plugin: this.names[this.streams.indexOf(from as HttpStream)]!, status: r.status, details: r.details });
       return;
     }
     const responseStarted = this.streams.some((s) => s.responseStarted);
     if (responseStarted) {
       // Headers already went downstream: Envoy resets; otherwise it replies directly.
       if (this.downstream !== null) {
-        this.resetAll("local_reply_after_response_headers_sent");
+        this.resetReason = "local_reply_after_response_headers_sent";
+        for (const s of this.streams) s.reset(this.resetReason);
         return;
       }
     }
-    const reply = localReplyOf(r);
+    const reply = buildLocalReply(r, (from as HttpStream).requestHeaders);
+    const body = reply.body;
     const headers = reply.headers;
     this.reply = reply;
-    from?.setLocalReply(reply);
+    from.setLocalReply(reply);
     for (const s of this.streams) s.endRequest();
     if (responseStarted) {
-      this.downstream = { headers, body: r.body.length > 0 ? [r.body] : [], trailers: null };
+      this.downstream = { headers, body: body.length > 0 ? [body] : [], trailers: null };
       for (const s of this.streams) s.reset("local_reply_direct");
-      this.edges?.downstreamHeaders(headers, r.body.length === 0);
-      if (r.body.length > 0) this.edges?.downstreamData(r.body, true);
       return;
     }
     // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).
     const last = this.streams[this.streams.length - 1]!;
-    last.encodeHeaders(headers.entries(), r.body.length === 0);
-    if (r.body.length > 0) last.encodeData(r.body, true);
+    last.encodeHeaders(headers.entries(), body.length === 0);
+    if (body.length > 0) last.encodeData(body, true);
     if (this.downstream !== null) reply.headers = this.downstream.headers;
   }
 
@@ -285,7 +241,7 @@ export class ChainStream {
     return this.downstream === null ? EMPTY : joinBytes(this.downstream.body);
   }
   get responseTrailers(): HeaderMap {
-    return this.downstream?.trailers ?? new HeaderMap();
+    return this.downstream?.trailers ?? (this.trailerView ??= new HeaderMap());
   }
 
   /** Every callback of every filter in the order they ran, with the host-converted result. */

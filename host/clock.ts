@@ -1,7 +1,6 @@
-// Time as the host calls see it (reference §4.1, §5 clock_time_get, §9.11, §9.12
-// request.time): the real clock by default, or a virtual clock that only moves when the
-// test advances it and then fires the timers that fell due (ticks, callout timeouts), in
-// order of their due time.
+// Time as the host calls see it (docs/envoy-semantics.md, "Timers and time"): the real clock
+// by default, or a virtual clock that only moves when the test advances it and then fires
+// the timers that fell due (ticks, callout timeouts), in order of their due time.
 
 /** What the host reads time from. Both values are nanoseconds. */
 export interface Clock {

@@ -5,7 +5,7 @@
 import { WasmResult } from "./abi/enums.js";
 import { Context } from "./context.js";
 import { resolveProperty } from "./imports/properties.js";
-import { addressAttribute, encodeBool, encodeInt64, nextConnectionId, pathKey } from "./properties.js";
+import { addressAttribute, encodeBool, encodeInt64, pathKey } from "./properties.js";
 import type { ExportFn, Vm } from "./vm.js";
 
 /** Plugin-wide settings of a filter's contexts. */
@@ -58,7 +58,7 @@ export abstract class FilterContext<S extends FilterSettings = FilterSettings> e
     this.acts = [];
     this.recordedAt = -1;
     this.filterState = null;
-    this.connectionId = nextConnectionId();
+    this.connectionId = vm.process.nextConnectionId();
     this.sourceAddress = options?.sourceAddress ?? "127.0.0.1:54321";
     this.destinationAddress = options?.destinationAddress ?? "127.0.0.1:8080";
     // Fail-open skips the filter; fail-closed stops the traffic at the first event.

@@ -1,4 +1,4 @@
-// Envoy header map semantics (reference §4.4, §7.1, §12.2): lower-case keys, several
+// Envoy header map semantics (docs/envoy-semantics.md, "Header maps"): lower-case keys, several
 // values per key kept in insertion order, pseudo-headers iterated first, and "inline"
 // headers that merge repeated adds into one comma-separated value.
 import { Buffer } from "node:buffer";

@@ -1,6 +1,8 @@
-// Header names as Envoy stores them: lower case (reference §4.4). The same few names come
-// by on every request, nearly always already in lower case; remembering those lets a Set
-// lookup (the string's hash is cached by V8) replace a toLowerCase call per header.
+// Header names as Envoy stores them: lower case (docs/envoy-semantics.md, "Header maps").
+// The same few names come by on every request, nearly always already in lower case;
+// remembering those lets a Set lookup (the string's hash is cached by V8) replace a
+// toLowerCase call per header. The memo is the host's only module-level state: it changes
+// no result, only how fast one is found.
 
 /** Names known to be their own lower case. */
 const lowerCase = new Set<string>();

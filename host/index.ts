@@ -5,12 +5,12 @@ import { Buffer } from "node:buffer";
 import { LogLevel, type WasmResult } from "./abi/enums.js";
 import { ModuleError, tryParse } from "./abi/module-info.js";
 import { Plugin } from "./plugin.js";
+import { ProxyProcess, clockOf } from "./process.js";
 import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.js";
-import { REAL_CLOCK, VirtualClock, type Clock } from "./clock.js";
-import { RootContext } from "./root-context.js";
+import type { Clock } from "./clock.js";
 import { Chain, orderChain, type Phase } from "./chain.js";
 import { Callouts } from "./services/callouts.js";
-import { Vm, type HostTrace } from "./vm.js";
+import type { HostTrace } from "./vm.js";
 
 export {
   LogLevel,
@@ -29,14 +29,15 @@ export {
 } from "./abi/enums.js";
 export { HeaderMap, type HeaderInput } from "./header-map.js";
 export type { LogEntry, HostTrace } from "./vm.js";
-export { HttpStream, type LocalReply, type HttpStreamOptions } from "./http-stream.js";
+export { HttpStream, type HttpStreamOptions } from "./http-stream.js";
+export type { LocalReply } from "./local-reply.js";
 export { TcpConnection, type TcpConnectionOptions, type CloseCause } from "./tcp-connection.js";
 export { Plugin, type HttpCallResponse, type GrpcCallResponse } from "./plugin.js";
 export { Chain, ChainStream, PHASES, orderChain, type Phase, type ChainEdges } from "./chain.js";
 export { VirtualClock, RealClock, RealTimerClock, DEFAULT_VIRTUAL_START_MS, type Clock, type TimerHandle } from "./clock.js";
 export type { HttpCallRequest, GrpcCallRequest, GrpcStreamState } from "./services/callouts.js";
 export type { MetricStat } from "./services/metrics.js";
-export { clearSharedData } from "./services/shared.js";
+export { ProxyProcess, type ProxyProcessOptions } from "./process.js";
 export { decodePairs, encodePairs } from "./abi/pairs.js";
 export type { PropertyValue } from "./properties.js";
 
@@ -47,8 +48,14 @@ export interface PluginOptions {
   rootId?: string;
   /** Default: rootId. */
   pluginName?: string;
-  /** Default "". Scopes shared data and queues. */
+  /** Default "". Scopes shared data and queues within the process. */
   vmId?: string;
+  /**
+   * The Envoy process the plugin runs in: shared data, shared queues, connection ids and
+   * the clock. Default: a fresh one per plugin. Give plugins the same process to let them
+   * share data and queues.
+   */
+  process?: ProxyProcess;
   /** Plugin configuration (buffer 7). */
   configuration?: string | Uint8Array;
   /** VM configuration (buffer 6). */
@@ -73,9 +80,10 @@ export interface PluginOptions {
   /** WASI environment variables (vm_config.environment_variables). */
   environment?: Record<string, string>;
   /**
-   * Where time comes from: real time (default), "virtual" (a fresh VirtualClock starting at
-   * 2024-01-01T00:00:00Z) or a clock object (share one VirtualClock between plugins).
-   * On a virtual clock `plugin.advanceTime(ms)` fires ticks and HTTP-callout timeouts.
+   * Where time comes from: the process's clock (default; real time for a fresh process),
+   * "real", "virtual" (a fresh VirtualClock starting at 2024-01-01T00:00:00Z) or a clock
+   * object (share one VirtualClock between plugins). On a virtual clock
+   * `plugin.advanceTime(ms)` fires ticks and HTTP-callout timeouts.
    */
   clock?: Clock | "virtual" | "real";
   /** Sees every callback and log line in order, from start-up on. */
@@ -93,12 +101,6 @@ function clusterSet(names: string[] | undefined): ReadonlySet<string> {
   })(set);
 }
 
-function clockOf(c: PluginOptions["clock"]): Clock {
-  if (c === undefined || c === "real") return REAL_CLOCK;
-  if (c === "virtual") return new VirtualClock();
-  return c;
-}
-
 /** A module that cannot be compiled, linked or instantiated (the message names the problem). */
 export class PluginLoadError extends Error {
   override name = "PluginLoadError";
@@ -111,8 +113,9 @@ function bytesOf(v: string | Uint8Array | undefined): Uint8Array {
 
 /**
  * Loads the module, runs its start-up entry points and the root context's
- * context_create → vm_start → configure. A trap during start-up does not throw: the
- * plugin comes back with `failed` set and `configured` false.
+ * context_create → vm_start → configure. A trap during start-up, or a vm_start or configure
+ * that returns false, does not throw: the plugin comes back with `failed` set,
+ * `configured` false and `startupFailure` saying why.
  */
 export async function startPlugin(options: PluginOptions): Promise<Plugin> {
   let module: WebAssembly.Module;
@@ -132,32 +135,28 @@ export async function startPlugin(options: PluginOptions): Promise<Plugin> {
     }
   }
 
-  let vm: Vm;
+  const process = options.process ?? new ProxyProcess({ clock: options.clock });
+  const rootId = options.rootId ?? "";
+  let plugin: Plugin;
   try {
-    vm = await Vm.load(module, tryParse(bytes), options.logLevel ?? LogLevel.Trace);
+    plugin = new Plugin(module, tryParse(bytes), {
+      process,
+      clock: options.clock === undefined ? process.clock : clockOf(options.clock),
+      names: { pluginName: options.pluginName ?? rootId, rootId, vmId: options.vmId ?? "" },
+      vmConfiguration: bytesOf(options.vmConfiguration),
+      configuration: bytesOf(options.configuration),
+      logLevel: options.logLevel ?? LogLevel.Trace,
+      trace: options.trace ?? null,
+      callouts: new Callouts(clusterSet(options.clusters), clusterSet(options.grpcClusters ?? options.clusters)),
+      environment: Object.entries(options.environment ?? {}).map(([k, v]) => `${k}=${v}`),
+      properties: new Map(Object.entries(options.properties ?? {}).map(([path, value]) => [pathKey(path), encodePropertyValue(value)])),
+      failOpen: options.failOpen ?? false,
+      allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
+    });
   } catch (e) {
     if (e instanceof ModuleError) throw new PluginLoadError(e.message);
     throw e;
   }
-
-  const rootId = options.rootId ?? "";
-  const root = new RootContext(
-    vm.newContextId(),
-    { pluginName: options.pluginName ?? rootId, rootId, vmId: options.vmId ?? "" },
-    bytesOf(options.vmConfiguration),
-    bytesOf(options.configuration),
-  );
-  vm.root = root;
-  vm.trace = options.trace ?? null;
-  vm.callouts = new Callouts(clusterSet(options.clusters), clusterSet(options.grpcClusters ?? options.clusters));
-  vm.environment = Object.entries(options.environment ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const [path, value] of Object.entries(options.properties ?? {})) vm.userProps.set(pathKey(path), encodePropertyValue(value));
-
-  const plugin: Plugin = new Plugin(vm, root, {
-    failOpen: options.failOpen ?? false,
-    allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
-    clock: clockOf(options.clock),
-  });
   for (const [name, fn] of Object.entries(options.foreignFunctions ?? {})) plugin.registerForeignFunction(name, fn);
   plugin.boot();
   return plugin;
@@ -175,17 +174,23 @@ export interface ChainEntry {
 
 /**
  * Starts several plugins as one filter chain, ordered by phase, then priority (higher
- * first), then name. Every plugin gets its own VM and root context; plugins with the same
- * vmId share shared data and queues. `clock` is shared by the plugins that do not set
- * their own ("virtual" makes one VirtualClock for the whole chain).
+ * first), then name. Every plugin gets its own VM and root context, all in one process
+ * (`options.process`, or a fresh one with `options.clock`): plugins with the same vmId
+ * share shared data and queues. A plugin reads the process's clock unless it sets its own.
  */
-export async function startChain(entries: ChainEntry[], options: { clock?: PluginOptions["clock"] } = {}): Promise<Chain> {
+export async function startChain(
+  entries: ChainEntry[],
+  options: { clock?: PluginOptions["clock"]; process?: ProxyProcess } = {},
+): Promise<Chain> {
   if (entries.length === 0) throw new Error("startChain needs at least one plugin");
   const ordered = orderChain(entries);
-  const clock = clockOf(options.clock);
+  const process = options.process ?? new ProxyProcess({ clock: options.clock });
   const plugins = [];
   for (const e of ordered) {
-    plugins.push(await startPlugin({ ...e.options, pluginName: e.options.pluginName ?? e.name, clock: e.options.clock ?? clock }));
+    if (e.options.process !== undefined && e.options.process !== process) {
+      throw new Error(`${e.name}: every plugin of a chain runs in the chain's process`);
+    }
+    plugins.push(await startPlugin({ ...e.options, process, pluginName: e.options.pluginName ?? e.name }));
   }
-  return new Chain(ordered.map((e) => e.name), plugins, clock);
+  return new Chain(ordered.map((e) => e.name), plugins, process.clock);
 }

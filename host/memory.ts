@@ -1,4 +1,4 @@
-// Bounds-checked access to the guest's linear memory (reference §1, §8). Views are
+// Bounds-checked access to the guest's linear memory (docs/host-layout.md). Views are
 // re-created whenever `memory.buffer` changes, because growing memory detaches the old
 // ArrayBuffer.
 import { Buffer } from "node:buffer";

@@ -1,109 +1,119 @@
-// A plugin: one VM with one root context, started like an Envoy worker does it
-// (§9.1, §4.3): context_create(root, 0) → vm_start → configure, then HTTP streams.
+// The public face of one plugin (docs/host-layout.md): one VM with one root context in a
+// ProxyProcess. It builds the plugin's parts — the VM, its lifecycle, the answers to its
+// callouts, its timers — and lets a test drive and observe them.
 import { AbiVersion, GrpcStatus, LogLevel, MetricType, WasmResult } from "./abi/enums.js";
+import type { ParsedModule } from "./abi/wasm-binary.js";
 import { toBytes } from "./body-buffer.js";
+import { CalloutAnswers, type GrpcCallResponse, type HttpCallResponse } from "./callout-answers.js";
+import type { Clock } from "./clock.js";
+import type { HeaderInput } from "./header-map.js";
+import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings, type StreamSink } from "./http-stream.js";
 import { resolveProperty } from "./imports/properties.js";
-import { enqueueFromHost, getSharedData, queueSize, resolveQueue, setSharedData } from "./services/shared.js";
-import { VirtualClock, type Clock, type TimerHandle } from "./clock.js";
-import { HeaderMap, NO_INLINE, RESPONSE_INLINE, TRAILER_INLINE, type HeaderInput } from "./header-map.js";
-import { HttpStream, streamSettings, type HttpStreamOptions, type StreamSettings } from "./http-stream.js";
+import { PluginLifecycle } from "./plugin-lifecycle.js";
+import { PluginTimers } from "./plugin-timers.js";
+import type { ProxyProcess } from "./process.js";
 import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.js";
-import type { RootContext } from "./root-context.js";
+import { RootContext, type PluginNames } from "./root-context.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
-import type { GrpcCallRequest, GrpcStreamState, HttpCallRequest } from "./services/callouts.js";
-import { renderPrometheus, type MetricStat } from "./services/metrics.js";
-import type { LogEntry, Vm } from "./vm.js";
+import { Callouts, type GrpcCallRequest, type GrpcStreamState, type HttpCallRequest } from "./services/callouts.js";
+import { Metrics, renderPrometheus, type MetricStat } from "./services/metrics.js";
+import { Vm, type HostTrace, type LogEntry } from "./vm.js";
 
-export interface HttpCallResponse {
-  headers: HeaderInput;
-  body?: string | Uint8Array;
-  trailers?: HeaderInput;
-}
-
-/** The answer to a unary gRPC call: a message (success) or a non-zero status (failure). */
-export type GrpcCallResponse = { message: string | Uint8Array; status?: GrpcStatus.Ok } | { status: GrpcStatus; message?: string };
+export type { HttpCallResponse, GrpcCallResponse } from "./callout-answers.js";
 
 function bytes(v: string | Uint8Array | undefined): Uint8Array {
   return v === undefined ? new Uint8Array(0) : toBytes(v);
 }
 
+/** Everything a plugin is made from, resolved from PluginOptions. @internal */
+export interface PluginSetup {
+  process: ProxyProcess;
+  clock: Clock;
+  names: PluginNames;
+  vmConfiguration: Uint8Array;
+  configuration: Uint8Array;
+  logLevel: LogLevel;
+  trace: HostTrace | null;
+  callouts: Callouts;
+  environment: string[];
+  properties: Map<string, Uint8Array>;
+  failOpen: boolean;
+  allowOnHeadersStopIteration: boolean;
+}
+
 export class Plugin {
   readonly abiVersion: AbiVersion;
   readonly rootContextId: number;
-  private _vmStarted = false;
-  private _configured = false;
+  /** The clock the plugin reads time from. */
+  readonly clock: Clock;
+  /** The Envoy process the plugin runs in (shared data, queues, connection ids). */
+  readonly process: ProxyProcess;
+  private readonly vm: Vm;
+  private readonly root: RootContext;
+  private readonly lifecycle: PluginLifecycle;
+  private readonly answers: CalloutAnswers;
+  private readonly timers: PluginTimers;
   private readonly settings: StreamSettings;
   private tcp: TcpSettings | null = null;
   private readonly failOpen: boolean;
   private readonly queueReady: number[] = [];
-  private tickTimer: TimerHandle | null = null;
-  /** The clock the plugin reads time from. */
-  readonly clock: Clock;
-  /**
-   * Told about every proxy_http_call as it is made (after its timeout is armed), so a proxy
-   * can send the request for real and answer with respondHttpCall.
-   */
-  onHttpCall: ((call: HttpCallRequest) => void) | null = null;
-  /** Told about every unary proxy_grpc_call as it is made; answer with respondGrpcCall. */
-  onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
 
-  /** @internal Use startPlugin(). */
-  constructor(
-    private readonly vm: Vm,
-    private readonly root: RootContext,
-    options: { failOpen: boolean; allowOnHeadersStopIteration: boolean; clock: Clock },
-  ) {
-    this.abiVersion = vm.abi;
-    this.rootContextId = root.id;
-    this.clock = options.clock;
-    this.failOpen = options.failOpen;
-    vm.clock = options.clock;
-    this.settings = streamSettings(vm, root.id, options);
-    vm.queueTarget = { notify: (token) => this.queueReady.push(token) };
-    root.onTickPeriod = (period) => this.armTick(period);
-    vm.callouts.onHttpCall = (call) => {
-      this.armHttpTimeout(call.token, call.timeoutMs);
-      this.onHttpCall?.(call);
-    };
-    vm.callouts.onGrpcCall = (call) => this.onGrpcCall?.(call);
+  /**
+   * @internal Use startPlugin(). Links and instantiates the module (throws ModuleError when
+   * it cannot load); `boot()` then runs its start-up.
+   */
+  constructor(module: WebAssembly.Module, parsed: ParsedModule | null, setup: PluginSetup) {
+    this.process = setup.process;
+    this.clock = setup.clock;
+    this.failOpen = setup.failOpen;
+    this.root = new RootContext(1, setup.names, setup.vmConfiguration, setup.configuration);
+    this.rootContextId = this.root.id;
+    this.vm = new Vm(module, parsed, {
+      process: setup.process,
+      root: this.root,
+      metrics: new Metrics(),
+      callouts: setup.callouts,
+      userProps: setup.properties,
+      environment: setup.environment,
+      queueTarget: { notify: (token) => this.queueReady.push(token) },
+      clock: setup.clock,
+      foreignFunctions: new Map(),
+      events: {
+        tickPeriodChanged: (period) => this.timers.armTick(period),
+        httpCallMade: (call) => this.timers.armHttpTimeout(call.token, call.timeoutMs),
+      },
+      logLevel: setup.logLevel,
+      trace: setup.trace,
+    });
+    this.abiVersion = this.vm.abi;
+    this.lifecycle = new PluginLifecycle(this.vm, this.root);
+    this.answers = new CalloutAnswers(this.vm, this.root, this.lifecycle);
+    this.timers = new PluginTimers(setup.clock, this.vm, this.root, this.lifecycle, this.answers);
+    this.settings = streamSettings(this.vm, this.root.id, setup);
   }
 
-  /** @internal Runs the root context's start-up callbacks. */
+  /** @internal Runs the start-up entry points and the root context's start-up callbacks. */
   boot(): void {
-    const { vm, root } = this;
-    vm.start();
-    if (vm.failed) return;
-    vm.addContext(root);
-    // Buffer 7 is readable in the root's first context_create and in configure, not in vm_start.
-    root.pluginConfigReadable = true;
-    vm.invoke(root, "proxy_on_context_create", root.id, 0);
-    root.pluginConfigReadable = false;
-    this._vmStarted = vm.has("proxy_on_vm_start") ? vm.invoke(root, "proxy_on_vm_start", root.id, root.vmConfig.length) !== 0 : true;
-    if (vm.failed) this._vmStarted = false;
-    if (this._vmStarted) {
-      root.pluginConfigReadable = true;
-      this._configured = vm.has("proxy_on_configure") ? vm.invoke(root, "proxy_on_configure", root.id, root.pluginConfig.length) !== 0 : true;
-      root.pluginConfigReadable = false;
-    }
-    this.afterRootCallback();
+    this.lifecycle.boot();
   }
 
   /** proxy_on_vm_start's result (true if not exported). */
   get vmStarted(): boolean {
-    return this._vmStarted;
+    return this.lifecycle.vmStarted;
   }
 
   /** proxy_on_configure's result (true if not exported); false after a failed start or a trap. */
   get configured(): boolean {
-    return this._configured && !this.vm.failed;
+    return this.lifecycle.configured;
   }
 
-  /** The wasm log level: what proxy_get_log_level reports; lower messages are dropped. Envoy's /logging changes it at run time. */
-  get logLevel(): LogLevel {
-    return this.vm.logLevel;
-  }
-  set logLevel(level: LogLevel) {
-    this.vm.logLevel = level;
+  /**
+   * Why the plugin cannot take traffic, or null when it started: a trap or a failed load
+   * during start-up ("Function: <export> failed: …"), or proxy_on_vm_start / proxy_on_configure
+   * returning false. Envoy rejects such a configuration; its streams follow the failure policy.
+   */
+  get startupFailure(): string | null {
+    return this.lifecycle.startupFailure;
   }
 
   get failed(): boolean {
@@ -189,24 +199,24 @@ export class Plugin {
 
   /** Shared data under this plugin's vm_id: the value and its CAS, or undefined. */
   getSharedData(key: string): { value: Uint8Array; cas: number } | undefined {
-    const e = getSharedData(this.root.names.vmId, key);
+    const e = this.process.sharedData.get(this.root.names.vmId, key);
     return e === undefined ? undefined : { value: e.value, cas: e.cas };
   }
 
   /** Writes shared data under this plugin's vm_id (as another worker would; CAS 0 = unconditional). */
   setSharedData(key: string, value: string | Uint8Array, cas = 0): WasmResult {
-    return setSharedData(this.root.names.vmId, key, bytes(value), cas);
+    return this.process.sharedData.set(this.root.names.vmId, key, bytes(value), cas);
   }
 
   /** Token of a queue registered under this plugin's vm_id (or `vmId`), or undefined. */
   queueToken(name: string, vmId = this.root.names.vmId): number | undefined {
-    return resolveQueue(vmId, name);
+    return this.process.queues.resolve(vmId, name);
   }
 
   /** Items waiting in a queue, by token or by name under this plugin's vm_id (like proxytest's GetQueueSize). */
   queueSize(queue: number | string): number {
     const token = typeof queue === "number" ? queue : this.queueToken(queue);
-    const size = token === undefined ? undefined : queueSize(token);
+    const size = token === undefined ? undefined : this.process.queues.size(token);
     if (size === undefined) throw new Error(`no shared queue ${String(queue)}`);
     return size;
   }
@@ -214,14 +224,13 @@ export class Plugin {
   /** Puts an item on a queue as another worker would; the registrant gets proxy_on_queue_ready (dispatchQueueReady). */
   enqueue(queue: number | string, value: string | Uint8Array): WasmResult {
     const token = typeof queue === "number" ? queue : this.queueToken(queue);
-    return token === undefined ? WasmResult.NotFound : enqueueFromHost(token, bytes(value));
+    return token === undefined ? WasmResult.NotFound : this.process.queues.enqueue(token, bytes(value));
   }
 
   // ---- metrics (like proxytest's GetCounterMetric / GetGaugeMetric / GetHistogramMetric) ----
 
   private stat(name: string, type: MetricType): MetricStat | undefined {
-    const s = this.vm.metrics.stats.get(name.startsWith("wasmcustom.") ? name : `wasmcustom.${name}`);
-    return s !== undefined && s.type === type ? s : undefined;
+    return this.vm.metrics.find(name.startsWith("wasmcustom.") ? name : `wasmcustom.${name}`, type);
   }
 
   /** A counter's value by name (with or without the `wasmcustom.` prefix); undefined if not defined as a counter. */
@@ -240,8 +249,29 @@ export class Plugin {
     return this.stat(name, MetricType.Histogram)?.samples.slice();
   }
 
+  /**
+   * Stats defined with proxy_define_metric, by full name (`wasmcustom.<name>`). A name
+   * defined with several types maps to the first; `counter`, `gauge` and `histogram` read
+   * each type's own stat.
+   */
+  get metrics(): ReadonlyMap<string, MetricStat> {
+    return this.vm.metrics.stats;
+  }
+
+  /** The stats in Prometheus text format, as Envoy's /stats/prometheus shows them (names sanitised, no tag extraction). */
+  prometheus(): string {
+    return renderPrometheus(this.vm.metrics.all());
+  }
+
+  // ---- streams and connections -----------------------------------------------------------
+
   newHttpStream(options?: HttpStreamOptions): HttpStream {
     return new HttpStream(this.settings, options);
+  }
+
+  /** @internal This plugin's filter on a chain's stream, passing what it lets through to `sink`. */
+  newChainFilter(sink: StreamSink, options?: HttpStreamOptions): HttpStream {
+    return new HttpStream(this.settings, options, sink);
   }
 
   /**
@@ -262,7 +292,7 @@ export class Plugin {
     return this.vm.info.imports.map((i) => ({ ...i }));
   }
 
-  // ---- timers, callouts, queues, metrics ----------------------------------------------
+  // ---- timers -------------------------------------------------------------------------------
 
   /** The period set with proxy_set_tick_period_milliseconds (0 = off). */
   get tickPeriodMs(): number {
@@ -274,8 +304,7 @@ export class Plugin {
    * clock, `advanceTime` fires the timer by itself.
    */
   tick(): void {
-    if (this.root.tickPeriodMs === 0) return;
-    this.rootCallback(() => this.vm.invoke(this.root, "proxy_on_tick", this.root.id));
+    this.timers.tick();
   }
 
   /** The virtual clock's current time in ms since the epoch (real time otherwise). */
@@ -288,53 +317,10 @@ export class Plugin {
    * Needs `clock: "virtual"` (or a VirtualClock) in the plugin options.
    */
   advanceTime(ms: number): void {
-    if (!(this.clock instanceof VirtualClock)) {
-      throw new Error('advanceTime needs a virtual clock: startPlugin({ …, clock: "virtual" })');
-    }
-    this.clock.advance(ms);
+    this.timers.advance(ms);
   }
 
-  /** Whether an HTTP callout still waits for its answer (a timeout may have answered it). */
-  hasPendingHttpCall(token: number): boolean {
-    return this.vm.callouts.pendingHttp.has(token);
-  }
-
-  /** Whether a unary gRPC call still waits for its answer (not answered, cancelled or closed). */
-  hasPendingGrpcCall(token: number): boolean {
-    return this.vm.callouts.grpcCalls.has(token);
-  }
-
-  /** Envoy's timer per root context (§9.11): setting the period replaces the timer. */
-  private armTick(periodMs: number): void {
-    this.tickTimer?.cancel();
-    this.tickTimer = null;
-    if (periodMs > 0 && this.clock.schedule !== undefined) {
-      this.tickTimer = this.clock.schedule(periodMs, () => this.fireTick());
-    }
-  }
-
-  private fireTick(): void {
-    this.tickTimer = null;
-    const { vm, root } = this;
-    // Without proxy_on_tick Envoy does not re-arm the timer.
-    if (vm.failed || !vm.has("proxy_on_tick") || !vm.contexts.has(root.id)) return;
-    vm.invoke(root, "proxy_on_tick", root.id);
-    this.afterRootCallback();
-    // Re-armed after each tick; a period set inside onTick already replaced the timer.
-    if (this.tickTimer === null && root.tickPeriodMs > 0 && !vm.failed) this.armTick(root.tickPeriodMs);
-  }
-
-  /** On a virtual clock, Envoy's async client answers a timed-out call with a 504 (§9.7). */
-  private armHttpTimeout(token: number, timeoutMs: number): void {
-    if (timeoutMs === 0 || this.clock.schedule === undefined) return;
-    this.clock.schedule(timeoutMs, () => {
-      if (!this.vm.callouts.pendingHttp.has(token)) return;
-      this.respondHttpCall(token, {
-        headers: { ":status": "504", "content-length": "24", "content-type": "text/plain" },
-        body: "upstream request timeout",
-      });
-    });
-  }
+  // ---- callouts -----------------------------------------------------------------------------
 
   /** HTTP callouts made with proxy_http_call and not yet answered. */
   get pendingHttpCalls(): HttpCallRequest[] {
@@ -344,32 +330,11 @@ export class Plugin {
   /**
    * Answers an HTTP callout: a response (Envoy also delivers timeouts as 504 and connection
    * failures as 503 responses), or null for a reset, which arrives as (0, 0, 0) with status
-   * (11, "reset") (§9.7).
+   * (11, "reset").
    */
   respondHttpCall(token: number, response: HttpCallResponse | null): void {
-    const pending = this.vm.callouts.pendingHttp;
-    if (!pending.has(token)) throw new Error(`no pending HTTP call with token ${token}`);
-    pending.delete(token);
-    const { vm, root } = this;
-    this.rootCallback(() => {
-      if (response === null) {
-        root.statusCode = 11;
-        root.statusMessage = "reset";
-        vm.invoke(root, "proxy_on_http_call_response", root.id, token, 0, 0, 0);
-        return;
-      }
-      const headers = new HeaderMap(response.headers, RESPONSE_INLINE);
-      const body = bytes(response.body);
-      const trailers = new HeaderMap(response.trailers ?? null, TRAILER_INLINE);
-      root.statusCode = 0;
-      root.statusMessage = "";
-      root.httpCallResponse = { headers, body, trailers };
-      vm.invoke(root, "proxy_on_http_call_response", root.id, token, headers.size, body.length, trailers.size);
-      root.httpCallResponse = null;
-    });
+    this.answers.respondHttpCall(token, response);
   }
-
-  // ---- gRPC (§4.7, §9.8) -------------------------------------------------------------------
 
   /** Unary gRPC calls (proxy_grpc_call) not yet answered or cancelled. */
   get pendingGrpcCalls(): GrpcCallRequest[] {
@@ -381,7 +346,7 @@ export class Plugin {
     return [...this.vm.callouts.grpcStreams.values()];
   }
 
-  /** Tokens of gRPC calls and streams the module cancelled or reset. */
+  /** Tokens of gRPC calls and streams cancelled or reset (by the module, or with the root context that owned them). */
   get cancelledGrpcCalls(): readonly number[] {
     return this.vm.callouts.grpcCancelled;
   }
@@ -392,118 +357,27 @@ export class Plugin {
    * proxy_on_grpc_close with the status, whose message proxy_get_status returns.
    */
   respondGrpcCall(token: number, response: GrpcCallResponse): void {
-    const calls = this.vm.callouts.grpcCalls;
-    if (!calls.has(token)) throw new Error(`no pending gRPC call with token ${token}`);
-    calls.delete(token);
-    const status = response.status ?? GrpcStatus.Ok;
-    if (status === GrpcStatus.Ok) this.grpcReceive(token, bytes(response.message));
-    else this.grpcClose(token, status, typeof response.message === "string" ? response.message : "");
-  }
-
-  private openStream(token: number): GrpcStreamState {
-    const stream = this.vm.callouts.grpcStreams.get(token);
-    if (stream === undefined) throw new Error(`no open gRPC stream with token ${token}`);
-    if (stream.remoteClosed) throw new Error(`gRPC stream ${token} was already closed by the remote side`);
-    return stream;
+    this.answers.respondGrpcCall(token, response);
   }
 
   /** The remote side's initial metadata: proxy_on_grpc_receive_initial_metadata, map 4. */
   grpcStreamInitialMetadata(token: number, metadata: HeaderInput): void {
-    this.grpcStreamMetadata(token, metadata, "grpcInitialMetadata", "proxy_on_grpc_receive_initial_metadata");
+    this.answers.grpcStreamInitialMetadata(token, metadata);
   }
 
   /** A message from the remote side: proxy_on_grpc_receive, buffer 5. */
   grpcStreamMessage(token: number, message: string | Uint8Array): void {
-    this.openStream(token);
-    this.grpcReceive(token, bytes(message));
+    this.answers.grpcStreamMessage(token, message);
   }
 
   /** The remote side's trailing metadata: proxy_on_grpc_receive_trailing_metadata, map 5. */
   grpcStreamTrailingMetadata(token: number, metadata: HeaderInput): void {
-    this.grpcStreamMetadata(token, metadata, "grpcTrailingMetadata", "proxy_on_grpc_receive_trailing_metadata");
-  }
-
-  /** Delivers metadata on an open stream, readable as the root's map `field` during `callback`. */
-  private grpcStreamMetadata(
-    token: number,
-    metadata: HeaderInput,
-    field: "grpcInitialMetadata" | "grpcTrailingMetadata",
-    callback: string,
-  ): void {
-    this.openStream(token);
-    const map = new HeaderMap(metadata, NO_INLINE);
-    this.rootCallback(() => {
-      this.root[field] = map;
-      this.vm.invoke(this.root, callback, this.root.id, token, map.size);
-      this.root[field] = null;
-    });
+    this.answers.grpcStreamTrailingMetadata(token, metadata);
   }
 
   /** The remote side closes the stream: proxy_on_grpc_close with the status. */
   grpcStreamClose(token: number, status: GrpcStatus = GrpcStatus.Ok, message = ""): void {
-    const stream = this.openStream(token);
-    stream.remoteClosed = true;
-    if (stream.localClosed) this.vm.callouts.grpcStreams.delete(token);
-    this.grpcClose(token, status, message);
-  }
-
-  private grpcReceive(token: number, message: Uint8Array): void {
-    this.rootCallback(() => {
-      this.root.grpcMessage = message;
-      this.vm.invoke(this.root, "proxy_on_grpc_receive", this.root.id, token, message.length);
-      this.root.grpcMessage = null;
-    });
-  }
-
-  private grpcClose(token: number, status: number, message: string): void {
-    this.rootCallback(() => {
-      this.root.statusCode = status;
-      this.root.statusMessage = message;
-      this.vm.invoke(this.root, "proxy_on_grpc_close", this.root.id, token, status);
-    });
-  }
-
-  /** Runs a root-context delivery unless the VM failed, then the deferred actions. */
-  private rootCallback(run: () => void): void {
-    if (this.vm.failed) return;
-    run();
-    this.afterRootCallback();
-  }
-
-  /** Delivers the proxy_on_queue_ready notifications posted since the last call; returns how many. */
-  dispatchQueueReady(): number {
-    let n = 0;
-    while (this.queueReady.length > 0 && !this.vm.failed) {
-      const token = this.queueReady.shift()!;
-      this.vm.invoke(this.root, "proxy_on_queue_ready", this.root.id, token);
-      this.afterRootCallback();
-      n++;
-    }
-    return n;
-  }
-
-  /** Stats defined with proxy_define_metric, by full name (`wasmcustom.<name>`). */
-  get metrics(): ReadonlyMap<string, MetricStat> {
-    return this.vm.metrics.stats;
-  }
-
-  /** The stats in Prometheus text format, as Envoy's /stats/prometheus shows them (names sanitised, no tag extraction). */
-  prometheus(): string {
-    return renderPrometheus(this.vm.metrics.stats.values());
-  }
-
-  /**
-   * Runs the module's proxy_on_foreign_function(root, functionId, size) with `args`
-   * readable as buffer 8 (CallData). Nothing in Envoy's core calls it today (§3.2); this
-   * lets a test exercise a module's handler.
-   */
-  callForeignFunctionHandler(functionId: number, args: string | Uint8Array = ""): void {
-    const data = bytes(args);
-    this.rootCallback(() => {
-      this.root.callData = data;
-      this.vm.invoke(this.root, "proxy_on_foreign_function", this.root.id, functionId, data.length);
-      this.root.callData = null;
-    });
+    this.answers.grpcStreamClose(token, status, message);
   }
 
   /** envoy_resolve_dns requests (never answered: this host has no resolver). */
@@ -511,36 +385,41 @@ export class Plugin {
     return this.vm.dnsRequests;
   }
 
+  // ---- queues, foreign functions, removal -------------------------------------------------
+
+  /** Delivers the proxy_on_queue_ready notifications posted since the last call; returns how many. */
+  dispatchQueueReady(): number {
+    let n = 0;
+    while (this.queueReady.length > 0 && !this.vm.failed && this.lifecycle.rootAlive) {
+      const token = this.queueReady.shift()!;
+      this.vm.invoke(this.root, "proxy_on_queue_ready", this.root.id, token);
+      this.lifecycle.afterRootCallback();
+      n++;
+    }
+    return n;
+  }
+
   /**
-   * Plugin removal (§9.1): proxy_on_done(root); if it returns 1 the root is deleted at once,
-   * otherwise when the plugin calls proxy_done. Returns whether the root context is gone.
+   * Runs the module's proxy_on_foreign_function(root, functionId, size) with `args`
+   * readable as buffer 8 (CallData). Nothing in Envoy's core calls it today; this lets a
+   * test exercise a module's handler.
+   */
+  callForeignFunctionHandler(functionId: number, args: string | Uint8Array = ""): void {
+    const data = bytes(args);
+    const root = this.root;
+    this.lifecycle.rootCallback(() => {
+      root.callData = data;
+      this.vm.invoke(root, "proxy_on_foreign_function", root.id, functionId, data.length);
+      root.callData = null;
+    });
+  }
+
+  /**
+   * Plugin removal: proxy_on_done(root); if it returns 1 the root is deleted at once,
+   * otherwise when the plugin calls proxy_done. The callouts the root still has in flight
+   * are cancelled when it is deleted. Returns whether the root context is gone.
    */
   shutdown(): boolean {
-    const { vm, root } = this;
-    if (vm.failed) return true;
-    if (root.waitingForDone) return false;
-    const done = vm.has("proxy_on_done") ? vm.invoke(root, "proxy_on_done", root.id) : 1;
-    if (vm.failed) return true;
-    if (done !== 0) {
-      this.deleteRoot();
-      return true;
-    }
-    root.waitingForDone = true;
-    this.afterRootCallback();
-    return !vm.contexts.has(root.id);
-  }
-
-  /** Runs deferred stream actions and a requested root deletion once a root callback returned. */
-  private afterRootCallback(): void {
-    const { vm, root } = this;
-    vm.flushDeferred();
-    if (root.waitingForDone && root.doneCalled && vm.contexts.has(root.id)) this.deleteRoot();
-  }
-
-  private deleteRoot(): void {
-    this.tickTimer?.cancel();
-    this.tickTimer = null;
-    this.vm.invoke(this.root, "proxy_on_delete", this.root.id);
-    this.vm.removeContext(this.root.id);
+    return this.lifecycle.shutdown();
   }
 }

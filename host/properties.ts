@@ -1,5 +1,5 @@
-// Property paths and value encodings as Envoy serialises them (reference §7.2, §7.3,
-// §9.12), plus the header-derived `request.*` attributes.
+// Property paths and value encodings as Envoy serialises them (docs/envoy-semantics.md,
+// "Properties"), plus the header-derived `request.*` attributes.
 import { Buffer } from "node:buffer";
 import { encodePairs } from "./abi/pairs.js";
 import type { HeaderMap } from "./header-map.js";
@@ -116,11 +116,4 @@ export function addressAttribute(address: string, name: string): Uint8Array | nu
     return Number.isNaN(port) ? null : encodeInt64(port);
   }
   return null;
-}
-
-let connectionIds = 1;
-
-/** Downstream connection ids (`connection.id`), process-wide like Envoy's. */
-export function nextConnectionId(): number {
-  return connectionIds++;
 }

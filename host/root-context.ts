@@ -1,5 +1,6 @@
 // The plugin's root context (parent 0): owns the plugin configuration window, tick period,
-// callout status and responses, and answers the HTTP-call maps (§4.3, §4.4, §9.1).
+// callout status and responses, and answers the HTTP-call maps (docs/envoy-semantics.md,
+// "Plugin lifecycle", "Buffers").
 import { MapType } from "./abi/enums.js";
 import { Context } from "./context.js";
 import type { HeaderMap } from "./header-map.js";
@@ -17,13 +18,11 @@ export interface HttpCallResponseData {
 }
 
 export class RootContext extends Context {
-  /** Buffer 7 is readable only in configure and the first context_create (§4.3). */
+  /** Buffer 7 is readable only in configure and the first context_create. */
   pluginConfigReadable = false;
   /** Buffer 8 while a foreign-function style callback runs. */
   callData: Uint8Array | null = null;
   tickPeriodMs = 0;
-  /** Called when the module sets the tick period (the plugin re-arms its timer). */
-  onTickPeriod: ((periodMs: number) => void) | null = null;
   /** Last status, read by proxy_get_status. */
   statusCode = 0;
   statusMessage = "";
@@ -45,11 +44,6 @@ export class RootContext extends Context {
     readonly pluginConfig: Uint8Array,
   ) {
     super(id);
-  }
-
-  setTickPeriod(periodMs: number): void {
-    this.tickPeriodMs = periodMs;
-    this.onTickPeriod?.(periodMs);
   }
 
   get rootId(): number {

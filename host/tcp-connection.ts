@@ -1,5 +1,5 @@
 // One downstream connection through the plugin as an Envoy network (TCP) filter
-// (reference §3.4, §4.3, §4.5, §9.14): context creation at the new connection, data in
+// (docs/envoy-semantics.md, "TCP connections"): context creation at the new connection, data in
 // both directions with buffers 2 and 3, Envoy's read-buffer accumulation while stopped,
 // deferred continue/close, the synthesised upstream close, and on_done → on_log →
 // on_delete at the end (the reverse of HTTP's log-before-done).
@@ -74,6 +74,8 @@ export class TcpConnection extends FilterContext<TcpSettings> {
   private _closed: CloseCause | null = null;
   /** Close callbacks delivered to the module, in order. */
   readonly closeEvents: Array<{ callback: string; peer: PeerType }> = [];
+  /** Who closed the upstream connection, as given to `closeUpstream`; null until it closed. */
+  upstreamClosePeer: PeerType | null = null;
 
   constructor(settings: TcpSettings, options?: TcpConnectionOptions) {
     super(settings, TCP_CALLBACKS, options);
@@ -151,12 +153,13 @@ export class TcpConnection extends FilterContext<TcpSettings> {
    * The upstream connection closed. Envoy's Wasm filter does not watch upstream events: the
    * TCP proxy closes the downstream connection (FlushWrite), which the module sees as
    * proxy_on_downstream_connection_close(Local). proxy_on_upstream_connection_close only
-   * comes (with peer Unknown) from upstream data carrying end of stream. `peer` is recorded
-   * in `closeEvents` only for the record of what the test did.
+   * comes (with peer Unknown) from upstream data carrying end of stream. `peer` (who closed
+   * the upstream connection) is kept in `upstreamClosePeer`, for the record of what the test did.
    */
-  closeUpstream(_peer: PeerType = PeerType.Remote): void {
+  closeUpstream(peer: PeerType = PeerType.Remote): void {
     if (this._closed !== null || this.completed) return;
     this._closed = "upstream";
+    this.upstreamClosePeer = peer;
     this.closeCallback(PeerType.Local);
   }
 

@@ -1,21 +1,23 @@
-// One VM instance: links the module against the host imports of its ABI version, runs the
-// start-up entry points in restricted mode (§2.3), and calls exports with the current and
-// effective context saved and restored around every call (§9.9). A trap in any export
-// fails the whole VM (§9.14); afterwards no export is called again. Nothing a module does
-// makes the host throw.
+// One Wasm instance: links the module against the host imports of its ABI version, runs
+// the start-up entry points in restricted mode, and calls exports with the current and
+// effective context saved and restored around every call. A trap in any export fails the
+// whole VM; afterwards no export is called again. Nothing a module does makes the host
+// throw; an error in the host's own JavaScript does reach the caller
+// (docs/envoy-semantics.md, "Restricted mode", "Contexts", "VM failure").
 import { AbiVersion, LogLevel, type WasmResult } from "./abi/enums.js";
 import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
 import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
-import { REAL_CLOCK, type Clock } from "./clock.js";
+import type { Clock } from "./clock.js";
 import { Context, VmContext } from "./context.js";
 import { ContextTable } from "./context-table.js";
 import { ALL_IMPORTS } from "./imports/index.js";
 import { versionBit, WASI_MODULES, type ImportDef } from "./imports/registry.js";
 import { GuestMemory } from "./memory.js";
 import type { RootContext } from "./root-context.js";
-import { Callouts } from "./services/callouts.js";
-import { Metrics } from "./services/metrics.js";
-import type { QueueTarget } from "./services/shared.js";
+import type { ProxyProcess } from "./process.js";
+import type { Callouts, HttpCallRequest } from "./services/callouts.js";
+import type { Metrics } from "./services/metrics.js";
+import type { QueueTarget } from "./services/shared-queues.js";
 
 /** An exported Wasm function as JS sees it. */
 export type ExportFn = (...args: number[]) => number | undefined;
@@ -48,16 +50,40 @@ export interface HostTrace {
   log?(entry: LogEntry): void;
 }
 
-export interface VmHooks {
-  /** Called once when the VM fails. */
-  onFailure?: () => void;
+/** What the VM tells its plugin about. */
+export interface VmEvents {
+  /** The module set the root context's tick period (0 = off). */
+  tickPeriodChanged(periodMs: number): void;
+  /** The module made an HTTP callout (the plugin arms its timeout). */
+  httpCallMade(call: HttpCallRequest): void;
+}
+
+/** The collaborators a VM's host calls use, given at construction. */
+export interface VmSetup {
+  process: ProxyProcess;
+  root: RootContext;
+  metrics: Metrics;
+  callouts: Callouts;
+  /** User-supplied properties by internal path key (segments joined with NUL). */
+  userProps: Map<string, Uint8Array>;
+  /** WASI environment as KEY=VALUE strings. */
+  environment: readonly string[];
+  /** Receives proxy_on_queue_ready notifications for queues this VM registers. */
+  queueTarget: QueueTarget;
+  /** Where time comes from. */
+  clock: Clock;
+  /** Foreign functions registered by the test (they take precedence over the built-in ones). */
+  foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | WasmResult>;
+  events: VmEvents;
+  logLevel: LogLevel;
+  trace: HostTrace | null;
 }
 
 export class Vm {
   readonly abi: AbiVersion;
   readonly info: ModuleInfo;
   readonly module: WebAssembly.Module;
-  private instance!: WebAssembly.Instance;
+  private readonly instance: WebAssembly.Instance;
   // Declared, not defined as undefined until bind(): V8 then keeps the field's type, and
   // `vm.mem` is read on every host call.
   declare mem: GuestMemory;
@@ -73,10 +99,10 @@ export class Vm {
   current: Context = this.vmContext;
   effective: Context = this.vmContext;
   readonly contexts = new ContextTable();
-  private nextContextId = 1;
+  private nextContextId: number;
 
   readonly logs: LogEntry[] = [];
-  logLevel: LogLevel = LogLevel.Trace;
+  readonly logLevel: LogLevel;
 
   /** Host-call counters, indexed like `importNames`. */
   readonly counts: number[] = [];
@@ -86,51 +112,52 @@ export class Vm {
   private deferred: Context[] = [];
   private flushing = false;
 
-  hooks: VmHooks = {};
   /** Optional trace of callbacks and logs; null on the fast path. */
-  trace: HostTrace | null = null;
+  readonly trace: HostTrace | null;
 
-  // Plugin-wide state the host calls use; set up by the plugin before any callback.
-  root!: RootContext;
-  readonly metrics = new Metrics();
-  callouts = new Callouts(new Set());
-  /** User-supplied properties by internal path key (segments joined with NUL). */
-  readonly userProps = new Map<string, Uint8Array>();
-  /** WASI environment as KEY=VALUE strings. */
-  environment: string[] = [];
-  queueTarget: QueueTarget = { notify: () => {} };
-  /** Where time comes from (real unless the plugin was given a virtual clock). */
-  clock: Clock = REAL_CLOCK;
-  /** Foreign functions registered by the test (they take precedence over the built-in ones). */
-  readonly foreignFunctions = new Map<string, (args: Uint8Array) => Uint8Array | WasmResult>();
+  // Plugin-wide collaborators of the host calls (see VmSetup).
+  readonly process: ProxyProcess;
+  readonly root: RootContext;
+  readonly metrics: Metrics;
+  readonly callouts: Callouts;
+  readonly userProps: Map<string, Uint8Array>;
+  readonly environment: readonly string[];
+  readonly queueTarget: QueueTarget;
+  readonly clock: Clock;
+  readonly foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | WasmResult>;
+  readonly events: VmEvents;
   /** envoy_resolve_dns requests (this host has no resolver). */
   readonly dnsRequests: Array<{ token: number; address: string }> = [];
 
-  private constructor(module: WebAssembly.Module, info: ModuleInfo) {
-    this.module = module;
-    this.info = info;
-    this.abi = info.abi;
-  }
-
   /**
-   * Inspects and links the module; throws ModuleError when it cannot load. Start-up entry
-   * points are not run yet (see `start`), so the caller can wire hooks first.
+   * Inspects, links and instantiates the module; throws ModuleError when it cannot load.
+   * Start-up entry points are not run yet (see `start`).
    */
-  static async load(module: WebAssembly.Module, parsed: ParsedModule | null, logLevel: LogLevel): Promise<Vm> {
-    const info = inspectModule(module, parsed);
-    const vm = new Vm(module, info);
-    vm.logLevel = logLevel;
-    const imports = vm.buildImports();
-    let instance: WebAssembly.Instance;
+  constructor(module: WebAssembly.Module, parsed: ParsedModule | null, setup: VmSetup) {
+    this.module = module;
+    this.info = inspectModule(module, parsed);
+    this.abi = this.info.abi;
+    this.logLevel = setup.logLevel;
+    this.trace = setup.trace;
+    this.process = setup.process;
+    this.root = setup.root;
+    this.nextContextId = setup.root.id + 1;
+    this.metrics = setup.metrics;
+    this.callouts = setup.callouts;
+    this.userProps = setup.userProps;
+    this.environment = setup.environment;
+    this.queueTarget = setup.queueTarget;
+    this.clock = setup.clock;
+    this.foreignFunctions = setup.foreignFunctions;
+    this.events = setup.events;
+    const imports = this.buildImports();
     try {
-      // A Wasm start section runs here, before any context exists (§2.3): restricted.
-      instance = await WebAssembly.instantiate(module, imports);
+      // A Wasm start section runs here, before any context exists: restricted.
+      this.instance = new WebAssembly.Instance(module, imports);
     } catch (e) {
       throw new ModuleError(`Failed to instantiate Wasm module: ${errorMessage(e)}`);
     }
-    vm.instance = instance;
-    vm.bind(imports);
-    return vm;
+    this.bind(imports);
   }
 
   private buildImports(): WebAssembly.Imports {
@@ -266,16 +293,19 @@ export class Vm {
   /** Runs _initialize (+ main / __main_void) or _start in restricted mode. */
   start(): void {
     this.mode = Mode.Start;
-    if (this.fns._initialize) {
-      this.invoke(this.vmContext, "_initialize");
-      if (!this.failed) {
-        if (this.fns.main) this.invoke(this.vmContext, "main", 0, 0);
-        else if (this.fns.__main_void) this.invoke(this.vmContext, "__main_void");
+    try {
+      if (this.fns._initialize) {
+        this.invoke(this.vmContext, "_initialize");
+        if (!this.failed) {
+          if (this.fns.main) this.invoke(this.vmContext, "main", 0, 0);
+          else if (this.fns.__main_void) this.invoke(this.vmContext, "__main_void");
+        }
+      } else if (this.fns._start) {
+        this.invoke(this.vmContext, "_start");
       }
-    } else if (this.fns._start) {
-      this.invoke(this.vmContext, "_start");
+    } finally {
+      this.mode = Mode.Normal;
     }
-    this.mode = Mode.Normal;
   }
 
   has(name: string): boolean {
@@ -316,6 +346,9 @@ export class Vm {
       if (trace !== null) trace.exit?.(name, ctx.id, v, false);
       return v;
     } catch (err) {
+      // Only the module fails the VM; an error in the host's own JavaScript is a host bug
+      // and reaches the caller as it is.
+      if (!fromWasm(err)) throw err;
       this.fail(name, err);
       if (trace !== null) trace.exit?.(name, ctx.id, 0, true);
       return 0;
@@ -325,7 +358,7 @@ export class Vm {
     }
   }
 
-  /** Calls the guest allocator in restricted mode with the VM context current (§8). */
+  /** Calls the guest allocator in restricted mode with the VM context current. */
   private allocate(size: number): number {
     const fn = this.allocFn!;
     const prevMode = this.mode;
@@ -337,6 +370,7 @@ export class Vm {
     try {
       return fn(size) >>> 0;
     } catch (err) {
+      if (!fromWasm(err)) throw err;
       this.fail(this.info.allocator, err);
       throw new VmAbort("VM failed in allocator");
     } finally {
@@ -352,13 +386,22 @@ export class Vm {
     );
   }
 
+  /**
+   * Marks the VM failed without a trap: proxy_on_vm_start or proxy_on_configure returned
+   * false, which Envoy treats as a failed VM for this plugin.
+   */
+  reject(reason: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.failure = reason;
+  }
+
   /** Marks the VM failed and logs like Envoy: `Function: <name> failed: <message>`. */
   fail(name: string, err: unknown): void {
     if (this.failed) return;
     this.failed = true;
     this.failure = `Function: ${name} failed: ${errorMessage(err)}`;
     this.log(LogLevel.Critical, this.failure, this.current.id);
-    this.hooks.onFailure?.();
   }
 
   log(level: LogLevel, message: string, contextId: number): void {
@@ -408,6 +451,24 @@ export class Vm {
   exportList(): Array<{ name: string; kind: string }> {
     return this.info.exports;
   }
+}
+
+/** WebAssembly.Exception where the runtime has it (the TypeScript DOM types do not declare it). */
+const WASM_EXCEPTION = (WebAssembly as unknown as { Exception?: abstract new (...args: never[]) => object }).Exception;
+
+/**
+ * Whether an error thrown out of a call into the module comes from the module: a trap, a
+ * Wasm exception, stack exhaustion, a host call made where it is not allowed, or the
+ * unwinding after the allocator failed. Anything else is a bug in the host's JavaScript.
+ */
+function fromWasm(err: unknown): boolean {
+  return (
+    err instanceof WebAssembly.RuntimeError ||
+    err instanceof RestrictedCallError ||
+    err instanceof VmAbort ||
+    (WASM_EXCEPTION !== undefined && err instanceof WASM_EXCEPTION) ||
+    (err instanceof RangeError && err.message === "Maximum call stack size exceeded")
+  );
 }
 
 export function errorMessage(e: unknown): string {

@@ -4,7 +4,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { LogLevel, clearSharedData, startPlugin, type PluginOptions } from "proxy-wasm-as/host";
+import { LogLevel, ProxyProcess, startPlugin, type PluginOptions } from "proxy-wasm-as/host";
 import { buildFilter, type BuildResult } from "../scripts/asbuild.js";
 
 const built: Record<string, BuildResult> = {};
@@ -252,9 +252,9 @@ let vmCounter = 0;
 
 async function startPair() {
   const vmId = `compat-singleton-${++vmCounter}`;
-  clearSharedData(vmId);
-  const singleton = await start("compat-singleton", { vmId, rootId: "auth_singleton", configuration: "token-server", clusters: ["token-server"] });
-  const auth = await start("compat-singleton", { vmId, rootId: "auth" });
+  const process = new ProxyProcess(); // a fresh world: no shared data from an earlier pair
+  const singleton = await start("compat-singleton", { vmId, process, rootId: "auth_singleton", configuration: "token-server", clusters: ["token-server"] });
+  const auth = await start("compat-singleton", { vmId, process, rootId: "auth" });
   return { vmId, singleton, auth };
 }
 

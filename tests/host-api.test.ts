@@ -16,7 +16,7 @@ const REQUEST = { ":method": "GET", ":path": "/p?q=1", ":authority": "example.co
 const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString());
 
 async function run(options: Parameters<typeof startPlugin>[0] extends infer O ? Partial<O> : never = {}) {
-  const plugin = await startPlugin({ module: API, vmId: `api-${Math.random()}`, ...options });
+  const plugin = await startPlugin({ module: API, ...options });
   const stream = plugin.newHttpStream({ sourceAddress: "10.1.1.1:1234" });
   stream.sendRequestHeaders(REQUEST, true);
   return { plugin, stream };
@@ -77,6 +77,7 @@ test("queue sizes, test-side enqueue; metric getters", async () => {
   assert.equal(plugin.counter("c"), 3n);
   assert.equal(plugin.counter("wasmcustom.c"), 3n);
   assert.equal(plugin.gauge("g"), -5n);
+  assert.equal(plugin.gauge("c"), 11n, "a gauge named like a counter is its own stat");
   assert.deepEqual(plugin.histogram("h"), [7n, 9n]);
   assert.equal(plugin.counter("g"), undefined, "a gauge is not a counter");
   assert.equal(plugin.counter("nope"), undefined);
@@ -91,4 +92,31 @@ test("shared data from the test: read what the module wrote, write as another wo
   assert.equal(plugin.setSharedData("k", "2", first.cas + 1000), WasmResult.CasMismatch);
   assert.equal(plugin.setSharedData("k", "2", first.cas), WasmResult.Ok);
   assert.notEqual(plugin.getSharedData("k")!.cas, first.cas);
+});
+
+test("an error in the host's own JavaScript surfaces in the test instead of failing the VM", async () => {
+  const plugin = await startPlugin({
+    module: API,
+    trace: {
+      log() {
+        throw new Error("host-side bug while logging");
+      },
+    },
+  });
+  const stream = plugin.newHttpStream();
+  assert.throws(() => stream.sendRequestHeaders(REQUEST, true), /host-side bug while logging/);
+  assert.equal(plugin.failed, false, "a host bug is not a filter failure");
+  assert.equal(plugin.failure, null);
+});
+
+test("trailer getters return the stream's own maps, so writes to them stay", async () => {
+  const plugin = await startPlugin({ module: API });
+  const stream = plugin.newHttpStream();
+  assert.equal(stream.requestTrailers, stream.requestTrailers, "one map before any trailers arrived");
+  stream.responseTrailers.add("x-added", "1");
+  assert.equal(stream.responseTrailers.get("x-added"), "1");
+  stream.sendRequestHeaders(REQUEST, false);
+  stream.sendRequestTrailers({ "x-t": "a" });
+  stream.requestTrailers.set("x-t", "b");
+  assert.equal(stream.requestTrailers.get("x-t"), "b");
 });

@@ -3,7 +3,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { clearSharedData, FilterHeadersStatus, LogLevel, orderChain, startChain, type ChainEntry, type Phase } from "../host/index.js";
+import { FilterHeadersStatus, ProxyProcess, LogLevel, orderChain, startChain, type ChainEntry, type Phase } from "../host/index.js";
 import { buildWat } from "./fixtures/build.js";
 
 let CHAIN = "";
@@ -79,13 +79,13 @@ test("a local reply stops the request; every filter's response side sees it, in 
 });
 
 test("plugins with the same vm id share data; other vm ids do not", async () => {
-  clearSharedData();
-  const same = await startChain([entry("writer", "PreAuthN", 0, "s", "shared"), entry("reader", "PostAuthN", 0, "g", "shared")]);
+  const process = new ProxyProcess();
+  const same = await startChain([entry("writer", "PreAuthN", 0, "s", "shared"), entry("reader", "PostAuthN", 0, "g", "shared")], { process });
   const s = same.newHttpStream();
   s.sendRequestHeaders(REQUEST, true);
   assert.equal(s.upstreamRequest!.headers.get("x-shared"), "writer");
 
-  const apart = await startChain([entry("writer", "PreAuthN", 0, "s", "vm-a"), entry("reader", "PostAuthN", 0, "g", "vm-b")]);
+  const apart = await startChain([entry("writer", "PreAuthN", 0, "s", "vm-a"), entry("reader", "PostAuthN", 0, "g", "vm-b")], { process });
   const t = apart.newHttpStream();
   t.sendRequestHeaders(REQUEST, true);
   assert.equal(t.upstreamRequest!.headers.has("x-shared"), false);
@@ -113,7 +113,8 @@ test("a filter that fails closed answers 503 through the chain; fail open is ski
   assert.equal(chain.plugin("trap").failed, true);
   assert.equal(s.localReply?.status, 503);
   assert.equal(s.localReply?.details, "wasm_fail_stream");
-  assert.equal(s.responseHeaders.get("grpc-status"), "14");
+  assert.equal(s.responseHeaders.get(":status"), "503");
+  assert.equal(s.responseHeaders.has("grpc-status"), false, "no gRPC fields for a plain request");
   assert.deepEqual(s.responseHeaders.getAll("x-chain-resp"), ["one"]);
 
   const open = await startChain([
@@ -125,4 +126,26 @@ test("a filter that fails closed answers 503 through the chain; fail open is ski
   t.sendRequestHeaders(REQUEST, true);
   assert.equal(t.localReply, null);
   assert.deepEqual(t.upstreamRequest!.headers.getAll("x-chain"), ["one", "three"]);
+});
+
+test("a chain stream's response trailers are one map, so writes to them stay", async () => {
+  const chain = await startChain([entry("a", "PreAuthN", 0)]);
+  const s = chain.newHttpStream();
+  s.responseTrailers.add("x-added", "1");
+  assert.equal(s.responseTrailers.get("x-added"), "1");
+  s.sendRequestHeaders(REQUEST, true);
+  s.sendResponseHeaders({ ":status": "200" }, false);
+  s.sendResponseTrailers({ "x-t": "a" });
+  assert.equal(s.responseTrailers.get("x-t"), "a");
+  assert.equal(s.responseTrailers.get("x-added"), "1", "the map the test held became the trailers");
+});
+
+test("a gRPC request that fails closed in a chain gets a trailers-only gRPC reply", async () => {
+  const chain = await startChain([entry("one", "PreAuthN", 0), entry("trap", "PreAuthZ", 0, "t")]);
+  const s = chain.newHttpStream();
+  s.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": "application/grpc+proto" }, true);
+  assert.equal(s.localReply?.details, "wasm_fail_stream");
+  assert.equal(s.responseHeaders.get(":status"), "200");
+  assert.equal(s.responseHeaders.get("content-type"), "application/grpc");
+  assert.equal(s.responseHeaders.get("grpc-status"), "14");
 });

@@ -1,4 +1,4 @@
-// The virtual clock (reference §4.1, §5, §9.11, §9.12, §9.7): time read by the module,
+// The virtual clock (docs/envoy-semantics.md, "Timers and time"): time read by the module,
 // ticks fired as the test advances time, callout timeouts as 504 responses.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -108,4 +108,14 @@ test("one virtual clock drives several plugins in due order", async () => {
   assert.equal(gauge(b, "ticks"), 1);
   assert.equal(gauge(a, "tick_time_ms"), START + 100);
   assert.equal(gauge(b, "tick_time_ms"), START + 150);
+});
+
+test("the tick timer dies with the root context", async () => {
+  const clock = new VirtualClock(START);
+  const plugin = await startPlugin({ module: TIMER, clock });
+  assert.equal(clock.pendingTimers, 1);
+  assert.equal(plugin.shutdown(), true);
+  assert.equal(clock.pendingTimers, 0, "no timer is left armed for a deleted root");
+  plugin.advanceTime(1_000);
+  assert.equal(gauge(plugin, "ticks"), 0);
 });

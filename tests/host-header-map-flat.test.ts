@@ -1,5 +1,5 @@
 // HeaderMap keeps its entries in one flat key/value array with a presence mask; these
-// pin down what that representation must not change (reference §4.4, §7.1, §12.2).
+// pin down what that representation must not change (docs/envoy-semantics.md, "Header maps").
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE, TRAILER_INLINE } from "../host/header-map.js";

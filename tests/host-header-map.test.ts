@@ -1,4 +1,4 @@
-// Envoy header map semantics (reference §4.4, §12.2).
+// Envoy header map semantics (docs/envoy-semantics.md, "Header maps").
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HeaderMap, REQUEST_INLINE, RESPONSE_INLINE } from "../host/header-map.js";

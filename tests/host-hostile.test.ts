@@ -84,13 +84,10 @@ function hostileModule(callback: "proxy_on_request_headers" | "proxy_on_configur
 const letters = (codes: number[]) => codes.map((c) => String.fromCharCode(65 + c));
 const REQUEST = { ":method": "GET", ":path": "/x", ":authority": "example.com" };
 
-let runs = 0;
-
 async function runProbes(probes: Probe[]) {
   const plugin = await startPlugin({
     module: hostileModule("proxy_on_request_headers", probes),
     rootId: "hostile",
-    vmId: `hostile-${++runs}`, // queues are process-wide: keep each run's apart
     vmConfiguration: "vm-config",
     clusters: ["backend"],
     environment: { A: "1" },

@@ -34,7 +34,9 @@ const IMPORTS = [
 const BODY_AT = 16, BODY = "denied by test";
 const DETAILS_AT = 64, DETAILS = "not allowed here";
 const X_AT = 128;
+const PERCENT_AT = 160, PERCENT = "no way 100%";
 const DATA = [
+  { offset: PERCENT_AT, bytes: PERCENT },
   { offset: BODY_AT, bytes: BODY },
   { offset: DETAILS_AT, bytes: DETAILS },
   { offset: X_AT, bytes: "X" },
@@ -269,6 +271,7 @@ test("a trap fails the VM: logged at critical, 503 wasm_fail_stream, no more cal
   assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
   assert.equal(plugin.failed, true);
   assert.match(plugin.failure!, /^Function: proxy_on_request_headers failed: unreachable/);
+  assert.equal(plugin.startupFailure, null, "a trap after start-up is not a start-up failure");
   assert.equal(plugin.logsAt(LogLevel.Critical).length, 1);
   assert.equal(s.localReply?.status, 503);
   assert.equal(s.localReply?.details, "wasm_fail_stream");
@@ -304,4 +307,69 @@ test("host calls are counted per import name", async () => {
   for (let i = 0; i < 3; i++) plugin.newHttpStream().sendRequestHeaders(REQUEST, true);
   assert.equal(plugin.hostCalls.get("proxy_log"), 3);
   assert.deepEqual(plugin.logs, [], "below the host's level: dropped");
+});
+
+test("local replies: gRPC fields only for a gRPC request, as a trailers-only response", async () => {
+  const trap = filter({ proxy_on_request_headers: { params: 3, body: UNREACHABLE } });
+  const plain = (await start(trap)).newHttpStream();
+  plain.sendRequestHeaders(REQUEST, true);
+  assert.deepEqual(plain.responseHeaders.entries(), [[":status", "503"]], "a trapping plain GET: 503 and nothing about gRPC");
+
+  for (const contentType of ["application/grpc", "application/grpc+proto"]) {
+    const s = (await start(trap)).newHttpStream();
+    s.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": contentType }, true);
+    assert.deepEqual(s.responseHeaders.entries(), [[":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "14"]], contentType);
+  }
+  const web = (await start(trap)).newHttpStream();
+  web.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": "application/grpc-web" }, true);
+  assert.equal(web.responseHeaders.get(":status"), "503", "grpc-web is not gRPC");
+
+  // The filter's own reply: its body becomes grpc-message (percent-encoded), its HTTP status a gRPC status.
+  const deny = filter({
+    proxy_on_request_headers: {
+      params: 3,
+      body: [
+        ...i32(403), ...i32(DETAILS_AT), ...i32(DETAILS.length), ...i32(PERCENT_AT), ...i32(PERCENT.length), ...i32(0), ...i32(0), ...i32(-1),
+        ...call(LOCAL_REPLY), ...DROP, ...i32(0),
+      ],
+    },
+  });
+  const d = (await start(deny)).newHttpStream();
+  d.sendRequestHeaders({ ...REQUEST, ":method": "POST", "content-type": "application/grpc" }, true);
+  assert.deepEqual(d.responseHeaders.entries(), [
+    [":status", "200"],
+    ["content-type", "application/grpc"],
+    ["grpc-status", "7"],
+    ["grpc-message", "no way 100%25"],
+  ]);
+  assert.equal(d.responseBody.length, 0, "trailers-only: no body");
+});
+
+test("a plugin whose vm_start or configure returned false takes no traffic: its streams fail like a failed VM's", async () => {
+  const headers = { params: 3, body: [...i32(0), ...i32(BODY_AT), ...i32(4), ...call(LOG), ...DROP, ...i32(0)] };
+  const rejecting = filter({ proxy_on_configure: { params: 2, body: i32(0) }, proxy_on_request_headers: headers });
+  const plugin = await start(rejecting);
+  assert.equal(plugin.configured, false);
+  assert.equal(plugin.failed, true, "Envoy marks the VM failed (FailState::ConfigureFailed)");
+  assert.equal(plugin.startupFailure, "proxy_on_configure returned false: the plugin rejected its configuration");
+  const s = plugin.newHttpStream();
+  assert.equal(s.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.StopAllIterationAndWatermark);
+  assert.equal(s.localReply?.status, 503);
+  assert.equal(s.localReply?.details, "wasm_fail_stream");
+  assert.deepEqual(s.actions, [], "no filter callback runs");
+  assert.deepEqual(plugin.logs, [], "not even the headers callback's log");
+
+  const open = (await start(rejecting, { failOpen: true })).newHttpStream();
+  assert.equal(open.sendRequestHeaders(REQUEST, true), FilterHeadersStatus.Continue, "fail open: the filter is skipped");
+  assert.deepEqual(open.actions, []);
+
+  const notStarted = await start(filter({ proxy_on_vm_start: { params: 2, body: i32(0) }, proxy_on_request_headers: headers }));
+  assert.equal(notStarted.startupFailure, "proxy_on_vm_start returned false: the VM did not start");
+  const t = notStarted.newHttpStream();
+  t.sendRequestHeaders(REQUEST, true);
+  assert.equal(t.localReply?.details, "wasm_fail_stream");
+
+  const fine = await start(filter({ proxy_on_configure: { params: 2, body: i32(1) } }));
+  assert.equal(fine.startupFailure, null);
+  assert.equal(fine.failed, false);
 });

@@ -1,4 +1,4 @@
-// Serialised header maps (reference §7.1) with cpp-host's parsing rules.
+// Serialised header maps (docs/envoy-semantics.md, "Header maps") with cpp-host's parsing rules.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodePairs, encodePairs, MAX_PAIRS_BYTES, MAX_PAIRS_COUNT } from "../host/abi/pairs.js";
@@ -11,7 +11,7 @@ const EXAMPLE = Uint8Array.from([
   0x62, 0x00, 0x32, 0x32, 0x00,
 ]);
 
-test("encodes the reference's 29-byte example exactly", () => {
+test("encodes a 29-byte two-pair example exactly", () => {
   const bytes = encodePairs([["a", "1"], ["b", "22"]]);
   assert.equal(bytes.length, 29);
   assert.deepEqual([...bytes], [...EXAMPLE]);

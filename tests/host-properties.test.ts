@@ -1,5 +1,6 @@
-// Property value encodings (reference §7.3), request attributes (§9.12) and the buffer
-// rules of proxy_set_buffer_bytes / proxy_get_buffer_bytes (§4.3).
+// Property value encodings , request attributes and the buffer rules of
+// proxy_set_buffer_bytes / proxy_get_buffer_bytes (docs/envoy-semantics.md, "Properties",
+// "Buffers").
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodePairs } from "../host/abi/pairs.js";

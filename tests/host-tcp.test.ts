@@ -1,4 +1,4 @@
-// TCP (network filter) connections (reference §3.4, §4.3, §4.5, §9.14) through the
+// TCP (network filter) connections (docs/envoy-semantics.md, "TCP connections") through the
 // tests/fixtures/tcp.wat filter.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -89,6 +89,17 @@ test("an upstream close reaches the module as the downstream's local close", asy
   conn.closeUpstream();
   assert.equal(conn.closedBy, "upstream");
   assert.deepEqual(conn.closeEvents, [{ callback: "proxy_on_downstream_connection_close", peer: PeerType.Local }]);
+  assert.equal(conn.upstreamClosePeer, PeerType.Remote, "the default peer is recorded");
+});
+
+test("closeUpstream records the peer the test gave", async () => {
+  const plugin = await start();
+  const conn = plugin.newTcpConnection();
+  conn.connect();
+  assert.equal(conn.upstreamClosePeer, null);
+  conn.closeUpstream(PeerType.Local);
+  assert.equal(conn.upstreamClosePeer, PeerType.Local);
+  assert.deepEqual(conn.closeEvents, [{ callback: "proxy_on_downstream_connection_close", peer: PeerType.Local }], "the module still sees the downstream's local close");
 });
 
 test("complete(): on_done, then on_log, then on_delete (TCP order)", async () => {

@@ -21,7 +21,8 @@ const ENV_ABI_0_2_1 = new Set([
   "proxy_call_foreign_function",
 ]);
 
-// The WASI calls Envoy implements for real (reference §5), under either module name.
+// The WASI calls Envoy implements for real, under either module name
+// (docs/envoy-semantics.md, "WASI").
 const WASI_PROVIDED = new Set([
   "fd_write", "fd_read", "fd_seek", "fd_close", "fd_fdstat_get", "environ_get", "environ_sizes_get", "args_get",
   "args_sizes_get", "proc_exit", "clock_time_get", "clock_res_get", "random_get", "sched_yield", "poll_oneoff",

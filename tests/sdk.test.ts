@@ -136,10 +136,14 @@ test("local reply: status, body, extra headers, details; the plugin sees its own
   assert.equal(stream.responseHeaders.get("x-probe-local-status"), "403");
 });
 
-test("local reply with a gRPC status", async () => {
-  const { stream } = await runProbe({ "x-probe": "grpc-reply" });
+test("local reply with a gRPC status: sent as grpc-status to a gRPC request, not to a plain one", async () => {
+  const { stream } = await runProbe({ "x-probe": "grpc-reply", "content-type": "application/grpc" });
   assert.equal(stream.localReply!.grpcStatus, 7);
   assert.equal(stream.localReply!.headers.get("grpc-status"), "7");
+  assert.equal(stream.localReply!.headers.get(":status"), "200");
+  const plain = (await runProbe({ "x-probe": "grpc-reply" })).stream;
+  assert.equal(plain.localReply!.grpcStatus, 7, "the status asked for");
+  assert.equal(plain.localReply!.headers.has("grpc-status"), false, "a plain request gets no gRPC fields");
 });
 
 test("a panic logs message and location at critical, then traps: 503 fail closed", async () => {

@@ -1,6 +1,6 @@
-// Numeric values of the proxy-wasm ABI as Envoy uses them (reference §6).
+// Numeric values of the proxy-wasm ABI as Envoy uses them (docs/envoy-semantics.md, "ABI values").
 
-/** Status returned by every host import (§6.1). */
+/** Status returned by every host import. */
 export enum WasmResult {
   Ok = 0,
   NotFound = 1,
@@ -17,7 +17,7 @@ export enum WasmResult {
   Unimplemented = 12,
 }
 
-/** Log levels (§6.2). Off (6) is only ever reported by proxy_get_log_level. */
+/** Log levels. Off (6) is only ever reported by proxy_get_log_level. */
 export enum LogLevel {
   Trace = 0,
   Debug = 1,
@@ -123,14 +123,14 @@ export enum GrpcStatus {
   InvalidCode = -1,
 }
 
-/** ABI version declared by the module's marker export (§2.1). */
+/** ABI version declared by the module's marker export. */
 export enum AbiVersion {
   V0_1_0 = "0.1.0",
   V0_2_0 = "0.2.0",
   V0_2_1 = "0.2.1",
 }
 
-/** WASI errno values the host returns (§6.6). */
+/** WASI errno values the host returns. */
 export const enum Errno {
   Success = 0,
   Badf = 8,

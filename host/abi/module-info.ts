@@ -1,6 +1,7 @@
 // What the loader learns about a module before instantiating it: the ABI version from the
-// marker export (§2.1), the allocator (§2.2) and, when the bytes are available, whether
-// every known callback export has the signature cpp-host expects for that version.
+// marker export, the allocator and, when the bytes are available, whether every known
+// callback export has the signature cpp-host expects for that version
+// (docs/envoy-semantics.md, "Loading").
 import { AbiVersion } from "./enums.js";
 import {
   formatSignature,
@@ -96,7 +97,7 @@ export function tryParse(bytes: Uint8Array | undefined): ParsedModule | null {
   }
 }
 
-/** Detects the ABI version and allocator and checks callback signatures (§2.1, §2.2, §10). */
+/** Detects the ABI version and allocator and checks callback signatures. */
 export function inspectModule(module: WebAssembly.Module, parsed: ParsedModule | null): ModuleInfo {
   const exports = WebAssembly.Module.exports(module);
   const imports = WebAssembly.Module.imports(module);

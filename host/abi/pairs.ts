@@ -1,4 +1,5 @@
-// Serialised header map ("pairs", reference §7.1), with cpp-host's parsing rules.
+// Serialised header map ("pairs", docs/envoy-semantics.md, "Header maps"), with cpp-host's
+// parsing rules.
 import { Buffer } from "node:buffer";
 
 /** cpp-host refuses (returns an empty list for) buffers above 1 MiB ... */

@@ -1,5 +1,5 @@
-// Buffers (reference §4.3): bodies come from the effective context, the rest from the
-// root context, each only within its window.
+// Buffers (docs/envoy-semantics.md, "Buffers"): bodies come from the effective context, the
+// rest from the root context, each only within its window.
 import { BufferType, MAX_BUFFER_TYPE, WasmResult } from "../abi/enums.js";
 import { sliceForGet } from "../body-buffer.js";
 import type { Vm } from "../vm.js";
@@ -61,7 +61,8 @@ export const bufferImports: ImportDef[] = [
   envImport(
     "proxy_get_configuration",
     "ii:i",
-    (vm) => (pp: number, sp: number) => vm.mem.copyOut(vm.root.pluginConfig, pp, sp),
+    // The plugin configuration while the root context is created and configured, the VM configuration otherwise.
+    (vm) => (pp: number, sp: number) => vm.mem.copyOut(vm.root.pluginConfigReadable ? vm.root.pluginConfig : vm.root.vmConfig, pp, sp),
     { versions: V0_1_0 },
   ),
 ];

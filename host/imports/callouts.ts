@@ -1,6 +1,6 @@
-// HTTP and gRPC callouts (reference §4.6, §4.7). Calls go to clusters the test declares
-// and wait for the test to answer them (Plugin.respondHttpCall, respondGrpcCall, the
-// grpcStream* methods).
+// HTTP and gRPC callouts (docs/envoy-semantics.md, "Callouts"). Calls go to clusters the
+// test declares and wait for the test to answer them (Plugin.respondHttpCall,
+// respondGrpcCall, the grpcStream* methods).
 import { WasmResult } from "../abi/enums.js";
 import { decodePairs } from "../abi/pairs.js";
 import { HeaderMap, NO_INLINE, REQUEST_INLINE, TRAILER_INLINE } from "../header-map.js";
@@ -32,7 +32,7 @@ export const calloutImports: ImportDef[] = [
         const token = vm.callouts.httpToken();
         const call = { token, cluster, headers, body, trailers, timeoutMs: timeout >>> 0, contextId: vm.effective.id };
         vm.callouts.pendingHttp.set(token, call);
-        vm.callouts.onHttpCall?.(call);
+        vm.events.httpCallMade(call);
         vm.mem.setU32(tokenPtr, token);
         return WasmResult.Ok;
       },
@@ -52,9 +52,7 @@ export const calloutImports: ImportDef[] = [
         const resolved = resolveGrpcTarget(vm, target);
         if (typeof resolved === "number") return resolved;
         const token = vm.callouts.grpcCallToken();
-        const call = { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id };
-        vm.callouts.grpcCalls.set(token, call);
-        vm.callouts.onGrpcCall?.(call);
+        vm.callouts.grpcCalls.set(token, { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id });
         // cpp-host writes the token after the call was made: a bad pointer still leaves it in flight.
         return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
@@ -157,7 +155,7 @@ function resolveGrpcTarget(vm: Vm, target: GrpcTarget): { cluster: string; servi
   };
 }
 
-/** The cluster a gRPC call goes to, or the status Envoy returns (§4.7). */
+/** The cluster a gRPC call goes to, or the status Envoy returns. */
 function grpcCluster(vm: Vm, service: Uint8Array): string | WasmResult {
   const fromProto = grpcServiceCluster(service);
   // A GrpcService without envoy_grpc (google_grpc, or nothing): no client can be made here.

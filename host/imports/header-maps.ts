@@ -1,6 +1,6 @@
-// Header, trailer and metadata maps (reference §4.4). Maps 0-3 belong to the effective
-// context's HTTP stream; 4/5 (gRPC metadata) and 6/7 (HTTP-call response) to the root
-// context, each only during its callback.
+// Header, trailer and metadata maps (docs/envoy-semantics.md, "Header maps"). Maps 0-3
+// belong to the effective context's HTTP stream; 4/5 (gRPC metadata) and 6/7 (HTTP-call
+// response) to the root context, each only during its callback.
 import { AbiVersion, MAX_MAP_TYPE, MapType, WasmResult } from "../abi/enums.js";
 import { decodePairs, pairsByteLength, writePairs } from "../abi/pairs.js";
 import type { HeaderMap } from "../header-map.js";
@@ -58,7 +58,7 @@ export const headerMapImports: ImportDef[] = [
     if (bytes === null) return WasmResult.InvalidMemoryAccess;
     const map = writable(vm, type);
     if (map === null) return WasmResult.BadArgument;
-    // A malformed buffer decodes as an empty list and so wipes the map (§12.17).
+    // A malformed buffer decodes as an empty list and so wipes the map.
     const pairs = decodePairs(bytes);
     map.clear();
     for (const [k, v] of pairs) map.add(k, v);

@@ -1,4 +1,4 @@
-// Logging, time and timers (reference §4.1).
+// Logging, time and timers (docs/envoy-semantics.md, "Timers and time").
 import { LogLevel, WasmResult } from "../abi/enums.js";
 import { Allow, envImport, V0_2_1, type ImportDef } from "./registry.js";
 
@@ -27,7 +27,8 @@ export const loggingImports: ImportDef[] = [
   ),
   envImport("proxy_set_tick_period_milliseconds", "i:i", (vm) => (period: number) => {
     // The timer belongs to the root context of the calling context.
-    vm.root.setTickPeriod(period >>> 0);
+    vm.root.tickPeriodMs = period >>> 0;
+    vm.events.tickPeriodChanged(period >>> 0);
     return WasmResult.Ok;
   }),
 ];

@@ -1,4 +1,4 @@
-// Metrics (reference §4.10). The two i64 parameters of the ABI arrive as BigInt.
+// Metrics (docs/envoy-semantics.md, "Metrics"). The two i64 parameters of the ABI arrive as BigInt.
 import { MetricType, WasmResult } from "../abi/enums.js";
 import { envImport, type ImportDef } from "./registry.js";
 

@@ -1,5 +1,5 @@
 // Context control, foreign functions and the small always-registered imports
-// (reference §4.11, §4.12, §3.6).
+// (docs/envoy-semantics.md, "Contexts", "Foreign functions").
 import { deflateSync, inflateSync } from "node:zlib";
 import { WasmResult } from "../abi/enums.js";
 import { Allow, envImport, type ImportDef } from "./registry.js";
@@ -34,8 +34,6 @@ function foreign(name: string, args: Uint8Array, clearRouteCache: () => void): U
       return WasmResult.NotFound;
   }
 }
-
-let nextDnsToken = 1;
 
 export const miscImports: ImportDef[] = [
   envImport("proxy_set_effective_context", "i:i", (vm) => (id: number) => {
@@ -80,7 +78,7 @@ export const miscImports: ImportDef[] = [
     const address = vm.mem.string(ap, al);
     if (address === null || !vm.mem.inBounds(tokenPtr, 4)) return WasmResult.InvalidMemoryAccess;
     // Recorded only: this host has no DNS resolver, so no envoy_on_resolve_dns follows.
-    const token = nextDnsToken++;
+    const token = vm.dnsRequests.length + 1;
     vm.dnsRequests.push({ token, address });
     vm.mem.setU32(tokenPtr, token);
     return WasmResult.Ok;

@@ -1,4 +1,4 @@
-// proxy_get_property / proxy_set_property (reference §4.2, §7.2, §7.3, §9.12).
+// proxy_get_property / proxy_set_property (docs/envoy-semantics.md, "Properties").
 import { WasmResult } from "../abi/enums.js";
 import { encodeString, wirePathKey } from "../properties.js";
 import type { Context } from "../context.js";

@@ -1,5 +1,6 @@
 // Declarations of host imports: name, signature, the ABI versions Envoy registers them
-// for (§2.4, §4.0), and whether they may run in restricted mode (§2.3).
+// for, and whether they may run in restricted mode
+// (docs/envoy-semantics.md, "Loading", "Restricted mode").
 import { AbiVersion } from "../abi/enums.js";
 import type { Vm } from "../vm.js";
 

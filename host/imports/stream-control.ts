@@ -1,5 +1,5 @@
-// Stream control and local replies (reference §4.5). The effects are deferred by the
-// stream until the running callback returns.
+// Stream control and local replies (docs/envoy-semantics.md, "HTTP streams", "Local
+// replies"). The effects are deferred by the stream until the running callback returns.
 import { StreamType, WasmResult } from "../abi/enums.js";
 import { decodePairs } from "../abi/pairs.js";
 import { envImport, V0_1_0, V0_2_X, type ImportDef } from "./registry.js";

@@ -1,4 +1,4 @@
-// WASI preview1 as Envoy provides it (reference §5), offered under both
+// WASI preview1 as Envoy provides it (docs/envoy-semantics.md, "WASI"), offered under both
 // `wasi_snapshot_preview1` and `wasi_unstable`.
 import { randomFillSync } from "node:crypto";
 import { Buffer } from "node:buffer";

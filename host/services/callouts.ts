@@ -1,6 +1,6 @@
-// HTTP and gRPC callouts (reference §4.6, §4.7, §9.8). They belong to the root context; tokens
-// come from per-VM counters whose low two bits give the kind (0 HTTP, 1 gRPC call,
-// 2 gRPC stream).
+// HTTP and gRPC callouts (docs/envoy-semantics.md, "Callouts"). They belong to the root
+// context; tokens come from per-VM counters whose low two bits give the kind (0 HTTP, 1 gRPC
+// call, 2 gRPC stream).
 import type { HeaderMap } from "../header-map.js";
 
 export interface HttpCallRequest {
@@ -58,15 +58,23 @@ export class Callouts {
   readonly grpcStreams = new Map<number, GrpcStreamState>();
   /** Tokens of gRPC calls and streams the module cancelled (proxy_grpc_cancel, or close of a call). */
   readonly grpcCancelled: number[] = [];
-  /** Told about every call made (the plugin arms its timeout). */
-  onHttpCall: ((call: HttpCallRequest) => void) | null = null;
-  /** Told about every unary gRPC call made. */
-  onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
 
   constructor(
     readonly clusters: ReadonlySet<string>,
     readonly grpcClusters: ReadonlySet<string> = clusters,
   ) {}
+
+  /**
+   * Cancels every call and stream in flight: they belong to the root context, and Envoy's
+   * context destructor cancels them when the root context goes away.
+   */
+  cancelAll(): void {
+    this.pendingHttp.clear();
+    for (const token of this.grpcCalls.keys()) this.grpcCancelled.push(token);
+    for (const token of this.grpcStreams.keys()) this.grpcCancelled.push(token);
+    this.grpcCalls.clear();
+    this.grpcStreams.clear();
+  }
 
   httpToken(): number {
     return (this.nextHttp += 4);

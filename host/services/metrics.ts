@@ -1,4 +1,4 @@
-// Metrics as Envoy implements them (reference §4.10): per-VM ids whose low two bits carry
+// Metrics as Envoy implements them (docs/envoy-semantics.md, "Metrics"): per-VM ids whose low two bits carry
 // the type, stats named `wasmcustom.<name>`, counter increments must be positive.
 import { MetricType, WasmResult } from "../abi/enums.js";
 
@@ -14,21 +14,39 @@ export interface MetricStat {
 export class Metrics {
   private next = [0, 1, 2];
   private byId = new Map<number, MetricStat>();
-  /** Stats by full name (`wasmcustom.<name>`); redefining a name reuses the stat. */
+  /**
+   * Stats by type, then full name (`wasmcustom.<name>`): like Envoy's separate counter,
+   * gauge and histogram stores, one name defined with two types is two stats; redefining a
+   * name with the same type reuses the stat.
+   */
+  private readonly byType: ReadonlyArray<Map<string, MetricStat>> = [new Map(), new Map(), new Map()];
+  /** Stats by full name; a name defined with several types maps to the first one defined. */
   readonly stats = new Map<string, MetricStat>();
 
   define(type: number, name: string): { result: WasmResult; id: number } {
     if (type > MetricType.Histogram) return { result: WasmResult.BadArgument, id: 0 };
     const full = `wasmcustom.${name}`;
-    let stat = this.stats.get(full);
+    const ofType = this.byType[type]!;
+    let stat = ofType.get(full);
     if (!stat) {
       stat = { name: full, type, value: 0n, samples: [] };
-      this.stats.set(full, stat);
+      ofType.set(full, stat);
+      if (!this.stats.has(full)) this.stats.set(full, stat);
     }
     this.next[type]! += 4;
     const id = this.next[type]!;
     this.byId.set(id, stat);
     return { result: WasmResult.Ok, id };
+  }
+
+  /** The stat named `name` (full name) of `type`, if defined. */
+  find(name: string, type: MetricType): MetricStat | undefined {
+    return this.byType[type]?.get(name);
+  }
+
+  /** Every stat, of every type. */
+  all(): MetricStat[] {
+    return this.byType.flatMap((m) => [...m.values()]);
   }
 
   increment(id: number, offset: bigint): WasmResult {

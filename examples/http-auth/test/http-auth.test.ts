@@ -110,7 +110,7 @@ for (const [what, config, message] of BAD) {
   test(`rejects ${what}`, async () => {
     const plugin = await startPlugin({ module: MODULE, configuration: typeof config === "string" ? config : JSON.stringify(config) });
     assert.equal(plugin.configured, false);
-    assert.equal(plugin.failed, false);
+    assert.match(plugin.startupFailure ?? "", /^proxy_on_configure returned false/, `rejected, not trapped (${plugin.failure})`);
     assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), message);
   });
 }

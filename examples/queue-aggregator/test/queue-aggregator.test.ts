@@ -1,13 +1,11 @@
 // queue-aggregator on the host: facts travel through a shared queue to the root.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LogLevel, startPlugin, type Plugin } from "proxy-wasm-as/host";
+import { LogLevel, ProxyProcess, startPlugin, type Plugin } from "proxy-wasm-as/host";
 
 const MODULE = "build/queue-aggregator.wasm";
-let vm = 0;
-
-async function start(configuration?: string, vmId = `aggregator-${++vm}`): Promise<Plugin> {
-  const plugin = await startPlugin({ module: MODULE, configuration, vmId });
+async function start(configuration?: string, process?: ProxyProcess): Promise<Plugin> {
+  const plugin = await startPlugin({ module: MODULE, configuration, process });
   assert.equal(plugin.configured, true, JSON.stringify(plugin.logs));
   return plugin;
 }
@@ -43,10 +41,11 @@ test("dots in a path cannot break the tag structure", async () => {
 });
 
 test("another worker's streams feed the last registered root", async () => {
-  const vmId = "aggregator-shared";
-  const aggregator = await start(undefined, vmId);
-  const worker = await startPlugin({ module: MODULE, vmId });
-  // The worker registered the queue after the aggregator: it now gets the notifications (Envoy §4.9).
+  const process = new ProxyProcess();
+  const aggregator = await start(undefined, process);
+  const worker = await startPlugin({ module: MODULE, process });
+  // The worker registered the queue after the aggregator: it now gets the notifications
+  // (docs/envoy-semantics.md, "Shared queues").
   request(worker, "/w");
   assert.equal(aggregator.dispatchQueueReady(), 0);
   assert.equal(worker.dispatchQueueReady(), 1);
