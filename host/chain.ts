@@ -33,6 +33,22 @@ export function orderChain<T extends { name: string; phase: Phase; priority?: nu
   );
 }
 
+/**
+ * Where a chain delivers what leaves it, as it leaves: the request out of the last filter
+ * (toward the upstream) and the response out of the first (toward the client). A proxy
+ * sets these to move real traffic; without them the stream only records what passed.
+ */
+export interface ChainEdges {
+  upstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
+  upstreamData(data: Uint8Array, endOfStream: boolean): void;
+  upstreamTrailers(trailers: HeaderMap): void;
+  downstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
+  downstreamData(data: Uint8Array, endOfStream: boolean): void;
+  downstreamTrailers(trailers: HeaderMap): void;
+  /** A filter closed the stream, or a reply came too late to send: reset both sides. */
+  reset(reason: string): void;
+}
+
 /** Plugins in filter-chain order. */
 export class Chain {
   /** @internal Use startChain(). */
@@ -52,8 +68,8 @@ export class Chain {
     return this.plugins[i]!;
   }
 
-  newHttpStream(options?: HttpStreamOptions): ChainStream {
-    return new ChainStream(this, options);
+  newHttpStream(options?: HttpStreamOptions, edges: ChainEdges | null = null): ChainStream {
+    return new ChainStream(this, options, edges);
   }
 
   /** Moves the chain's virtual clock forward (ticks and callout timeouts of every plugin). */
@@ -80,8 +96,11 @@ export class ChainStream {
   readonly ignoredLocalReplies: Array<{ plugin: string; status: number; details: string }> = [];
   /** Why the stream was reset, or null. */
   resetReason: string | null = null;
+  /** Receives what leaves the chain as it leaves (bodies are then not kept). */
+  readonly edges: ChainEdges | null;
 
-  constructor(chain: Chain, options?: HttpStreamOptions) {
+  constructor(chain: Chain, options?: HttpStreamOptions, edges: ChainEdges | null = null) {
+    this.edges = edges;
     this.names = chain.names;
     const n = chain.plugins.length;
     this.streams = chain.plugins.map((p, i) => p.newChainFilter(this.sinkFor(i, n), options));
@@ -93,19 +112,29 @@ export class ChainStream {
         const entries = headers.entries();
         if (!response) {
           if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestHeaders(entries, eos));
-          else this.upstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null, endOfStream: eos };
+          else {
+            this.upstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null, endOfStream: eos };
+            this.edges?.upstreamHeaders(this.upstream.headers, eos);
+          }
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeHeaders(entries, eos));
-        else this.downstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null };
+        else {
+          this.downstream = { headers: new HeaderMap(entries, headers.inline), body: [], trailers: null };
+          this.edges?.downstreamHeaders(this.downstream.headers, eos);
+        }
       },
       data: (response, data, eos) => {
         if (!response) {
           if (i + 1 < n) this.note(this.streams[i + 1]!.sendRequestBody(data, eos));
           else if (this.upstream) {
-            if (data.length > 0) this.upstream.body.push(data);
+            if (data.length > 0 && this.edges === null) this.upstream.body.push(data);
             if (eos) this.upstream.endOfStream = true;
+            this.edges?.upstreamData(data, eos);
           }
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeData(data, eos));
-        else if (this.downstream && data.length > 0) this.downstream.body.push(data);
+        else if (this.downstream) {
+          if (data.length > 0 && this.edges === null) this.downstream.body.push(data);
+          this.edges?.downstreamData(data, eos);
+        }
       },
       trailers: (response, trailers) => {
         const entries = trailers.entries();
@@ -114,6 +143,7 @@ export class ChainStream {
           else if (this.upstream) {
             this.upstream.trailers = new HeaderMap(entries, trailers.inline);
             this.upstream.endOfStream = true;
+            this.edges?.upstreamTrailers(this.upstream.trailers);
           }
         } else if (i > 0) this.note(this.streams[i - 1]!.encodeTrailers(entries));
         else if (this.downstream) {
@@ -122,13 +152,23 @@ export class ChainStream {
           this.trailerView = null;
           for (const [k, v] of entries) map.add(k, v);
           this.downstream.trailers = map;
+          this.edges?.downstreamTrailers(map);
         }
       },
       localReply: (from, r) => this.sendLocalReply(from, r),
+      reset: (_from, reason) => this.resetAll(reason),
       callback: (_from, index) => {
         this.trace.push([i, index]);
       },
     };
+  }
+
+  /** One filter reset the stream (proxy_close_stream): every filter ends, and so does the real stream. */
+  private resetAll(reason: string): void {
+    if (this.resetReason !== null) return;
+    this.resetReason = reason;
+    for (const s of this.streams) s.reset(reason);
+    this.edges?.reset(reason);
   }
 
   /** Remembers the first stop status met further down the chain. */
@@ -177,30 +217,40 @@ export class ChainStream {
 
   // ---- local replies ------------------------------------------------------------------------
 
-  private sendLocalReply(from: HttpFilter, r: LocalResponseRequest): void {
+  /**
+   * A reply from the proxy itself rather than a filter (the router's 503 for an unreachable
+   * upstream, the 413/500 of a buffer over its limit): it goes through every filter's
+   * response side, as Envoy's filter manager sends it.
+   */
+  sendProxyReply(status: number, details: string, body: string | Uint8Array = EMPTY, headers: Array<[string, string]> = []): void {
+    this.sendLocalReply(null, { status, details, body: toBytes(body), headers, grpcStatus: -1 });
+  }
+
+  private sendLocalReply(from: HttpFilter | null, r: LocalResponseRequest): void {
     if (this.reply !== null || this.resetReason !== null) {
       // A second local reply on the stream: reported and ignored.
-      this.ignoredLocalReplies.push({ plugin: this.names[this.streams.indexOf(from as HttpStream)]!, status: r.status, details: r.details });
+      this.ignoredLocalReplies.push({ plugin: from === null ? "" : this.names[this.streams.indexOf(from as HttpStream)]!, status: r.status, details: r.details });
       return;
     }
     const responseStarted = this.streams.some((s) => s.responseStarted);
     if (responseStarted) {
       // Headers already went downstream: Envoy resets; otherwise it replies directly.
       if (this.downstream !== null) {
-        this.resetReason = "local_reply_after_response_headers_sent";
-        for (const s of this.streams) s.reset(this.resetReason);
+        this.resetAll("local_reply_after_response_headers_sent");
         return;
       }
     }
-    const reply = buildLocalReply(r, (from as HttpStream).requestHeaders);
+    const reply = buildLocalReply(r, from === null ? this.streams[0]!.requestHeaders : (from as HttpStream).requestHeaders);
     const body = reply.body;
     const headers = reply.headers;
     this.reply = reply;
-    from.setLocalReply(reply);
+    from?.setLocalReply(reply);
     for (const s of this.streams) s.endRequest();
     if (responseStarted) {
       this.downstream = { headers, body: body.length > 0 ? [body] : [], trailers: null };
       for (const s of this.streams) s.reset("local_reply_direct");
+      this.edges?.downstreamHeaders(headers, body.length === 0);
+      if (body.length > 0) this.edges?.downstreamData(body, true);
       return;
     }
     // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).

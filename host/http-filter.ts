@@ -23,6 +23,8 @@ export interface StreamSink {
   trailers(response: boolean, trailers: HeaderMap): void;
   /** The filter asked for a local reply (or failed closed): the chain sends it. */
   localReply(from: HttpFilter, reply: LocalResponseRequest): void;
+  /** The filter closed the stream (proxy_close_stream): the chain resets every filter. */
+  reset(from: HttpFilter, reason: string): void;
   /** A callback ran; `index` is its position in the filter's action list. */
   callback(from: HttpFilter, index: number): void;
 }
@@ -349,6 +351,7 @@ export class HttpFilter extends HttpFilterContext {
           break;
         case Op.Close:
           this.resetStream("wasm_close_stream");
+          this.sink?.reset(this, "wasm_close_stream");
           break;
         case Op.LocalReply: {
           const r = this.pendingReply!;

@@ -57,6 +57,13 @@ export class Plugin {
   private tcp: TcpSettings | null = null;
   private readonly failOpen: boolean;
   private readonly queueReady: number[] = [];
+  /**
+   * Told about every proxy_http_call as it is made (after its timeout is armed), so a proxy
+   * can send the request for real and answer with respondHttpCall.
+   */
+  onHttpCall: ((call: HttpCallRequest) => void) | null = null;
+  /** Told about every unary proxy_grpc_call as it is made; answer with respondGrpcCall. */
+  onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
 
   /**
    * @internal Use startPlugin(). Links and instantiates the module (throws ModuleError when
@@ -80,7 +87,11 @@ export class Plugin {
       foreignFunctions: new Map(),
       events: {
         tickPeriodChanged: (period) => this.timers.armTick(period),
-        httpCallMade: (call) => this.timers.armHttpTimeout(call.token, call.timeoutMs),
+        httpCallMade: (call) => {
+          this.timers.armHttpTimeout(call.token, call.timeoutMs);
+          this.onHttpCall?.(call);
+        },
+        grpcCallMade: (call) => this.onGrpcCall?.(call),
       },
       logLevel: setup.logLevel,
       trace: setup.trace,
@@ -114,6 +125,24 @@ export class Plugin {
    */
   get startupFailure(): string | null {
     return this.lifecycle.startupFailure;
+  }
+
+  /** The wasm log level: what proxy_get_log_level reports; lower messages are dropped. Envoy's /logging changes it at run time. */
+  get logLevel(): LogLevel {
+    return this.vm.logLevel;
+  }
+  set logLevel(level: LogLevel) {
+    this.vm.logLevel = level;
+  }
+
+  /** Whether an HTTP callout still waits for its answer (a timeout may have answered it). */
+  hasPendingHttpCall(token: number): boolean {
+    return this.vm.callouts.pendingHttp.has(token);
+  }
+
+  /** Whether a unary gRPC call still waits for its answer (not answered, cancelled or closed). */
+  hasPendingGrpcCall(token: number): boolean {
+    return this.vm.callouts.grpcCalls.has(token);
   }
 
   get failed(): boolean {

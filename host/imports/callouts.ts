@@ -52,7 +52,9 @@ export const calloutImports: ImportDef[] = [
         const resolved = resolveGrpcTarget(vm, target);
         if (typeof resolved === "number") return resolved;
         const token = vm.callouts.grpcCallToken();
-        vm.callouts.grpcCalls.set(token, { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id });
+        const call = { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id };
+        vm.callouts.grpcCalls.set(token, call);
+        vm.events.grpcCallMade(call);
         // cpp-host writes the token after the call was made: a bad pointer still leaves it in flight.
         return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
