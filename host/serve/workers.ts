@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { LogLevel } from "../abi/enums.js";
 import { Chain, orderChain } from "../chain.js";
 import { RealTimerClock } from "../clock.js";
-import { startPlugin } from "../index.js";
+import { ProxyProcess, startPlugin } from "../index.js";
 import type { Plugin } from "../plugin.js";
 import type { FilterSpec } from "./options.js";
 import type { Output } from "./output.js";
@@ -55,7 +55,7 @@ export class PluginLoadFailure extends Error {
 }
 
 /** Starts one VM of a filter; a module that fails to start or configure is refused, as Envoy refuses its configuration. */
-async function startFilter(spec: FilterSpec, bytes: Uint8Array, out: Output, clusters: string[], clock: RealTimerClock, worker: number, workers: number): Promise<Plugin> {
+async function startFilter(spec: FilterSpec, bytes: Uint8Array, out: Output, clusters: string[], process: ProxyProcess, worker: number, workers: number): Promise<Plugin> {
   const prefix = workers > 1 ? `${spec.name}#${worker}` : spec.name;
   const plugin = await startPlugin({
     module: bytes,
@@ -68,7 +68,7 @@ async function startFilter(spec: FilterSpec, bytes: Uint8Array, out: Output, clu
     allowOnHeadersStopIteration: spec.allowOnHeadersStopIteration,
     logLevel: out.level,
     clusters,
-    clock,
+    process,
     trace: { log: (e) => out.filterLog(prefix, e.level, e.message) },
   });
   if (plugin.failed) throw new PluginLoadFailure(`${spec.name}: the VM failed while starting: ${plugin.failure ?? "unknown failure"}`);
@@ -83,8 +83,10 @@ export class Workers {
   readonly loaded: LoadedFilter[] = [];
   private next = 0;
   private pumpQueued = false;
-  /** Every plugin ever started and not yet shut down, for queue notifications and metrics. */
+  /** Real time with timers: ticks and callout timeouts fire by themselves. */
   readonly clock = new RealTimerClock();
+  /** One Envoy process: every VM of every worker shares its shared data and queues. */
+  readonly process = new ProxyProcess({ clock: this.clock });
   /** Called for every plugin started (serve hooks callouts to it). */
   onPlugin: ((plugin: Plugin) => void) | null = null;
 
@@ -118,7 +120,7 @@ export class Workers {
   private async start1(spec: FilterSpec, bytes: Uint8Array, worker: number): Promise<Plugin> {
     let plugin: Plugin;
     try {
-      plugin = await startFilter(spec, bytes, this.out, this.clusterNames, this.clock, worker, this.count);
+      plugin = await startFilter(spec, bytes, this.out, this.clusterNames, this.process, worker, this.count);
     } catch (e) {
       if (e instanceof PluginLoadFailure) throw e;
       throw new PluginLoadFailure(`${spec.name}: ${(e as Error).message}`);
