@@ -1,11 +1,13 @@
 // Unary gRPC calls under serve go to a real gRPC server (cleartext HTTP/2 on loopback):
 // grpc-auth is allowed or refused by the service's answer, a failing service and a slow
-// one (past the call's timeout) fail closed; and h2c serves as the upstream too.
+// one (past the call's timeout) fail closed; h2c serves as the upstream too; and a gRPC
+// client gets local replies as trailers-only gRPC responses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import type net from "node:net";
-import { build, request, startServe } from "./serve-harness.js";
+import { buildWat } from "./fixtures/build.js";
+import { build, closedPort, request, startServe } from "./serve-harness.js";
 
 const T = { timeout: 60_000 };
 
@@ -105,5 +107,37 @@ test("an h2c upstream: requests go on over cleartext HTTP/2 and the response com
   } finally {
     assert.equal(await serve.stop(), 0);
     await new Promise<void>((r) => upstream.close(() => r()));
+  }
+});
+
+test("local replies to a gRPC client are trailers-only gRPC responses (a filter's 403, the router's 503)", T, async () => {
+  const dead = await closedPort();
+  const denier = await startServe(["--filter", buildWat("chain"), "--name", "den", "--config", "dden"]);
+  const unreachable = await startServe(["--upstream", `h2c://127.0.0.1:${dead}`]);
+  const call = (url: string): Promise<http2.IncomingHttpHeaders> =>
+    new Promise((resolve, reject) => {
+      const session = http2.connect(url);
+      const s = session.request({ ":method": "POST", ":path": "/pkg.Svc/Call", "content-type": "application/grpc", te: "trailers" });
+      s.on("response", (h) => {
+        resolve(h);
+        session.close();
+      });
+      s.on("error", reject);
+      s.resume();
+      s.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  try {
+    const denied = await call(denier.url);
+    assert.equal(denied[":status"], 200);
+    assert.equal(denied["content-type"], "application/grpc");
+    assert.equal(denied["grpc-status"], "7", "403 maps to PERMISSION_DENIED");
+    assert.equal(denied["grpc-message"], "denied by den");
+    const down = await call(unreachable.url);
+    assert.equal(down[":status"], 200);
+    assert.equal(down["grpc-status"], "14", "the router's 503 maps to UNAVAILABLE");
+    assert.match(String(down["grpc-message"]), /^upstream connect error/);
+  } finally {
+    assert.equal(await denier.stop(), 0);
+    assert.equal(await unreachable.stop(), 0);
   }
 });

@@ -1,8 +1,9 @@
 // The stream of a proxy with no filters: what the client sends goes straight to the
 // upstream and back, through the same edges a chain would use.
-import { Buffer } from "node:buffer";
+import { toBytes } from "../body-buffer.js";
 import type { ChainEdges } from "../chain.js";
 import { HeaderMap, type HeaderInput } from "../header-map.js";
+import { buildLocalReply } from "../local-reply.js";
 
 export class PassThroughStream {
   readonly streams: ReadonlyArray<{ localReply: unknown }> = [];
@@ -11,11 +12,13 @@ export class PassThroughStream {
   localReply: { details: string } | null = null;
   resetReason: string | null = null;
   private responded = false;
+  private requestHeaders = new HeaderMap();
 
   constructor(private readonly edges: ChainEdges) {}
 
   sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
-    this.edges.upstreamHeaders(new HeaderMap(headers), endOfStream);
+    this.requestHeaders = new HeaderMap(headers);
+    this.edges.upstreamHeaders(this.requestHeaders, endOfStream);
     return 0;
   }
   sendRequestBody(chunk: Uint8Array, endOfStream = false): number {
@@ -47,15 +50,11 @@ export class PassThroughStream {
       this.edges.reset(this.resetReason);
       return;
     }
-    this.localReply = { details };
-    const bytes = typeof body === "string" ? Buffer.from(body) : body;
-    const headers = new HeaderMap([[":status", String(status)]]);
-    if (bytes.length > 0) {
-      headers.add("content-length", String(bytes.length));
-      headers.add("content-type", "text/plain");
-    }
-    this.edges.downstreamHeaders(headers, bytes.length === 0);
-    if (bytes.length > 0) this.edges.downstreamData(bytes, true);
+    // Built as the chain builds it: a gRPC request gets a trailers-only gRPC reply.
+    const reply = buildLocalReply({ status, details, body: toBytes(body), headers: [], grpcStatus: -1 }, this.requestHeaders);
+    this.localReply = reply;
+    this.edges.downstreamHeaders(reply.headers, reply.body.length === 0);
+    if (reply.body.length > 0) this.edges.downstreamData(reply.body, true);
   }
   complete(): void {}
 }
