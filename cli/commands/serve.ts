@@ -3,7 +3,7 @@
 // documents), the upstream, clusters and the admin port; see docs/serve.md.
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 
 import { PHASES, type Phase } from "../../host/chain.js";
 import { filtersFromDocuments } from "../../host/serve/documents.js";
@@ -65,13 +65,25 @@ Example:
   proxy-wasm-as serve --filter build/header-append.wasm --config '{"x-a":"1"}' --upstream echo
   curl -si http://127.0.0.1:10000/`;
 
+/** An option's value parser whose complaints commander reports as usage errors. */
+function usage<A extends unknown[], R>(parse: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return parse(...args);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
 export function register(program: Command): void {
   const filters = new FilterList();
-  const collect = <T>(parse: (v: string) => T) => (v: string, prev: T[] | undefined): T[] => [...(prev ?? []), parse(v)];
-  const perFilter = (flag: string, apply: (s: FilterSpec, v: string) => void) => (v: string): string => {
-    apply(filters.last(flag), v);
-    return v;
-  };
+  const collect = <T>(parse: (v: string) => T) => usage((v: string, prev: T[] | undefined): T[] => [...(prev ?? []), parse(v)]);
+  const perFilter = (flag: string, apply: (s: FilterSpec, v: string) => void) =>
+    usage((v: string): string => {
+      apply(filters.last(flag), v);
+      return v;
+    });
   const cmd = program
     .command("serve")
     .summary("Run a development proxy: real HTTP traffic through filters on this machine")
@@ -90,7 +102,10 @@ export function register(program: Command): void {
         }),
       ),
     )
-    .addOption(new Option("--priority <n>", "priority of the filter before (higher runs first)").argParser(perFilter("--priority", (s, v) => (s.priority = Number(v)))))
+    .addOption(new Option("--priority <n>", "priority of the filter before (higher runs first)").argParser(perFilter("--priority", (s, v) => {
+          if (!Number.isInteger(Number(v))) throw new Error(`--priority "${v}": expected a whole number`);
+          s.priority = Number(v);
+        })))
     .addOption(new Option("--fail-open", "a trap in the filter before lets traffic pass (default: fail closed, 503)"))
     .addOption(new Option("--allow-on-headers-stop-iteration", "the filter before may return StopIteration from headers and still get body callbacks (Envoy ≥ 1.35)"))
     .addOption(new Option("-f, --file <file.yaml>", "ServiceMeshExtension, WasmPlugin or manifest.yaml documents (repeatable)").argParser(collect((v) => v)))
@@ -100,7 +115,7 @@ export function register(program: Command): void {
     .addOption(new Option("--listen <host:port>", "where to listen").default(`${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`))
     .addOption(new Option("--admin <host:port>", "admin port (/stats/prometheus, /ready, /logging, /plugins)"))
     .addOption(new Option("--buffer-limit <bytes>", "per-stream buffer limit (413 request / 500 response over it)").default(String(DEFAULT_BUFFER_LIMIT)))
-    .addOption(new Option("--workers <n>", "VMs per plugin; connections are spread over them").default(1).argParser(positiveInt("--workers")))
+    .addOption(new Option("--workers <n>", "VMs per plugin; connections are spread over them").default(1).argParser(usage(positiveInt("--workers"))))
     .addOption(new Option("--log-level <level>", `filter log level (${LOG_LEVELS.join(", ")})`).default("info"))
     .addOption(new Option("--watch", "reload a filter when its .wasm changes"))
     .addOption(new Option("--tcp", "run the chain as network filters on TCP connections (--upstream tcp://…)"))
