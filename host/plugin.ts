@@ -64,6 +64,12 @@ export class Plugin {
   onHttpCall: ((call: HttpCallRequest) => void) | null = null;
   /** Told about every unary proxy_grpc_call as it is made; answer with respondGrpcCall. */
   onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
+  /**
+   * Told when the module opens, sends on, half-closes or cancels a gRPC stream, with the
+   * stream's state (null once the module cancelled it or both sides closed); answer with the
+   * grpcStream* methods.
+   */
+  onGrpcStream: ((token: number, stream: GrpcStreamState | null) => void) | null = null;
 
   /**
    * @internal Use startPlugin(). Links and instantiates the module (throws ModuleError when
@@ -92,6 +98,7 @@ export class Plugin {
           this.onHttpCall?.(call);
         },
         grpcCallMade: (call) => this.onGrpcCall?.(call),
+        grpcStreamChanged: (token) => this.onGrpcStream?.(token, this.vm.callouts.grpcStreams.get(token) ?? null),
       },
       logLevel: setup.logLevel,
       trace: setup.trace,

@@ -58,6 +58,8 @@ export interface VmEvents {
   httpCallMade(call: HttpCallRequest): void;
   /** The module made a unary gRPC call. */
   grpcCallMade(call: GrpcCallRequest): void;
+  /** The module opened, sent on, half-closed or cancelled a gRPC stream. */
+  grpcStreamChanged(token: number): void;
 }
 
 /** The collaborators a VM's host calls use, given at construction. */

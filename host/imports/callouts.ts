@@ -77,6 +77,7 @@ export const calloutImports: ImportDef[] = [
         remoteClosed: false,
         contextId: vm.effective.id,
       });
+      vm.events.grpcStreamChanged(token);
       return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
   ),
@@ -90,6 +91,7 @@ export const calloutImports: ImportDef[] = [
     if (!stream.remoteClosed) {
       stream.messages.push(message);
       if (endStream !== 0) stream.endOfStreamSent = true;
+      vm.events.grpcStreamChanged(token);
     }
     return WasmResult.Ok;
   }),
@@ -103,6 +105,7 @@ export const calloutImports: ImportDef[] = [
     // Unary: cancel; stream: reset. Either way nothing more is delivered.
     table.delete(token);
     grpcCancelled.push(token);
+    if (kind === 2) vm.events.grpcStreamChanged(token);
     return WasmResult.Ok;
   }),
   envImport("proxy_grpc_close", "i:i", (vm) => (token: number) => {
@@ -122,6 +125,7 @@ export const calloutImports: ImportDef[] = [
       stream.endOfStreamSent = true;
       stream.localClosed = true;
       if (stream.remoteClosed) grpcStreams.delete(token);
+      vm.events.grpcStreamChanged(token);
       return WasmResult.Ok;
     }
     return WasmResult.BadArgument;
