@@ -141,3 +141,47 @@ test("local replies to a gRPC client are trailers-only gRPC responses (a filter'
     assert.equal(await unreachable.stop(), 0);
   }
 });
+
+test("a gRPC stream to a real cluster: the module's messages go out, the service's come back (grpc.wat stream mode)", T, async () => {
+  const server = http2.createServer();
+  const received: string[] = [];
+  let metadata = "";
+  server.on("stream", (stream, headers) => {
+    metadata = String(headers.k);
+    let pending = Buffer.alloc(0);
+    stream.respond({ ":status": 200, "content-type": "application/grpc", k: "initial" }, { waitForTrailers: true });
+    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", t: "trailing" }));
+    stream.on("data", (c: Buffer) => {
+      pending = Buffer.concat([pending, c]);
+      while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+        const m = pending.subarray(5, 5 + pending.readUInt32BE(1)).toString();
+        pending = pending.subarray(5 + m.length);
+        received.push(m);
+        if (m === "hello") {
+          const out = Buffer.from("world");
+          const frame = Buffer.alloc(5 + out.length);
+          frame.writeUInt32BE(out.length, 1);
+          out.copy(frame, 5);
+          stream.write(frame);
+        }
+      }
+    });
+    stream.on("end", () => stream.end());
+    stream.on("error", () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  const serve = await startServe(["--filter", buildWat("grpc"), "--config", "stream", "--cluster", `grpc-backend=h2c://127.0.0.1:${port}`]);
+  try {
+    const r = await request(`${serve.url}/s`);
+    assert.equal(r.status, 200);
+    assert.equal((JSON.parse(r.body.toString()) as { headers: Record<string, string> }).headers["x-grpc-message"], "world");
+    await serve.waitFor(/trailing/);
+    assert.deepEqual(received, ["hello", "ack"]);
+    assert.equal(metadata, "v");
+    assert.match(serve.output(), /initial/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

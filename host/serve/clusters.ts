@@ -6,7 +6,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import { GrpcStatus } from "../abi/enums.js";
-import type { GrpcCallRequest } from "../services/callouts.js";
+import type { GrpcCallRequest, GrpcStreamState } from "../services/callouts.js";
 import { Buffer } from "node:buffer";
 import type { HttpCallRequest } from "../services/callouts.js";
 import type { Plugin } from "../plugin.js";
@@ -33,6 +33,82 @@ export class Clusters {
   attach(plugin: Plugin): void {
     plugin.onHttpCall = (call) => this.send(plugin, call);
     plugin.onGrpcCall = (call) => this.sendGrpc(plugin, call);
+    plugin.onGrpcStream = (token, state) => this.streamGrpc(plugin, token, state);
+  }
+
+  /** gRPC streams in flight: the HTTP/2 stream and how many of the module's messages went out. */
+  private readonly grpcStreams = new Map<Plugin, Map<number, { req: http2.ClientHttp2Stream; sent: number; ended: boolean }>>();
+
+  /** Opens a gRPC stream on its first change, then sends what the module sent and passes answers back. */
+  private streamGrpc(plugin: Plugin, token: number, state: GrpcStreamState | null): void {
+    let byToken = this.grpcStreams.get(plugin);
+    if (byToken === undefined) this.grpcStreams.set(plugin, (byToken = new Map()));
+    let s = byToken.get(token);
+    if (state === null) {
+      // Cancelled by the module, or closed on both sides.
+      if (s !== undefined && !s.req.closed && !s.ended) s.req.close(http2.constants.NGHTTP2_CANCEL);
+      byToken.delete(token);
+      return;
+    }
+    const base = this.clusters.get(state.cluster);
+    if (base === undefined) return;
+    if (s === undefined) {
+      this.stats.count(`cluster.${state.cluster}.grpc_stream_total`);
+      const req = this.session(base).request(grpcHeaders(base, state.serviceName, state.method, state.initialMetadata.entries(), 0));
+      s = { req, sent: 0, ended: false };
+      byToken.set(token, s);
+      this.readGrpcStream(plugin, token, req, () => byToken.delete(token));
+    }
+    for (; s.sent < state.messages.length; s.sent++) s.req.write(grpcFrame(state.messages[s.sent]!));
+    if (state.endOfStreamSent && !s.ended) {
+      s.ended = true;
+      s.req.end();
+    }
+  }
+
+  /** Delivers a gRPC stream's metadata, messages and close to the module as they arrive. */
+  private readGrpcStream(plugin: Plugin, token: number, req: http2.ClientHttp2Stream, done: () => void): void {
+    const deliver = (run: () => void): void => {
+      try {
+        run(); // throws when the module already cancelled the stream: then nothing is delivered
+      } catch {
+        return;
+      }
+      this.after();
+    };
+    let pending = Buffer.alloc(0);
+    let closed = false;
+    const close = (status: number, message: string): void => {
+      if (closed) return;
+      closed = true;
+      done();
+      deliver(() => plugin.grpcStreamClose(token, status, message));
+    };
+    const metadata = (h: http2.IncomingHttpHeaders): Array<[string, string]> =>
+      Object.entries(h)
+        .filter(([k]) => !k.startsWith(":") && k !== "grpc-status" && k !== "grpc-message")
+        .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => [k, String(one)] as [string, string]));
+    req.on("response", (h, flags) => {
+      deliver(() => plugin.grpcStreamInitialMetadata(token, metadata(h)));
+      if ((flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0 || h["grpc-status"] !== undefined) {
+        close(Number(h["grpc-status"] ?? GrpcStatus.Unknown), decodeURIComponent(String(h["grpc-message"] ?? "")));
+      }
+    });
+    req.on("data", (c: Buffer) => {
+      pending = Buffer.concat([pending, c]);
+      while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+        const message = pending.subarray(5, 5 + pending.readUInt32BE(1));
+        pending = pending.subarray(5 + message.length);
+        deliver(() => plugin.grpcStreamMessage(token, message));
+      }
+    });
+    req.on("trailers", (t) => {
+      const meta = metadata(t);
+      if (meta.length > 0) deliver(() => plugin.grpcStreamTrailingMetadata(token, meta));
+      close(Number(t["grpc-status"] ?? GrpcStatus.Unknown), decodeURIComponent(String(t["grpc-message"] ?? "")));
+    });
+    req.on("end", () => close(GrpcStatus.Unknown, "stream ended without a status"));
+    req.on("error", (e: Error) => close(GrpcStatus.Unavailable, e.message));
   }
 
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
@@ -73,17 +149,7 @@ export class Clusters {
       call.timeoutMs > 0 ? setTimeout(() => answer({ status: GrpcStatus.DeadlineExceeded, message: "upstream request timeout" }), call.timeoutMs) : undefined;
     setImmediate(() => {
       if (!plugin.hasPendingGrpcCall(call.token)) return;
-      const headers: http2.OutgoingHttpHeaders = {
-        ...nodeHeaders(call.initialMetadata.entries()),
-        ":method": "POST",
-        ":path": `/${call.serviceName}/${call.method}`,
-        ":authority": base.host,
-        ":scheme": "http",
-        "content-type": "application/grpc",
-        te: "trailers",
-      };
-      if (call.timeoutMs > 0) headers["grpc-timeout"] = `${call.timeoutMs}m`;
-      const req = this.session(base).request(headers);
+      const req = this.session(base).request(grpcHeaders(base, call.serviceName, call.method, call.initialMetadata.entries(), call.timeoutMs));
       const chunks: Buffer[] = [];
       let status: number | null = null;
       let message = "";
@@ -101,10 +167,7 @@ export class Clusters {
         answer({ message: body.subarray(5, 5 + body.readUInt32BE(1)) });
       });
       req.on("error", (e: Error) => answer({ status: GrpcStatus.Unavailable, message: e.message }));
-      const frame = Buffer.alloc(5 + call.message.length);
-      frame.writeUInt32BE(call.message.length, 1);
-      frame.set(call.message, 5);
-      req.end(frame);
+      req.end(grpcFrame(call.message));
     });
   }
 
@@ -170,3 +233,26 @@ export class Clusters {
 }
 
 const HOST = new Set(["host"]);
+
+/** The request headers of a gRPC call or stream. */
+function grpcHeaders(base: URL, service: string, method: string, metadata: Array<[string, string]>, timeoutMs: number): http2.OutgoingHttpHeaders {
+  const headers: http2.OutgoingHttpHeaders = {
+    ...nodeHeaders(metadata),
+    ":method": "POST",
+    ":path": `/${service}/${method}`,
+    ":authority": base.host,
+    ":scheme": "http",
+    "content-type": "application/grpc",
+    te: "trailers",
+  };
+  if (timeoutMs > 0) headers["grpc-timeout"] = `${timeoutMs}m`;
+  return headers;
+}
+
+/** One gRPC message on the wire: uncompressed flag, 4-byte length, the bytes. */
+function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
+}
