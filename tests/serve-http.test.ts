@@ -99,6 +99,25 @@ test("a real HTTP/1.1 upstream: the response goes back through the chain; a bad 
   }
 });
 
+test("--route-timeout: an upstream slower than the route timeout gets Envoy's 504 through the chain", T, async () => {
+  const upstream = await startHttpServer((req, res) => {
+    const t = setTimeout(() => res.end("late"), req.url === "/slow" ? 2000 : 0);
+    res.on("close", () => clearTimeout(t));
+  });
+  const serve = await startServe(["--filter", build("header-append"), "--config", '{"x-a":"1"}', "--upstream", upstream.url, "--route-timeout", "300"]);
+  try {
+    const started = Date.now();
+    const slow = await request(`${serve.url}/slow`);
+    assert.deepEqual([slow.status, slow.body.toString(), slow.headers["x-a"]], [504, "upstream request timeout", "1"]);
+    assert.ok(Date.now() - started < 1500);
+    assert.equal((await request(`${serve.url}/fast`)).status, 200);
+    await serve.waitFor(/GET \/slow HTTP\/1\.1 504 .*local_reply=proxy:upstream_response_timeout/);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+    await upstream.close();
+  }
+});
+
 test("a local reply from a filter goes back through the filters before it; the upstream never sees the request", T, async () => {
   const chain = buildWat("chain");
   let upstreamHits = 0;

@@ -9,6 +9,7 @@ import { PHASES, type Phase } from "../../host/chain.js";
 import { filtersFromDocuments } from "../../host/serve/documents.js";
 import {
   DEFAULT_BUFFER_LIMIT,
+  DEFAULT_ROUTE_TIMEOUT_MS,
   DEFAULT_LISTEN,
   isLoopback,
   LOG_LEVELS,
@@ -115,6 +116,15 @@ export function register(program: Command): void {
     .addOption(new Option("--listen <host:port>", "where to listen").default(`${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`))
     .addOption(new Option("--admin <host:port>", "admin port (/stats/prometheus, /ready, /logging, /plugins)"))
     .addOption(new Option("--buffer-limit <bytes>", "per-stream buffer limit (413 request / 500 response over it)").default(String(DEFAULT_BUFFER_LIMIT)))
+    .addOption(
+      new Option("--route-timeout <ms>", "how long the upstream may take to answer once the request is sent (504 after; 0 = no limit)")
+        .default(DEFAULT_ROUTE_TIMEOUT_MS)
+        .argParser(usage((v: string) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0) throw new Error(`--route-timeout "${v}": expected milliseconds, 0 or more`);
+          return n;
+        })),
+    )
     .addOption(new Option("--workers <n>", "VMs per plugin; connections are spread over them").default(1).argParser(usage(positiveInt("--workers"))))
     .addOption(new Option("--log-level <level>", `filter log level (${LOG_LEVELS.join(", ")})`).default("info"))
     .addOption(new Option("--watch", "reload a filter when its .wasm changes"))
@@ -160,6 +170,7 @@ function serveOptions(o: Record<string, unknown>, fromFlags: FilterSpec[]): Serv
     filters: specs,
     clusters: new Map((o.cluster as Array<[string, URL]> | undefined) ?? []),
     bufferLimit: byteSize(String(o.bufferLimit)),
+    routeTimeoutMs: o.routeTimeout as number,
     workers: o.workers as number,
     admin: o.admin === undefined ? null : parseHostPort(String(o.admin), "--admin"),
     logLevel: parseLogLevel(String(o.logLevel)),

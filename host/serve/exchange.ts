@@ -14,7 +14,7 @@ import { first, nodeHeaders, pairsOfRaw, type Pairs } from "./headers.js";
 import type { Output } from "./output.js";
 import type { ProxyStats } from "./stats.js";
 import type { ResponseHandler, Upstream, UpstreamRequest } from "./upstream.js";
-import type { UpstreamFailure } from "./upstream-errors.js";
+import { UPSTREAM_TIMEOUT, type UpstreamFailure } from "./upstream-errors.js";
 import type { Generation, Workers } from "./workers.js";
 import { PassThroughStream } from "./passthrough.js";
 
@@ -24,6 +24,8 @@ export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse
 export interface ExchangeEnv {
   upstream: Upstream;
   bufferLimit: number;
+  /** Envoy's route timeout: from the end of the request to the end of the response (0 = none). */
+  routeTimeoutMs: number;
   out: Output;
   workers: Workers;
   stats: ProxyStats;
@@ -69,6 +71,8 @@ export class Exchange implements ChainEdges, ResponseHandler {
   private bytesIn = 0;
   private bytesOut = 0;
   private upstreamWaiting = false;
+  private upstreamResponded = false;
+  private routeTimer: NodeJS.Timeout | null = null;
   private finished = false;
   private readonly startMs = performance.now();
   private readonly method: string;
@@ -162,10 +166,26 @@ export class Exchange implements ChainEdges, ResponseHandler {
   upstreamHeaders(headers: HeaderMap, endOfStream: boolean): void {
     this.upstreamReq = this.env.upstream.open(headers, endOfStream, this);
     this.req.resume();
+    if (endOfStream) this.startRouteTimer();
+  }
+
+  /** The whole request went upstream: Envoy's router starts the route timeout. */
+  private startRouteTimer(): void {
+    if (this.env.routeTimeoutMs <= 0 || this.routeTimer !== null) return;
+    this.routeTimer = setTimeout(() => {
+      if (this.finished) return;
+      this.env.stats.count("upstream_rq_timeout");
+      this.upstreamReq?.abort();
+      this.upstreamReq = null;
+      // Before the response started: Envoy's 504; after: the stream is reset.
+      if (this.upstreamResponded) this.resetDownstream();
+      else this.guard(() => this.stream.sendProxyReply(504, UPSTREAM_TIMEOUT.details, UPSTREAM_TIMEOUT.body));
+    }, this.env.routeTimeoutMs);
   }
 
   upstreamData(data: Uint8Array, endOfStream: boolean): void {
     this.requestHeld = 0;
+    if (endOfStream) this.startRouteTimer();
     if (this.upstreamReq === null) return;
     if (!this.upstreamReq.data(data, endOfStream) && !endOfStream) {
       this.upstreamWaiting = true;
@@ -174,6 +194,7 @@ export class Exchange implements ChainEdges, ResponseHandler {
   }
 
   upstreamTrailers(trailers: HeaderMap): void {
+    this.startRouteTimer();
     this.upstreamReq?.trailers(trailers.entries());
   }
 
@@ -186,6 +207,7 @@ export class Exchange implements ChainEdges, ResponseHandler {
 
   headers(headers: Pairs, endOfStream: boolean): void {
     if (this.finished) return;
+    this.upstreamResponded = true;
     this.guard(() => this.stream.sendResponseHeaders(headers, endOfStream));
   }
 
@@ -278,6 +300,7 @@ export class Exchange implements ChainEdges, ResponseHandler {
   private end(): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.routeTimer !== null) clearTimeout(this.routeTimer);
     const stream = this.stream;
     if (!this.res.writableFinished) {
       // The client went away before the response was complete.

@@ -35,6 +35,8 @@ export interface ServeOptions {
   clusters: Map<string, URL>;
   /** Envoy's per-stream buffer limit for StopIterationAndBuffer (bytes). */
   bufferLimit: number;
+  /** Envoy's route timeout in ms (default 15 s; 0 = none). */
+  routeTimeoutMs: number;
   /** VMs per plugin (Envoy runs one per worker thread). */
   workers: number;
   admin: HostPort | null;
@@ -52,6 +54,7 @@ export interface ServeOptions {
 
 export const DEFAULT_LISTEN: HostPort = { host: "127.0.0.1", port: 10000 };
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "critical", "off"] as const;
 

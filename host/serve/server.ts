@@ -57,7 +57,7 @@ export async function startServe(options: ServeOptions, write: (line: string) =>
     stopListener = (g) => tcp.drain(g);
   } else {
     const upstream = upstreamOf(options);
-    const env: ExchangeEnv = { upstream, bufferLimit: options.bufferLimit, out, workers, stats };
+    const env: ExchangeEnv = { upstream, bufferLimit: options.bufferLimit, routeTimeoutMs: options.routeTimeoutMs, out, workers, stats };
     const downstream = new Downstream(
       () => workers.pick(),
       (req, res, conn) => new Exchange(env, conn.worker.current, req, res, conn).start(),
