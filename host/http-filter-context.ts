@@ -10,7 +10,7 @@ import { FilterContext, type ConnectionOptions, type FilterSettings } from "./fi
 import type { HeaderMap } from "./header-map.js";
 import { REQUEST_INLINE, RESPONSE_INLINE } from "./header-map.js";
 import type { LocalReply } from "./local-reply.js";
-import { requestAttribute, responseAttribute } from "./stream-attributes.js";
+import { requestAttribute, responseAttribute, type RequestFacts } from "./stream-attributes.js";
 import { Side } from "./stream-side.js";
 import type { Vm } from "./vm.js";
 
@@ -98,7 +98,6 @@ export abstract class HttpFilterContext extends FilterContext<StreamSettings> {
     this.protocol = options?.protocol ?? "HTTP/1.1";
     this.routeCacheClears = 0;
   }
-
 
   override get inAccessLog(): boolean {
     return this.inAccessLogPhase;
@@ -214,7 +213,7 @@ export abstract class HttpFilterContext extends FilterContext<StreamSettings> {
     return null;
   }
 
-  private requestFacts(): { req: Side; startMs: number; protocol: string; completed: boolean; inAccessLog: boolean; clock: Vm["clock"] } {
+  private requestFacts(): RequestFacts {
     return { req: this.req, startMs: this.startMs, protocol: this.protocol, completed: this.completed, inAccessLog: this.inAccessLogPhase, clock: this.vm.clock };
   }
 }

@@ -7,24 +7,26 @@ import { concatBytes } from "./body-buffer.js";
 import type { LocalResponseRequest } from "./context.js";
 import { HeaderMap, type HeaderInput } from "./header-map.js";
 import { Cb, HttpFilterContext, Op, type HttpStreamOptions, type StreamSettings } from "./http-filter-context.js";
-import { buildLocalReply, FAIL_STREAM_REPLY, type LocalReply } from "./local-reply.js";
+import { FAIL_STREAM_REPLY, type LocalReply } from "./local-reply.js";
 import { Stop, type Side } from "./stream-side.js";
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * Where a filter in a chain passes what it lets through: the next filter (request) or the
- * previous one (response). A single-plugin stream has none.
+ * Where a filter passes what it lets through: the next filter (request) or the previous one
+ * (response), or the stream's end (the upstream, the client). A single plugin's stream is a
+ * chain of one filter (stream-path.ts).
  * @internal
  */
 export interface StreamSink {
   headers(response: boolean, headers: HeaderMap, endOfStream: boolean): void;
   data(response: boolean, data: Uint8Array, endOfStream: boolean): void;
   trailers(response: boolean, trailers: HeaderMap): void;
-  /** The filter asked for a local reply (or failed closed): the chain sends it. */
-  localReply(from: HttpFilter, reply: LocalResponseRequest): void;
-  /** The filter closed the stream (proxy_close_stream): the chain resets every filter. */
-  reset(from: HttpFilter, reason: string): void;
+  /**
+   * The filter asked for a local reply, or failed closed (`failure`): the stream sends it,
+   * or resets when it is too late for a reply.
+   */
+  localReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void;
   /** A callback ran; `index` is its position in the filter's action list. */
   callback(from: HttpFilter, index: number): void;
 }
@@ -34,12 +36,12 @@ export class HttpFilter extends HttpFilterContext {
   protected declare created: boolean;
   /** The VM failed with this stream alive and the failure was applied to it. */
   protected declare failureHandled: boolean;
-  /** Where the filter passes what it lets through (a chain), or null. */
-  protected declare readonly sink: StreamSink | null;
+  /** Where the filter passes what it lets through. */
+  protected declare readonly sink: StreamSink;
   /** Set when the stream was reset instead of completing normally (e.g. "wasm_close_stream"). */
   declare resetReason: string | null;
 
-  constructor(settings: StreamSettings, options?: HttpStreamOptions, sink: StreamSink | null = null) {
+  constructor(settings: StreamSettings, sink: StreamSink, options?: HttpStreamOptions) {
     super(settings, options);
     this.created = this.failureHandled = false;
     this.sink = sink;
@@ -71,7 +73,28 @@ export class HttpFilter extends HttpFilterContext {
     vm.flushDeferred();
   }
 
-  /** @internal A chain delivers the response (or a local reply) from the next filter. */
+  /** @internal The request from the previous filter (or the client). */
+  decodeHeaders(headers: HeaderInput, endOfStream: boolean): number {
+    return this.onHeaders(this.req, headers, endOfStream);
+  }
+  /** @internal */
+  decodeData(data: Uint8Array, endOfStream: boolean): number {
+    return this.onData(this.req, data, endOfStream);
+  }
+  /** @internal */
+  decodeTrailers(trailers: HeaderInput): number {
+    return this.onTrailers(this.req, trailers);
+  }
+  /** @internal An HTTP/2 METADATA frame with `elementCount` entries on the request. */
+  decodeMetadata(elementCount: number): number {
+    return this.onMetadata(this.req, Cb.RequestMetadata, elementCount);
+  }
+  /** @internal The same on the response. */
+  encodeMetadata(elementCount: number): number {
+    return this.onMetadata(this.resp, Cb.ResponseMetadata, elementCount);
+  }
+
+  /** @internal The response (or a local reply) from the next filter (or the upstream). */
   encodeHeaders(headers: HeaderInput, endOfStream: boolean): number {
     return this.onHeaders(this.resp, headers, endOfStream);
   }
@@ -99,6 +122,39 @@ export class HttpFilter extends HttpFilterContext {
     this.resetStream(reason);
   }
 
+  /**
+   * @internal A local reply went straight to the client, past the filters (the response had
+   * started): the filter's response is over, and what went out is the reply.
+   */
+  replyDirectly(reply: LocalReply): void {
+    const resp = this.resp;
+    this.req.finish();
+    resp.finish();
+    resp.started = true;
+    resp.headers = reply.headers;
+    resp.trailers = null;
+    resp.clearPassed();
+    resp.buf = resp.held = EMPTY;
+    resp.buffering = false;
+    resp.headersForwarded = true;
+    resp.pass(reply.body);
+  }
+
+  /** Whether the filter holds the request or the response. */
+  get paused(): { request: boolean; response: boolean } {
+    return { request: this.req.stop !== Stop.None, response: this.resp.stop !== Stop.None };
+  }
+
+  /** @internal The request headers as this filter holds them. */
+  get requestHeaderMap(): HeaderMap {
+    return this.req.headers;
+  }
+
+  /** @internal The response headers as this filter holds them. */
+  get responseHeaderMap(): HeaderMap {
+    return this.resp.headers;
+  }
+
   /** @internal Whether response headers went on from this filter. */
   get responseHeadersForwarded(): boolean {
     return this.resp.headersForwarded;
@@ -117,7 +173,7 @@ export class HttpFilter extends HttpFilterContext {
   /** Runs a callback if exported; returns its raw u32 result (0 when not exported). */
   protected callback(cb: Cb, a?: number, b?: number): number {
     const r = cb === Cb.ContextCreate ? this.run(cb, this.id, this.settings.rootId) : this.run(cb, this.id, a, b);
-    if (this.recordedAt >= 0 && this.sink !== null) this.sink.callback(this, this.recordedAt >> 1);
+    if (this.recordedAt >= 0) this.sink.callback(this, this.recordedAt >> 1);
     return r;
   }
 
@@ -128,20 +184,16 @@ export class HttpFilter extends HttpFilterContext {
   }
 
   /**
-   * The filter is skipped: events pass through untouched (fail-open; in a chain also the
-   * response of a filter whose context was never created, as Envoy's encode callbacks do).
+   * The filter is skipped: events pass through untouched (fail-open, and the response of
+   * a filter whose context was never created, as Envoy's encode callbacks do).
    */
   protected bypass(side: Side): boolean {
-    return this.passthrough || (this.sink !== null && !this.created && side === this.resp);
+    return this.passthrough || (!this.created && side === this.resp);
   }
 
-  /** Lets everything the filter holds on `side` pass, telling the chain (if any). */
+  /** Lets everything the filter holds on `side` pass on. */
   protected release(side: Side, withTrailers = false): void {
     const sink = this.sink;
-    if (sink === null) {
-      side.release();
-      return;
-    }
     const headersFirst = !side.headersForwarded;
     const data = side.buf;
     side.release();
@@ -323,8 +375,7 @@ export class HttpFilter extends HttpFilterContext {
     }
     // After StopAllIteration the filter itself receives the held body and trailers.
     side.stop = Stop.None;
-    if (this.sink !== null) this.release(side);
-    side.headersForwarded = true;
+    this.release(side);
     const held = side.held;
     side.held = EMPTY;
     if (held.length > 0) {
@@ -351,7 +402,6 @@ export class HttpFilter extends HttpFilterContext {
           break;
         case Op.Close:
           this.resetStream("wasm_close_stream");
-          this.sink?.reset(this, "wasm_close_stream");
           break;
         case Op.LocalReply: {
           const r = this.pendingReply!;
@@ -369,45 +419,10 @@ export class HttpFilter extends HttpFilterContext {
     this.resp.finish();
   }
 
+  /** The reply goes through the stream: through every filter's response side, or straight out. */
   protected executeLocalReply(r: LocalResponseRequest): void {
-    const resp = this.resp;
     this.req.finish();
-    if (this.sink !== null) {
-      // In a chain the reply goes through every filter's encoder side: the chain sends it.
-      this.sink.localReply(this, r);
-      return;
-    }
-    if (resp.headersForwarded) {
-      // Response headers already went downstream: Envoy resets instead.
-      this.resetStream("local_reply_after_response_headers_sent");
-      return;
-    }
-    const reply = (this.reply = buildLocalReply(r, this.req.headers));
-    const body = reply.body;
-    const viaFilter = !resp.started;
-    resp.started = true;
-    resp.headers = this.reply.headers;
-    resp.trailers = null;
-    resp.clearPassed();
-    resp.buf = resp.held = EMPTY;
-    resp.buffering = false;
-    resp.stop = Stop.None;
-    resp.dropRefs();
-    resp.ended = body.length === 0;
-    if (!viaFilter) {
-      // Sent while the filter was handling the upstream response: Envoy replies directly.
-      resp.headersForwarded = true;
-      resp.pass(body);
-      resp.done = true;
-      return;
-    }
-    // The reply passes through the encoder chain, so the plugin sees its own reply.
-    this.runHeaders(resp);
-    if (body.length > 0 && !resp.done && !this.vm.failed) {
-      resp.ended = true;
-      if ((resp.stop as Stop) === Stop.HeadersAll) resp.held = body;
-      else this.runBody(resp, resp.buffering ? concatBytes(resp.buf, body) : body, true);
-    }
+    this.sink.localReply(this, r, false);
   }
 
   /** The VM failed during (or before) this stream's callback: apply the failure policy. */
@@ -429,30 +444,18 @@ export class HttpFilter extends HttpFilterContext {
         this.failStream();
       }
     }
-    this.recordStatus(this.settings.failOpen ? 0 : stopStatus);
-    return this.passthrough ? 0 : stopStatus;
+    // Fail-closed stops here (the filter then passes the 503 through); fail-open continues.
+    const status = this.settings.failOpen ? 0 : stopStatus;
+    this.recordStatus(status);
+    return status;
   }
 
+  /** Fail closed: the filter passes the stream's 503 through (its VM takes no more callbacks). */
   protected failStream(): void {
-    if (this.sink !== null) {
-      // The failed filter passes the chain's 503 through (its VM takes no more callbacks).
-      this.passthrough = true;
-      this.req.finish();
-      this.resp.stop = Stop.None;
-      this.resp.dropRefs();
-      this.sink.localReply(this, FAIL_STREAM_REPLY);
-      return;
-    }
-    if (this.reply !== null || this.resp.headersForwarded) {
-      this.resetStream("wasm_fail_stream");
-      return;
-    }
-    this.reply = buildLocalReply(FAIL_STREAM_REPLY, this.req.headers);
+    this.passthrough = true;
     this.req.finish();
-    this.resp.finish();
-    this.resp.started = true;
-    this.resp.headers = this.reply.headers;
-    this.resp.clearPassed();
-    this.resp.headersForwarded = true;
+    this.resp.stop = Stop.None;
+    this.resp.dropRefs();
+    this.sink.localReply(this, FAIL_STREAM_REPLY, true);
   }
 }

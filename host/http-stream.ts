@@ -1,23 +1,34 @@
 // One HTTP stream through a plugin, as a test drives it (the public state-style API,
-// README "Testing on the host"): send the request and response events, read what passed,
-// the local reply and the filter's state. The filter itself is HttpFilter (http-filter.ts).
-import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus } from "./abi/enums.js";
-import { toBytes } from "./body-buffer.js";
+// README "Testing on the host"): send the request and response events, read what this
+// plugin's filter passed on, the local reply and the filter's state. A single plugin's
+// stream is a chain of one: the events travel the same StreamPath (stream-path.ts) as a
+// chain's, and the filter itself is HttpFilter (http-filter.ts).
 import type { HeaderInput, HeaderMap } from "./header-map.js";
-import { Cb } from "./http-filter-context.js";
-import { HttpFilter } from "./http-filter.js";
+import type { HttpStreamOptions, StreamSettings } from "./http-filter-context.js";
+import { HttpFilter, type StreamSink } from "./http-filter.js";
 import type { LocalReply } from "./local-reply.js";
-import { Stop } from "./stream-side.js";
+import type { StreamPath } from "./stream-path.js";
 
 export { streamSettings, type HttpStreamOptions, type StreamSettings } from "./http-filter-context.js";
 export type { StreamSink } from "./http-filter.js";
 
 export class HttpStream extends HttpFilter {
+  /** The stream this filter is on (driving any filter of it drives the whole stream). */
+  private declare readonly path: StreamPath<HttpStream>;
+
+  /** @internal Made by Plugin.newHttpStream or a chain. */
+  constructor(settings: StreamSettings, sink: StreamSink, path: StreamPath<HttpStream>, options?: HttpStreamOptions) {
+    super(settings, sink, options);
+    this.path = path;
+  }
+
   // ---- public state -------------------------------------------------------------------
 
+  /** The request headers as this filter left them (what went upstream once passed). */
   get requestHeaders(): HeaderMap {
     return this.req.headers;
   }
+  /** The response headers as this filter left them (what went to the client once passed). */
   get responseHeaders(): HeaderMap {
     return this.resp.headers;
   }
@@ -27,41 +38,39 @@ export class HttpStream extends HttpFilter {
   get responseTrailers(): HeaderMap {
     return this.resp.visibleTrailers();
   }
+  /** Request body bytes this filter passed on. */
   get requestBody(): Uint8Array {
     return this.req.passed();
   }
+  /** Response body bytes this filter passed on. */
   get responseBody(): Uint8Array {
     return this.resp.passed();
   }
+  /** The stream's local reply (or the 503 of a filter that failed closed), or null. */
   get localReply(): LocalReply | null {
-    return this.reply;
-  }
-  get paused(): { request: boolean; response: boolean } {
-    return { request: this.req.stop !== Stop.None, response: this.resp.stop !== Stop.None };
+    return this.path.localReply;
   }
 
   // ---- events from the test ------------------------------------------------------------
 
   sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
-    return this.onHeaders(this.req, headers, endOfStream);
+    return this.path.sendRequestHeaders(headers, endOfStream);
   }
   sendRequestBody(chunk: string | Uint8Array, endOfStream = false): number {
-    return this.onData(this.req, toBytes(chunk), endOfStream);
+    return this.path.sendRequestBody(chunk, endOfStream);
   }
   sendRequestTrailers(trailers: HeaderInput): number {
-    return this.onTrailers(this.req, trailers);
+    return this.path.sendRequestTrailers(trailers);
   }
+  /** The upstream's response; once a local reply was sent, the reply is the response (Continue). */
   sendResponseHeaders(headers: HeaderInput, endOfStream = false): number {
-    if (this.reply !== null) return FilterHeadersStatus.Continue; // the local reply is the response
-    return this.onHeaders(this.resp, headers, endOfStream);
+    return this.path.sendResponseHeaders(headers, endOfStream);
   }
   sendResponseBody(chunk: string | Uint8Array, endOfStream = false): number {
-    if (this.reply !== null) return FilterDataStatus.Continue;
-    return this.onData(this.resp, toBytes(chunk), endOfStream);
+    return this.path.sendResponseBody(chunk, endOfStream);
   }
   sendResponseTrailers(trailers: HeaderInput): number {
-    if (this.reply !== null) return FilterTrailersStatus.Continue;
-    return this.onTrailers(this.resp, trailers);
+    return this.path.sendResponseTrailers(trailers);
   }
 
   /**
@@ -70,17 +79,15 @@ export class HttpStream extends HttpFilter {
    * which the entries could be read, so only the count reaches the module.
    */
   sendRequestMetadata(elementCount: number): number {
-    return this.onMetadata(this.req, Cb.RequestMetadata, elementCount);
+    return this.path.sendRequestMetadata(elementCount);
   }
   /** A METADATA frame on the response: proxy_on_response_metadata (see sendRequestMetadata). */
   sendResponseMetadata(elementCount: number): number {
-    return this.onMetadata(this.resp, Cb.ResponseMetadata, elementCount);
+    return this.path.sendResponseMetadata(elementCount);
   }
 
   /** End of the stream: proxy_on_log, proxy_on_done, proxy_on_delete. */
   complete(): void {
-    if (this.completed) return;
-    this.accessLog();
-    this.destroy();
+    this.path.complete();
   }
 }

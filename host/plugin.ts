@@ -14,6 +14,7 @@ import { PluginTimers } from "./plugin-timers.js";
 import type { ProxyProcess } from "./process.js";
 import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.js";
 import { RootContext, type PluginNames } from "./root-context.js";
+import { StreamPath } from "./stream-path.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import { Callouts, type GrpcCallRequest, type GrpcStreamState, type HttpCallRequest } from "./services/callouts.js";
 import { Metrics, renderPrometheus, type MetricStat } from "./services/metrics.js";
@@ -301,13 +302,14 @@ export class Plugin {
 
   // ---- streams and connections -----------------------------------------------------------
 
+  /** An HTTP stream through this plugin alone (a chain of one). */
   newHttpStream(options?: HttpStreamOptions): HttpStream {
-    return new HttpStream(this.settings, options);
+    return new StreamPath<HttpStream>(1, (sink, path) => new HttpStream(this.settings, sink, path, options)).filters[0]!;
   }
 
   /** @internal This plugin's filter on a chain's stream, passing what it lets through to `sink`. */
-  newChainFilter(sink: StreamSink, options?: HttpStreamOptions): HttpStream {
-    return new HttpStream(this.settings, options, sink);
+  newChainFilter(sink: StreamSink, path: StreamPath<HttpStream>, options?: HttpStreamOptions): HttpStream {
+    return new HttpStream(this.settings, sink, path, options);
   }
 
   /**

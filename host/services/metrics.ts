@@ -1,5 +1,6 @@
-// Metrics as Envoy implements them (docs/envoy-semantics.md, "Metrics"): per-VM ids whose low two bits carry
-// the type, stats named `wasmcustom.<name>`, counter increments must be positive.
+// Metrics as Envoy implements them (docs/envoy-semantics.md, "Metrics"): per-VM ids whose
+// low two bits carry the type, stats named `wasmcustom.<name>`, counter increments must be
+// positive.
 import { MetricType, WasmResult } from "../abi/enums.js";
 
 export interface MetricStat {

@@ -1,0 +1,290 @@
+// One HTTP stream through a list of filters (docs/envoy-semantics.md, "HTTP streams",
+// "Local replies"): a chain of plugins, or a single plugin as a chain of one. Requests go
+// through the filters in order and responses in reverse (Envoy's decoder and encoder
+// chains); the path keeps what reached the upstream and the client, the order in which
+// callbacks ran, and the one local-reply policy: through every filter's response side
+// while the response has not started, straight to the client once it has, a reset once
+// response headers went out.
+import { FilterHeadersStatus } from "./abi/enums.js";
+import { joinBytes, toBytes } from "./body-buffer.js";
+import type { LocalResponseRequest } from "./context.js";
+import { HeaderMap, type HeaderInput } from "./header-map.js";
+import type { HttpFilter, StreamSink } from "./http-filter.js";
+import { buildLocalReply, type LocalReply } from "./local-reply.js";
+
+const EMPTY = new Uint8Array(0);
+
+interface Upstream {
+  headers: HeaderMap;
+  body: Uint8Array[];
+  trailers: HeaderMap | null;
+  endOfStream: boolean;
+}
+
+interface Downstream {
+  headers: HeaderMap;
+  body: Uint8Array[];
+  trailers: HeaderMap | null;
+}
+
+/** Filter `i`'s sink: hands what it lets through to its neighbour or to an end of the path. */
+class Link implements StreamSink {
+  constructor(
+    private readonly path: StreamPath,
+    private readonly i: number,
+  ) {}
+  headers(response: boolean, headers: HeaderMap, endOfStream: boolean): void {
+    this.path.passHeaders(this.i, response, headers, endOfStream);
+  }
+  data(response: boolean, data: Uint8Array, endOfStream: boolean): void {
+    this.path.passData(this.i, response, data, endOfStream);
+  }
+  trailers(response: boolean, trailers: HeaderMap): void {
+    this.path.passTrailers(this.i, response, trailers);
+  }
+  localReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void {
+    this.path.sendLocalReply(from, reply, failure);
+  }
+  callback(_from: HttpFilter, index: number): void {
+    this.path.trace?.push(this.i, index);
+  }
+}
+
+/**
+ * @internal The stream engine shared by single-plugin streams and chain streams. Fields are
+ * assigned in the constructor (see stream-side.ts): a single plugin makes one per request.
+ */
+export class StreamPath<F extends HttpFilter = HttpFilter> {
+  /** The filters in chain order. */
+  declare readonly filters: readonly F[];
+  /** Filter index and action index of every callback run, in pairs, in order (chains of two or more). */
+  declare readonly trace: number[] | null;
+  private declare stopStatus: number;
+  private declare reply: LocalReply | null;
+  private declare upstream: Upstream | null;
+  private declare downstream: Downstream | null;
+  private declare completed: boolean;
+  /** The response trailers the test holds before any arrived. */
+  private declare trailerView: HeaderMap | null;
+  /** Local replies asked for after the stream already had one: ignored, as Envoy does. */
+  private declare ignored: Array<{ filter: number; status: number; details: string }> | null;
+  /** Why the stream was reset, or null. */
+  declare resetReason: string | null;
+
+  /** `make(sink, path, i)` builds filter `i` with the sink it passes its traffic to. */
+  constructor(count: number, make: (sink: StreamSink, path: StreamPath<F>, i: number) => F) {
+    this.trace = count > 1 ? [] : null;
+    this.stopStatus = 0;
+    this.reply = this.upstream = this.downstream = this.trailerView = this.ignored = null;
+    this.completed = false;
+    this.resetReason = null;
+    const filters: F[] = [];
+    for (let i = 0; i < count; i++) filters.push(make(new Link(this, i), this, i));
+    this.filters = filters;
+  }
+
+  // ---- what filters pass on ----------------------------------------------------------------
+
+  /** @internal */
+  passHeaders(i: number, response: boolean, headers: HeaderMap, eos: boolean): void {
+    const last = this.filters.length - 1;
+    if (!response) {
+      if (i < last) this.note(this.filters[i + 1]!.decodeHeaders(headers.entries(), eos));
+      else this.upstream = { headers, body: [], trailers: null, endOfStream: eos };
+    } else if (i > 0) this.note(this.filters[i - 1]!.encodeHeaders(headers.entries(), eos));
+    else this.downstream = { headers, body: [], trailers: null };
+  }
+
+  /** @internal */
+  passData(i: number, response: boolean, data: Uint8Array, eos: boolean): void {
+    const last = this.filters.length - 1;
+    if (!response) {
+      if (i < last) this.note(this.filters[i + 1]!.decodeData(data, eos));
+      else if (this.upstream !== null) {
+        if (data.length > 0) this.upstream.body.push(data);
+        if (eos) this.upstream.endOfStream = true;
+      }
+    } else if (i > 0) this.note(this.filters[i - 1]!.encodeData(data, eos));
+    else if (this.downstream !== null && data.length > 0) this.downstream.body.push(data);
+  }
+
+  /** @internal */
+  passTrailers(i: number, response: boolean, trailers: HeaderMap): void {
+    const last = this.filters.length - 1;
+    if (!response) {
+      if (i < last) this.note(this.filters[i + 1]!.decodeTrailers(trailers.entries()));
+      else if (this.upstream !== null) {
+        this.upstream.trailers = trailers;
+        this.upstream.endOfStream = true;
+      }
+    } else if (i > 0) this.note(this.filters[i - 1]!.encodeTrailers(trailers.entries()));
+    else if (this.downstream !== null) {
+      // The map the test may already hold as the response trailers becomes them.
+      const view = this.trailerView;
+      this.trailerView = null;
+      if (view !== null && view !== trailers) for (const [k, v] of trailers.entries()) view.add(k, v);
+      this.downstream.trailers = view ?? trailers;
+    }
+  }
+
+  /** Remembers the first stop status met further down the path. */
+  private note(status: number): void {
+    if (this.stopStatus === 0) this.stopStatus = status;
+  }
+
+  /** The status of the filter an event entered at, or else the first stop met further on. */
+  private result(own: number): number {
+    return own !== 0 ? own : this.stopStatus;
+  }
+
+  // ---- driving ---------------------------------------------------------------------------------
+
+  sendRequestHeaders(headers: HeaderInput, endOfStream = false): number {
+    this.stopStatus = 0;
+    return this.result(this.filters[0]!.decodeHeaders(headers, endOfStream));
+  }
+  sendRequestBody(chunk: string | Uint8Array, endOfStream = false): number {
+    this.stopStatus = 0;
+    return this.result(this.filters[0]!.decodeData(toBytes(chunk), endOfStream));
+  }
+  sendRequestTrailers(trailers: HeaderInput): number {
+    this.stopStatus = 0;
+    return this.result(this.filters[0]!.decodeTrailers(trailers));
+  }
+  /** The upstream's response enters at the last filter; once a local reply was sent, it is the response. */
+  sendResponseHeaders(headers: HeaderInput, endOfStream = false): number {
+    if (this.reply !== null) return FilterHeadersStatus.Continue;
+    this.stopStatus = 0;
+    return this.result(this.filters[this.filters.length - 1]!.encodeHeaders(headers, endOfStream));
+  }
+  sendResponseBody(chunk: string | Uint8Array, endOfStream = false): number {
+    if (this.reply !== null) return 0;
+    this.stopStatus = 0;
+    return this.result(this.filters[this.filters.length - 1]!.encodeData(toBytes(chunk), endOfStream));
+  }
+  sendResponseTrailers(trailers: HeaderInput): number {
+    if (this.reply !== null) return 0;
+    this.stopStatus = 0;
+    return this.result(this.filters[this.filters.length - 1]!.encodeTrailers(trailers));
+  }
+  /** An HTTP/2 METADATA frame on the request, through every filter (Envoy treats the result as Continue). */
+  sendRequestMetadata(elementCount: number): number {
+    for (const f of this.filters) f.decodeMetadata(elementCount);
+    return 0;
+  }
+  /** The same on the response, in reverse order. */
+  sendResponseMetadata(elementCount: number): number {
+    for (let i = this.filters.length - 1; i >= 0; i--) this.filters[i]!.encodeMetadata(elementCount);
+    return 0;
+  }
+
+  /** Access logging of every filter (in chain order), then proxy_on_done and proxy_on_delete of each. */
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    for (const f of this.filters) f.accessLog();
+    for (const f of this.filters) f.destroy();
+  }
+
+  get isComplete(): boolean {
+    return this.completed;
+  }
+
+  // ---- local replies ---------------------------------------------------------------------------
+
+  /** @internal A filter asked for a local reply, or failed closed (`failure`). */
+  sendLocalReply(from: HttpFilter, r: LocalResponseRequest, failure: boolean): void {
+    if (this.resetReason !== null) return;
+    if (this.reply !== null && !failure) {
+      // A second local reply on the stream: reported and ignored.
+      (this.ignored ??= []).push({ filter: this.filters.indexOf(from as F), status: r.status, details: r.details });
+      return;
+    }
+    if (this.downstream !== null || this.reply !== null) {
+      // Too late for a reply (response headers went out, or a failure while replying): Envoy resets.
+      this.resetAll(failure ? "wasm_fail_stream" : "local_reply_after_response_headers_sent");
+      return;
+    }
+    const reply = buildLocalReply(r, from.requestHeaderMap);
+    this.reply = reply;
+    from.setLocalReply(reply);
+    for (const f of this.filters) f.endRequest();
+    const body = reply.body;
+    if (this.filters.some((f) => f.responseStarted)) {
+      // The response had started but no headers went out: Envoy replies straight to the client.
+      this.downstream = { headers: reply.headers, body: body.length > 0 ? [body] : [], trailers: null };
+      for (const f of this.filters) f.replyDirectly(reply);
+      return;
+    }
+    // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).
+    const last = this.filters[this.filters.length - 1]!;
+    last.encodeHeaders(reply.headers.entries(), body.length === 0);
+    if (body.length > 0) last.encodeData(body, true);
+  }
+
+  private resetAll(reason: string): void {
+    this.resetReason = reason;
+    for (const f of this.filters) f.reset(reason);
+  }
+
+  // ---- state -------------------------------------------------------------------------------------
+
+  /** Local replies asked for after the stream already had one (filter index, status, details). */
+  get ignoredReplies(): ReadonlyArray<{ filter: number; status: number; details: string }> {
+    return this.ignored ?? [];
+  }
+
+  /** The local reply sent (or the 503 of a filter that failed closed), with its headers as they went out. */
+  get localReply(): LocalReply | null {
+    const r = this.reply;
+    if (r === null) return null;
+    if (this.downstream !== null) r.headers = this.downstream.headers;
+    else {
+      // On its way through the filters: as the nearest filter holding it left it.
+      for (const f of this.filters) {
+        if (f.responseStarted) {
+          r.headers = f.responseHeaderMap;
+          break;
+        }
+      }
+    }
+    return r;
+  }
+
+  /** What reached the upstream (after every filter), or null if the request never got there. */
+  get upstreamRequest(): { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap | null; endOfStream: boolean } | null {
+    const u = this.upstream;
+    return u === null ? null : { headers: u.headers, body: joinBytes(u.body), trailers: u.trailers, endOfStream: u.endOfStream };
+  }
+
+  /** The request headers as the last filter that saw them left them. */
+  get requestHeaders(): HeaderMap {
+    if (this.upstream !== null) return this.upstream.headers;
+    for (let i = this.filters.length - 1; i >= 0; i--) {
+      const h = this.filters[i]!.requestHeaderMap;
+      if (h.size > 0 || i === 0) return h;
+    }
+    return this.filters[0]!.requestHeaderMap;
+  }
+  get requestBody(): Uint8Array {
+    return this.upstream === null ? EMPTY : joinBytes(this.upstream.body);
+  }
+  /** The response as it left the first filter toward the client. */
+  get responseHeaders(): HeaderMap {
+    return this.downstream?.headers ?? new HeaderMap();
+  }
+  get responseBody(): Uint8Array {
+    return this.downstream === null ? EMPTY : joinBytes(this.downstream.body);
+  }
+  get responseTrailers(): HeaderMap {
+    return this.downstream?.trailers ?? (this.trailerView ??= new HeaderMap());
+  }
+
+  /** Whether any filter holds the request or the response. */
+  get paused(): { request: boolean; response: boolean } {
+    return {
+      request: this.filters.some((f) => f.paused.request),
+      response: this.filters.some((f) => f.paused.response),
+    };
+  }
+}
