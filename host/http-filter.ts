@@ -27,6 +27,8 @@ export interface StreamSink {
    * or resets when it is too late for a reply.
    */
   localReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void;
+  /** The filter closed the stream (proxy_close_stream): the path resets every filter and its ends. */
+  reset(from: HttpFilter, reason: string): void;
   /** A callback ran; `index` is its position in the filter's action list. */
   callback(from: HttpFilter, index: number): void;
 }
@@ -402,6 +404,7 @@ export class HttpFilter extends HttpFilterContext {
           break;
         case Op.Close:
           this.resetStream("wasm_close_stream");
+          this.sink.reset(this, "wasm_close_stream");
           break;
         case Op.LocalReply: {
           const r = this.pendingReply!;

@@ -27,6 +27,22 @@ interface Downstream {
   trailers: HeaderMap | null;
 }
 
+/**
+ * Where a stream path delivers what leaves it, as it leaves: the request out of the last
+ * filter (toward the upstream) and the response out of the first (toward the client). A
+ * proxy sets these to move real traffic; without them the path only records what passed.
+ */
+export interface ChainEdges {
+  upstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
+  upstreamData(data: Uint8Array, endOfStream: boolean): void;
+  upstreamTrailers(trailers: HeaderMap): void;
+  downstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
+  downstreamData(data: Uint8Array, endOfStream: boolean): void;
+  downstreamTrailers(trailers: HeaderMap): void;
+  /** A filter closed the stream, or a reply came too late to send: reset both sides. */
+  reset(reason: string): void;
+}
+
 /** Filter `i`'s sink: hands what it lets through to its neighbour or to an end of the path. */
 class Link implements StreamSink {
   constructor(
@@ -45,6 +61,9 @@ class Link implements StreamSink {
   localReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void {
     this.path.sendLocalReply(from, reply, failure);
   }
+  reset(_from: HttpFilter, reason: string): void {
+    this.path.filterReset(reason);
+  }
   callback(_from: HttpFilter, index: number): void {
     this.path.trace?.push(this.i, index);
   }
@@ -61,6 +80,8 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
   declare readonly trace: number[] | null;
   private declare stopStatus: number;
   private declare reply: LocalReply | null;
+  /** Which filter asked for the local reply (-1: the proxy itself). */
+  private declare replier: number;
   private declare upstream: Upstream | null;
   private declare downstream: Downstream | null;
   private declare completed: boolean;
@@ -70,14 +91,18 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
   private declare ignored: Array<{ filter: number; status: number; details: string }> | null;
   /** Why the stream was reset, or null. */
   declare resetReason: string | null;
+  /** Receives what leaves the path as it leaves (bodies are then not kept); null in tests. */
+  declare readonly edges: ChainEdges | null;
 
   /** `make(sink, path, i)` builds filter `i` with the sink it passes its traffic to. */
-  constructor(count: number, make: (sink: StreamSink, path: StreamPath<F>, i: number) => F) {
+  constructor(count: number, make: (sink: StreamSink, path: StreamPath<F>, i: number) => F, edges: ChainEdges | null = null) {
+    this.edges = edges;
     this.trace = count > 1 ? [] : null;
     this.stopStatus = 0;
     this.reply = this.upstream = this.downstream = this.trailerView = this.ignored = null;
     this.completed = false;
     this.resetReason = null;
+    this.replier = -1;
     const filters: F[] = [];
     for (let i = 0; i < count; i++) filters.push(make(new Link(this, i), this, i));
     this.filters = filters;
@@ -90,9 +115,15 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
     const last = this.filters.length - 1;
     if (!response) {
       if (i < last) this.note(this.filters[i + 1]!.decodeHeaders(headers.entries(), eos));
-      else this.upstream = { headers, body: [], trailers: null, endOfStream: eos };
+      else {
+        this.upstream = { headers, body: [], trailers: null, endOfStream: eos };
+        this.edges?.upstreamHeaders(headers, eos);
+      }
     } else if (i > 0) this.note(this.filters[i - 1]!.encodeHeaders(headers.entries(), eos));
-    else this.downstream = { headers, body: [], trailers: null };
+    else {
+      this.downstream = { headers, body: [], trailers: null };
+      this.edges?.downstreamHeaders(headers, eos);
+    }
   }
 
   /** @internal */
@@ -101,11 +132,15 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
     if (!response) {
       if (i < last) this.note(this.filters[i + 1]!.decodeData(data, eos));
       else if (this.upstream !== null) {
-        if (data.length > 0) this.upstream.body.push(data);
+        if (data.length > 0 && this.edges === null) this.upstream.body.push(data);
         if (eos) this.upstream.endOfStream = true;
+        this.edges?.upstreamData(data, eos);
       }
     } else if (i > 0) this.note(this.filters[i - 1]!.encodeData(data, eos));
-    else if (this.downstream !== null && data.length > 0) this.downstream.body.push(data);
+    else if (this.downstream !== null) {
+      if (data.length > 0 && this.edges === null) this.downstream.body.push(data);
+      this.edges?.downstreamData(data, eos);
+    }
   }
 
   /** @internal */
@@ -116,6 +151,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
       else if (this.upstream !== null) {
         this.upstream.trailers = trailers;
         this.upstream.endOfStream = true;
+        this.edges?.upstreamTrailers(trailers);
       }
     } else if (i > 0) this.note(this.filters[i - 1]!.encodeTrailers(trailers.entries()));
     else if (this.downstream !== null) {
@@ -124,6 +160,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
       this.trailerView = null;
       if (view !== null && view !== trailers) for (const [k, v] of trailers.entries()) view.add(k, v);
       this.downstream.trailers = view ?? trailers;
+      this.edges?.downstreamTrailers(this.downstream.trailers);
     }
   }
 
@@ -192,12 +229,21 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
 
   // ---- local replies ---------------------------------------------------------------------------
 
-  /** @internal A filter asked for a local reply, or failed closed (`failure`). */
-  sendLocalReply(from: HttpFilter, r: LocalResponseRequest, failure: boolean): void {
+  /**
+   * A reply from the proxy itself rather than a filter (the router's 503 for an unreachable
+   * upstream, its 504 after the route timeout, the 413/500 of a buffer over its limit): it
+   * goes through every filter's response side, as Envoy's filter manager sends it.
+   */
+  sendProxyReply(status: number, details: string, body: string | Uint8Array = EMPTY, headers: Array<[string, string]> = []): void {
+    this.sendLocalReply(null, { status, details, body: toBytes(body), headers, grpcStatus: -1 }, false);
+  }
+
+  /** @internal A filter asked for a local reply (`from`; null for the proxy), or failed closed (`failure`). */
+  sendLocalReply(from: HttpFilter | null, r: LocalResponseRequest, failure: boolean): void {
     if (this.resetReason !== null) return;
     if (this.reply !== null && !failure) {
       // A second local reply on the stream: reported and ignored.
-      (this.ignored ??= []).push({ filter: this.filters.indexOf(from as F), status: r.status, details: r.details });
+      (this.ignored ??= []).push({ filter: from === null ? -1 : this.filters.indexOf(from as F), status: r.status, details: r.details });
       return;
     }
     if (this.downstream !== null || this.reply !== null) {
@@ -205,15 +251,18 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
       this.resetAll(failure ? "wasm_fail_stream" : "local_reply_after_response_headers_sent");
       return;
     }
-    const reply = buildLocalReply(r, from.requestHeaderMap);
+    const reply = buildLocalReply(r, (from ?? this.filters[0]!).requestHeaderMap);
     this.reply = reply;
-    from.setLocalReply(reply);
+    this.replier = from === null ? -1 : this.filters.indexOf(from as F);
+    from?.setLocalReply(reply);
     for (const f of this.filters) f.endRequest();
     const body = reply.body;
     if (this.filters.some((f) => f.responseStarted)) {
       // The response had started but no headers went out: Envoy replies straight to the client.
       this.downstream = { headers: reply.headers, body: body.length > 0 ? [body] : [], trailers: null };
       for (const f of this.filters) f.replyDirectly(reply);
+      this.edges?.downstreamHeaders(reply.headers, body.length === 0);
+      if (body.length > 0) this.edges?.downstreamData(body, true);
       return;
     }
     // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).
@@ -225,6 +274,12 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
   private resetAll(reason: string): void {
     this.resetReason = reason;
     for (const f of this.filters) f.reset(reason);
+    this.edges?.reset(reason);
+  }
+
+  /** @internal A filter closed the stream (proxy_close_stream): every filter ends, and so do the real ends. */
+  filterReset(reason: string): void {
+    if (this.resetReason === null) this.resetAll(reason);
   }
 
   // ---- state -------------------------------------------------------------------------------------
@@ -249,6 +304,11 @@ export class StreamPath<F extends HttpFilter = HttpFilter> {
       }
     }
     return r;
+  }
+
+  /** The index of the filter that sent the local reply, -1 when the proxy sent it, null without one. */
+  get localReplyFilter(): number | null {
+    return this.reply === null ? null : this.replier;
   }
 
   /** What reached the upstream (after every filter), or null if the request never got there. */
