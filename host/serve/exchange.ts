@@ -315,13 +315,9 @@ export class Exchange implements ChainEdges, ResponseHandler {
 
   private log(): void {
     const stream = this.stream;
-    const names = this.gen.chain.names;
     let localReply: { plugin: string; details: string } | null = null;
     const reply = stream.localReply;
-    if (reply !== null) {
-      const i = stream.streams.findIndex((s) => s.localReply !== null);
-      localReply = { plugin: i >= 0 ? names[i]! : "", details: reply.details };
-    }
+    if (reply !== null) localReply = { plugin: stream instanceof PassThroughStream ? "" : (stream.localReplyPlugin ?? ""), details: reply.details };
     const paused = new Set<string>();
     for (const a of stream.actions) {
       if (a.result !== 0 && /_(headers|body|trailers)$/.test(a.callback)) paused.add(a.plugin);
