@@ -53,7 +53,9 @@ export class Downstream {
     this.h2.on("session", (session) => {
       if (this.opening !== null) this.sessions.set(session, this.opening);
     });
-    this.server = net.createServer((socket) => {
+    // No Nagle delay: a response is often written in two pieces (headers, body), and the
+    // client's delayed ACK would hold the second for tens of milliseconds.
+    this.server = net.createServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
       socket.on("error", () => {});

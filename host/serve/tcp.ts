@@ -23,7 +23,7 @@ export class TcpProxy {
 
   constructor(workers: Workers, upstream: { host: string; port: number }, out: Output, stats: ProxyStats) {
     // Half-close is passed on: a client that ends its side still gets the upstream's answer.
-    this.server = net.createServer({ allowHalfOpen: true }, (client) => {
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
       this.sockets.add(client);
       this.active++;
       stats.count("tcp.downstream_cx_total");
@@ -33,7 +33,7 @@ export class TcpProxy {
       const conns: TcpConnection[] = gen.chain.plugins.map((p) => p.newTcpConnection(options));
       const n = conns.length;
       let ended = false;
-      const server = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+      const server = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true });
       this.sockets.add(server);
 
       const finish = (): void => {
