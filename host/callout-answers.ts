@@ -35,6 +35,16 @@ export class CalloutAnswers {
     private readonly lifecycle: PluginLifecycle,
   ) {}
 
+  /** Whether an HTTP callout still waits for its answer (a timeout may have answered it). */
+  hasPendingHttpCall(token: number): boolean {
+    return this.vm.callouts.pendingHttp.has(token);
+  }
+
+  /** Whether a unary gRPC call still waits for its answer (not answered, cancelled or closed). */
+  hasPendingGrpcCall(token: number): boolean {
+    return this.vm.callouts.grpcCalls.has(token);
+  }
+
   /**
    * Answers an HTTP callout: a response, or null for a reset, which arrives as (0, 0, 0)
    * with status (11, "reset").

@@ -7,7 +7,9 @@
 import { VirtualClock, type Clock } from "./clock.js";
 import type { HttpStream, HttpStreamOptions } from "./http-stream.js";
 import type { Plugin } from "./plugin.js";
-import { StreamPath } from "./stream-path.js";
+import { StreamPath, type ChainEdges } from "./stream-path.js";
+
+export type { ChainEdges } from "./stream-path.js";
 
 /** Maistra ServiceMeshExtension phases, in chain order. */
 export const PHASES = ["PreAuthN", "PostAuthN", "PreAuthZ", "PostAuthZ", "PreStats", "PostStats"] as const;
@@ -50,8 +52,8 @@ export class Chain {
     return this.plugins[i]!;
   }
 
-  newHttpStream(options?: HttpStreamOptions): ChainStream {
-    return new ChainStream(this, options);
+  newHttpStream(options?: HttpStreamOptions, edges: ChainEdges | null = null): ChainStream {
+    return new ChainStream(this, options, edges);
   }
 
   /** Moves the chain's virtual clock forward (ticks and callout timeouts of every plugin). */
@@ -65,8 +67,8 @@ export class Chain {
 export class ChainStream extends StreamPath<HttpStream> {
   private declare readonly names: readonly string[];
 
-  constructor(chain: Chain, options?: HttpStreamOptions) {
-    super(chain.plugins.length, chain, options);
+  constructor(chain: Chain, options?: HttpStreamOptions, edges: ChainEdges | null = null) {
+    super(chain.plugins.length, chain, options, edges);
     this.names = chain.names;
   }
 
@@ -75,9 +77,15 @@ export class ChainStream extends StreamPath<HttpStream> {
     return this.filters;
   }
 
+  /** The plugin that sent the local reply ("" when the proxy sent it, e.g. sendProxyReply), or null. */
+  get localReplyPlugin(): string | null {
+    const i = this.localReplyFilter;
+    return i === null ? null : i < 0 ? "" : this.names[i]!;
+  }
+
   /** Local replies asked for after the stream already had one (Envoy #28826): ignored here. */
   get ignoredLocalReplies(): Array<{ plugin: string; status: number; details: string }> {
-    return this.ignoredReplies.map((r) => ({ plugin: this.names[r.filter]!, status: r.status, details: r.details }));
+    return this.ignoredReplies.map((r) => ({ plugin: r.filter < 0 ? "" : this.names[r.filter]!, status: r.status, details: r.details }));
   }
 
   /** Every callback of every filter in the order they ran, with the host-converted result. */

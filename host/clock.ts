@@ -10,6 +10,11 @@ export interface Clock {
   monotonic(): bigint;
   /** `now()` in milliseconds (may have a fraction): cheap to take on every stream. */
   nowMs(): number;
+  /**
+   * Runs `fire` after `delayMs` of this clock's time. A clock without it never fires
+   * ticks or callout timeouts by itself.
+   */
+  schedule?(delayMs: number, fire: () => void): TimerHandle;
 }
 
 /** Milliseconds (possibly fractional) as nanoseconds. */
@@ -32,6 +37,18 @@ export class RealClock implements Clock {
 }
 
 export const REAL_CLOCK: Clock = new RealClock();
+
+/**
+ * The machine's clock with real timers: ticks and callout timeouts fire on their own, as
+ * in a running proxy. Timers do not keep the process alive.
+ */
+export class RealTimerClock extends RealClock {
+  schedule(delayMs: number, fire: () => void): TimerHandle {
+    const t = setTimeout(fire, Math.max(0, delayMs));
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  }
+}
 
 /** Where a virtual clock starts unless told otherwise: 2024-01-01T00:00:00Z. */
 export const DEFAULT_VIRTUAL_START_MS = Date.UTC(2024, 0, 1);

@@ -29,6 +29,8 @@ export interface StreamSink {
    * or resets when it is too late for a reply.
    */
   sendLocalReply(from: HttpFilter, reply: LocalResponseRequest, failure: boolean): void;
+  /** @internal Filter `at` closed the stream (proxy_close_stream): the path resets every filter and its ends. */
+  reset(at: number, reason: string): void;
   /** @internal Filter `at` ran a callback; `index` is its position in the filter's action list. */
   callback(at: number, index: number): void;
 }
@@ -407,6 +409,7 @@ export class HttpFilter extends HttpFilterContext {
           break;
         case Op.Close:
           this.resetStream("wasm_close_stream");
+          this.sink.reset(this.position, "wasm_close_stream");
           break;
         case Op.LocalReply: {
           const r = this.pendingReply!;

@@ -1,6 +1,7 @@
 // A plugin's timers on its clock (docs/envoy-semantics.md, "Timers and time"): the root
 // context's tick (one timer, replaced when the period changes, re-armed after each tick)
-// and HTTP-callout timeouts, which fire by themselves only on a virtual clock.
+// and HTTP-callout timeouts, which fire by themselves on a clock that can schedule (a
+// virtual clock as it advances, RealTimerClock on real time).
 import { VirtualClock, type Clock, type TimerHandle } from "./clock.js";
 import { HTTP_CALL_TIMEOUT_RESPONSE, type CalloutAnswers } from "./callout-answers.js";
 import type { PluginLifecycle } from "./plugin-lifecycle.js";
@@ -28,7 +29,7 @@ export class PluginTimers {
   armTick(periodMs: number): void {
     this.tickTimer?.cancel();
     this.tickTimer = null;
-    if (periodMs > 0 && this.clock instanceof VirtualClock) {
+    if (periodMs > 0 && this.clock.schedule !== undefined) {
       this.tickTimer = this.clock.schedule(periodMs, () => this.fireTick());
     }
   }
@@ -44,9 +45,9 @@ export class PluginTimers {
     if (this.tickTimer === null && root.tickPeriodMs > 0 && !vm.failed) this.armTick(root.tickPeriodMs);
   }
 
-  /** On a virtual clock, Envoy's async client answers a timed-out call with a 504. */
+  /** On a clock that schedules, Envoy's async client answers a timed-out call with a 504. */
   armHttpTimeout(token: number, timeoutMs: number): void {
-    if (timeoutMs === 0 || !(this.clock instanceof VirtualClock)) return;
+    if (timeoutMs === 0 || this.clock.schedule === undefined) return;
     this.clock.schedule(timeoutMs, () => {
       if (!this.vm.callouts.pendingHttp.has(token)) return;
       this.answers.respondHttpCall(token, HTTP_CALL_TIMEOUT_RESPONSE);

@@ -61,6 +61,19 @@ export class Plugin {
   private tcp: TcpSettings | null = null;
   private readonly failOpen: boolean;
   private readonly queueReady: number[] = [];
+  /**
+   * Told about every proxy_http_call as it is made (after its timeout is armed), so a proxy
+   * can send the request for real and answer with respondHttpCall.
+   */
+  onHttpCall: ((call: HttpCallRequest) => void) | null = null;
+  /** Told about every unary proxy_grpc_call as it is made; answer with respondGrpcCall. */
+  onGrpcCall: ((call: GrpcCallRequest) => void) | null = null;
+  /**
+   * Told when the module opens, sends on, half-closes or cancels a gRPC stream, with the
+   * stream's state (null once the module cancelled it or both sides closed); answer with the
+   * grpcStream* methods.
+   */
+  onGrpcStream: ((token: number, stream: GrpcStreamState | null) => void) | null = null;
 
   /**
    * @internal Use startPlugin(). Links and instantiates the module (throws ModuleError when
@@ -84,7 +97,12 @@ export class Plugin {
       foreignFunctions: new Map(),
       events: {
         tickPeriodChanged: (period) => this.timers.armTick(period),
-        httpCallMade: (call) => this.timers.armHttpTimeout(call.token, call.timeoutMs),
+        httpCallMade: (call) => {
+          this.timers.armHttpTimeout(call.token, call.timeoutMs);
+          this.onHttpCall?.(call);
+        },
+        grpcCallMade: (call) => this.onGrpcCall?.(call),
+        grpcStreamChanged: (token) => this.onGrpcStream?.(token, this.vm.callouts.grpcStreams.get(token) ?? null),
       },
       logLevel: setup.logLevel,
       trace: setup.trace,
@@ -119,6 +137,24 @@ export class Plugin {
    */
   get startupFailure(): string | null {
     return this.lifecycle.startupFailure;
+  }
+
+  /** The wasm log level: what proxy_get_log_level reports; lower messages are dropped. Envoy's /logging changes it at run time. */
+  get logLevel(): LogLevel {
+    return this.vm.logLevel;
+  }
+  set logLevel(level: LogLevel) {
+    this.vm.logLevel = level;
+  }
+
+  /** Whether an HTTP callout still waits for its answer (a timeout may have answered it). */
+  hasPendingHttpCall(token: number): boolean {
+    return this.answers.hasPendingHttpCall(token);
+  }
+
+  /** Whether a unary gRPC call still waits for its answer (not answered, cancelled or closed). */
+  hasPendingGrpcCall(token: number): boolean {
+    return this.answers.hasPendingGrpcCall(token);
   }
 
   /** The VM is failed: it trapped, or start-up rejected the plugin (see startupFailure). */

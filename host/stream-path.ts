@@ -21,6 +21,23 @@ export interface FilterSource<F extends HttpFilter> {
 }
 
 /**
+ * Where a stream path delivers what leaves it, as it leaves: the request out of the last
+ * filter (toward the upstream) and the response out of the first (toward the client). A
+ * proxy sets these to move real traffic (docs/serve.md); without them the path only
+ * records what passed.
+ */
+export interface ChainEdges {
+  upstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
+  upstreamData(data: Uint8Array, endOfStream: boolean): void;
+  upstreamTrailers(trailers: HeaderMap): void;
+  downstreamHeaders(headers: HeaderMap, endOfStream: boolean): void;
+  downstreamData(data: Uint8Array, endOfStream: boolean): void;
+  downstreamTrailers(trailers: HeaderMap): void;
+  /** A filter closed the stream, or a reply came too late to send: reset both sides. */
+  reset(reason: string): void;
+}
+
+/**
  * The stream engine shared by single-plugin streams and chain streams. Fields are
  * assigned in the constructor (see stream-side.ts): a single plugin makes one per request.
  */
@@ -40,6 +57,8 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
   private declare downHeaders: HeaderMap | null;
   private declare downBody: Uint8Array[] | null;
   private declare downTrailers: HeaderMap | null;
+  /** Which filter asked for the local reply (-1: the proxy itself). */
+  private declare replier: number;
   private declare completed: boolean;
   /** The response trailers the test holds before any arrived. */
   private declare trailerView: HeaderMap | null;
@@ -47,9 +66,15 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
   private declare ignored: Array<{ filter: number; status: number; details: string }> | null;
   /** Why the stream was reset, or null. */
   declare resetReason: string | null;
+  /** Receives what leaves the path as it leaves (bodies are then not kept); null in tests. */
+  declare readonly edges: ChainEdges | null;
 
-  /** `source` makes filter `i` of `count`; each passes its traffic to the path. */
-  constructor(count: number, source: FilterSource<F>, options?: HttpStreamOptions) {
+  /**
+   * `source` makes filter `i` of `count`; each passes its traffic to the path. With `edges`,
+   * what leaves the path is delivered there as it leaves.
+   */
+  constructor(count: number, source: FilterSource<F>, options?: HttpStreamOptions, edges: ChainEdges | null = null) {
+    this.edges = edges;
     this.trace = count > 1 ? [] : null;
     this.stopStatus = 0;
     this.reply = this.trailerView = this.ignored = null;
@@ -57,6 +82,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
     this.upBody = this.downBody = null;
     this.upEnded = this.completed = false;
     this.resetReason = null;
+    this.replier = -1;
     if (count === 1) {
       this.filters = [source.newFilter(this, 0, options)];
     } else {
@@ -75,9 +101,13 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
       else {
         this.upHeaders = headers;
         this.upEnded = eos;
+        if (this.edges !== null) this.edges.upstreamHeaders(headers, eos);
       }
     } else if (at > 0) this.note(this.filters[at - 1]!.encodeHeaders(headers.entries(), eos));
-    else this.downHeaders = headers;
+    else {
+      this.downHeaders = headers;
+      if (this.edges !== null) this.edges.downstreamHeaders(headers, eos);
+    }
   }
 
   /** @internal Filter `at` lets body bytes through. */
@@ -85,11 +115,15 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
     if (!response) {
       if (at < this.filters.length - 1) this.note(this.filters[at + 1]!.decodeData(data, eos));
       else if (this.upHeaders !== null) {
-        if (data.length > 0) (this.upBody ??= []).push(data);
         if (eos) this.upEnded = true;
+        if (this.edges !== null) this.edges.upstreamData(data, eos);
+        else if (data.length > 0) (this.upBody ??= []).push(data);
       }
     } else if (at > 0) this.note(this.filters[at - 1]!.encodeData(data, eos));
-    else if (this.downHeaders !== null && data.length > 0) (this.downBody ??= []).push(data);
+    else if (this.downHeaders !== null) {
+      if (this.edges !== null) this.edges.downstreamData(data, eos);
+      else if (data.length > 0) (this.downBody ??= []).push(data);
+    }
   }
 
   /** @internal Filter `at` lets trailers through. */
@@ -99,6 +133,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
       else if (this.upHeaders !== null) {
         this.upTrailers = trailers;
         this.upEnded = true;
+        if (this.edges !== null) this.edges.upstreamTrailers(trailers);
       }
     } else if (at > 0) this.note(this.filters[at - 1]!.encodeTrailers(trailers.entries()));
     else if (this.downHeaders !== null) {
@@ -107,12 +142,18 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
       this.trailerView = null;
       if (view !== null && view !== trailers) for (const [k, v] of trailers.entries()) view.add(k, v);
       this.downTrailers = view ?? trailers;
+      if (this.edges !== null) this.edges.downstreamTrailers(this.downTrailers);
     }
   }
 
   /** @internal Filter `at` ran the callback recorded at `index` of its actions. */
   callback(at: number, index: number): void {
     if (this.trace !== null) this.trace.push(at, index);
+  }
+
+  /** @internal Filter `at` closed the stream (proxy_close_stream): every filter and both ends reset. */
+  reset(_at: number, reason: string): void {
+    if (this.resetReason === null) this.resetAll(reason);
   }
 
   /** Remembers the first stop status met further down the path. */
@@ -181,11 +222,20 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
 
   // ---- local replies ---------------------------------------------------------------------------
 
-  /** @internal A filter asked for a local reply, or failed closed (`failure`). */
-  sendLocalReply(from: HttpFilter, r: LocalResponseRequest, failure: boolean): void {
+  /**
+   * A reply from the proxy itself rather than a filter (the router's 503 for an unreachable
+   * upstream, its 504 after the route timeout, the 413/500 of a buffer over its limit): it
+   * goes through every filter's response side, as Envoy's filter manager sends it.
+   */
+  sendProxyReply(status: number, details: string, body: string | Uint8Array = EMPTY, headers: Array<[string, string]> = []): void {
+    this.sendLocalReply(null, { status, details, body: toBytes(body), headers, grpcStatus: -1 }, false);
+  }
+
+  /** @internal A filter asked for a local reply (`from`; null for the proxy), or failed closed (`failure`). */
+  sendLocalReply(from: HttpFilter | null, r: LocalResponseRequest, failure: boolean): void {
     if (this.resetReason !== null || (this.reply !== null && !failure)) {
       // A second local reply on the stream (or one after a reset): reported and ignored.
-      if (!failure) (this.ignored ??= []).push({ filter: this.filters.indexOf(from as F), status: r.status, details: r.details });
+      if (!failure) (this.ignored ??= []).push({ filter: from === null ? -1 : this.filters.indexOf(from as F), status: r.status, details: r.details });
       return;
     }
     if (this.downHeaders !== null || this.reply !== null) {
@@ -193,9 +243,10 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
       this.resetAll(failure ? "wasm_fail_stream" : "local_reply_after_response_headers_sent");
       return;
     }
-    const reply = buildLocalReply(r, from.requestHeaderMap);
+    const reply = buildLocalReply(r, (from ?? this.filters[0]!).requestHeaderMap);
     this.reply = reply;
-    from.setLocalReply(reply);
+    this.replier = from === null ? -1 : this.filters.indexOf(from as F);
+    from?.setLocalReply(reply);
     for (const f of this.filters) f.endRequest();
     const body = reply.body;
     if (this.filters.some((f) => f.responseStarted)) {
@@ -203,6 +254,10 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
       this.downHeaders = reply.headers;
       this.downBody = body.length > 0 ? [body] : null;
       for (const f of this.filters) f.replyDirectly(reply);
+      if (this.edges !== null) {
+        this.edges.downstreamHeaders(reply.headers, body.length === 0);
+        if (body.length > 0) this.edges.downstreamData(body, true);
+      }
       return;
     }
     // Through the encoder chain, from the last filter to the first (Envoy's sendLocalReplyViaFilterChain).
@@ -214,6 +269,7 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
   private resetAll(reason: string): void {
     this.resetReason = reason;
     for (const f of this.filters) f.reset(reason);
+    if (this.edges !== null) this.edges.reset(reason);
   }
 
   // ---- state -------------------------------------------------------------------------------------
@@ -238,6 +294,11 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
       }
     }
     return r;
+  }
+
+  /** The index of the filter that sent the local reply, -1 when the proxy sent it, null without one. */
+  get localReplyFilter(): number | null {
+    return this.reply === null ? null : this.replier;
   }
 
   /** What reached the upstream (after every filter), or null if the request never got there. */

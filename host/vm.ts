@@ -15,7 +15,7 @@ import { versionBit, WASI_MODULES, type ImportDef } from "./imports/registry.js"
 import { GuestMemory } from "./memory.js";
 import type { RootContext } from "./root-context.js";
 import type { ProxyProcess } from "./process.js";
-import type { Callouts, HttpCallRequest } from "./services/callouts.js";
+import type { Callouts, GrpcCallRequest, HttpCallRequest } from "./services/callouts.js";
 import type { Metrics } from "./services/metrics.js";
 import type { QueueTarget } from "./services/shared-queues.js";
 import { crashReport, type CrashReport, type TraceSource } from "./stack-trace.js";
@@ -57,6 +57,10 @@ export interface VmEvents {
   tickPeriodChanged(periodMs: number): void;
   /** The module made an HTTP callout (the plugin arms its timeout). */
   httpCallMade(call: HttpCallRequest): void;
+  /** The module made a unary gRPC call. */
+  grpcCallMade(call: GrpcCallRequest): void;
+  /** The module opened, sent on, half-closed or cancelled a gRPC stream. */
+  grpcStreamChanged(token: number): void;
 }
 
 /** The collaborators a VM's host calls use, given at construction. */
@@ -110,7 +114,8 @@ export class Vm {
   private nextContextId: number;
 
   readonly logs: LogEntry[] = [];
-  readonly logLevel: LogLevel;
+  /** Changes at run time with Plugin.logLevel (Envoy's /logging). */
+  logLevel: LogLevel;
 
   /** Host-call counters, indexed like `importNames`. */
   readonly counts: number[] = [];

@@ -81,12 +81,14 @@ interface Options {
   rounds: number;
   batch: number;
   warmup: number;
+  /** Run the serve section (bench/serve.ts) after the host benchmark. */
+  serve: boolean;
 }
 
 class BenchError extends Error {}
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { markdown: false, setupOnly: false, freshPeer: false, requests: TARGET_REQUESTS, rounds: 9, batch: 20_000, warmup: 20_000 };
+  const options: Options = { markdown: false, setupOnly: false, freshPeer: false, requests: TARGET_REQUESTS, rounds: 9, batch: 20_000, warmup: 20_000, serve: true };
   const integer = (flag: string, value: string | undefined, min: number): number => {
     const n = value === undefined ? NaN : Number(value.replace(/_/g, ""));
     if (!Number.isSafeInteger(n) || n < min) throw new BenchError(`${flag} needs an integer >= ${min}, got ${value ?? "nothing"}`);
@@ -104,6 +106,7 @@ function parseArgs(argv: readonly string[]): Options {
       case "--rounds": options.rounds = integer(flag, value(), 1); break;
       case "--batch": options.batch = integer(flag, value(), 1); break;
       case "--warmup": options.warmup = integer(flag, value(), 0); break;
+      case "--no-serve": options.serve = false; break;
       case "--help": case "-h":
         process.stdout.write(
           "usage: node out/tools/bench.js [--markdown] [--requests N] [--rounds R] [--batch B] [--warmup W]\n" +
@@ -113,7 +116,8 @@ function parseArgs(argv: readonly string[]): Options {
           `  --requests N   requests per module for the memory-growth run (default ${TARGET_REQUESTS})\n` +
           "  --rounds R     interleaved timing rounds; the median is reported (default 9)\n" +
           "  --batch B      requests per module per timing round (default 20000)\n" +
-          "  --warmup W     warm-up requests per module before timing (default 20000)\n");
+          "  --warmup W     warm-up requests per module before timing (default 20000)\n" +
+          "  --no-serve     skip the serve section (npm run bench:serve runs it alone)\n");
         process.exit(0);
       default: throw new BenchError(`unknown argument: ${arg} (try --help)`);
     }
@@ -448,6 +452,11 @@ async function main(): Promise<void> {
   if (options.markdown) printMarkdown(results, options);
   else printText(results, options);
   await benchExamples({ root: ROOT, ...options, roundMs: 100 }, progress);
+  if (options.serve) {
+    const { DEFAULT_SERVE_BENCH, runServeBench, serveTable } = await import("../bench/serve.js");
+    const serve = await runServeBench(DEFAULT_SERVE_BENCH, progress);
+    process.stdout.write(`\n${options.markdown ? "### serve\n\n" : "serve (real HTTP on loopback)\n"}` + serveTable(serve, DEFAULT_SERVE_BENCH, options.markdown));
+  }
 }
 
 main().catch((error: unknown) => {

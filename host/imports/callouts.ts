@@ -52,7 +52,9 @@ export const calloutImports: ImportDef[] = [
         const resolved = resolveGrpcTarget(vm, target);
         if (typeof resolved === "number") return resolved;
         const token = vm.callouts.grpcCallToken();
-        vm.callouts.grpcCalls.set(token, { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id });
+        const call = { token, ...resolved, message, timeoutMs: timeout >>> 0, contextId: vm.effective.id };
+        vm.callouts.grpcCalls.set(token, call);
+        vm.events.grpcCallMade(call);
         // cpp-host writes the token after the call was made: a bad pointer still leaves it in flight.
         return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
@@ -75,6 +77,7 @@ export const calloutImports: ImportDef[] = [
         remoteClosed: false,
         contextId: vm.effective.id,
       });
+      vm.events.grpcStreamChanged(token);
       return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
   ),
@@ -88,6 +91,7 @@ export const calloutImports: ImportDef[] = [
     if (!stream.remoteClosed) {
       stream.messages.push(message);
       if (endStream !== 0) stream.endOfStreamSent = true;
+      vm.events.grpcStreamChanged(token);
     }
     return WasmResult.Ok;
   }),
@@ -101,6 +105,7 @@ export const calloutImports: ImportDef[] = [
     // Unary: cancel; stream: reset. Either way nothing more is delivered.
     table.delete(token);
     grpcCancelled.push(token);
+    if (kind === 2) vm.events.grpcStreamChanged(token);
     return WasmResult.Ok;
   }),
   envImport("proxy_grpc_close", "i:i", (vm) => (token: number) => {
@@ -120,6 +125,7 @@ export const calloutImports: ImportDef[] = [
       stream.endOfStreamSent = true;
       stream.localClosed = true;
       if (stream.remoteClosed) grpcStreams.delete(token);
+      vm.events.grpcStreamChanged(token);
       return WasmResult.Ok;
     }
     return WasmResult.BadArgument;

@@ -1,0 +1,34 @@
+// The proxy's own counters, shown beside the filters' metrics on the admin port in
+// Envoy's Prometheus naming (envoy_http_downstream_rq_total …).
+import { MetricType } from "../abi/enums.js";
+import type { MetricStat } from "../services/metrics.js";
+
+export class ProxyStats {
+  private readonly counters = new Map<string, bigint>();
+  private active = 0;
+
+  count(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0n) + BigInt(by));
+  }
+
+  requestStarted(): void {
+    this.active++;
+    this.count("downstream_rq_total");
+  }
+
+  requestDone(status: number): void {
+    this.active--;
+    if (status >= 100) this.count(`downstream_rq_${Math.floor(status / 100)}xx`);
+  }
+
+  get activeRequests(): number {
+    return this.active;
+  }
+
+  /** As metric stats named like Envoy's connection-manager stats (prefix http.serve.). */
+  stats(): MetricStat[] {
+    const out: MetricStat[] = [...this.counters].map(([name, value]) => ({ name: `http.serve.${name}`, type: MetricType.Counter, value, samples: [] }));
+    out.push({ name: "http.serve.downstream_rq_active", type: MetricType.Gauge, value: BigInt(this.active), samples: [] });
+    return out;
+  }
+}
