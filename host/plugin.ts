@@ -404,10 +404,14 @@ export class Plugin {
 
   // ---- queues, foreign functions, removal -------------------------------------------------
 
-  /** Delivers the proxy_on_queue_ready notifications posted since the last call; returns how many. */
+  /**
+   * Delivers the proxy_on_queue_ready notifications pending when the call begins (those the
+   * module posts while handling them wait for the next call); returns how many.
+   */
   dispatchQueueReady(): number {
+    const pending = this.queueReady.length;
     let n = 0;
-    while (this.queueReady.length > 0 && !this.vm.failed && this.lifecycle.rootAlive) {
+    while (n < pending && !this.vm.failed && this.lifecycle.rootAlive) {
       const token = this.queueReady.shift()!;
       this.vm.invoke(this.root, "proxy_on_queue_ready", this.root.id, token);
       this.lifecycle.afterRootCallback();
