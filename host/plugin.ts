@@ -91,7 +91,7 @@ export class Plugin {
       moduleSource: setup.moduleSource,
     });
     this.abiVersion = this.vm.abi;
-    this.lifecycle = new PluginLifecycle(this.vm, this.root);
+    this.lifecycle = new PluginLifecycle(this.vm, this.root, () => this.release());
     this.answers = new CalloutAnswers(this.vm, this.root, this.lifecycle);
     this.timers = new PluginTimers(setup.clock, this.vm, this.root, this.lifecycle, this.answers);
     this.settings = streamSettings(this.vm, this.root.id, setup);
@@ -442,5 +442,12 @@ export class Plugin {
    */
   shutdown(): boolean {
     return this.lifecycle.shutdown();
+  }
+
+  /** Drops what ties the plugin to its process (queue registrations, timers) once it is gone, so it can be collected. */
+  private release(): void {
+    this.process.queues.release(this.vm.queueTarget);
+    this.queueReady.length = 0;
+    this.timers.stop();
   }
 }
