@@ -411,7 +411,7 @@ export class Vm {
     this.failed = true;
     this.trapped = true;
     this.crash = crashReport(err, { module: this.module, parsed: this.info.parsed, ...this.moduleSource });
-    this.failure = `Function: ${name} failed: ${errorMessage(err)}${this.crash.text}`;
+    this.failure = `Function: ${name} failed: ${errorMessage(err, this.instance?.exports)}${this.crash.text}`;
     this.log(LogLevel.Critical, this.failure, this.current.id);
   }
 
@@ -482,7 +482,36 @@ function fromWasm(err: unknown): boolean {
   );
 }
 
-export function errorMessage(e: unknown): string {
+/** WebAssembly.Tag and the Exception methods the TypeScript DOM types lack. */
+const WASM_TAG = (WebAssembly as unknown as { Tag?: abstract new (...args: never[]) => object }).Tag;
+interface WasmException {
+  is(tag: object): boolean;
+  getArg(tag: object, index: number): unknown;
+}
+
+/**
+ * An uncaught Wasm exception in words: the exported tag it carries, with its arguments, or
+ * that the tag is not exported (a module's own exceptions cannot be read from outside).
+ */
+function describeException(e: WasmException, exports: WebAssembly.Exports | undefined): string {
+  for (const [name, value] of Object.entries(exports ?? {})) {
+    if (WASM_TAG === undefined || !(value instanceof WASM_TAG) || !e.is(value)) continue;
+    const args: string[] = [];
+    // The tag's arity is not visible without type reflection: read until an index is refused.
+    for (let i = 0; i < 16; i++) {
+      try {
+        args.push(String(e.getArg(value, i)));
+      } catch {
+        break;
+      }
+    }
+    return `uncaught Wasm exception with tag "${name}"${args.length > 0 ? ` (${args.join(", ")})` : ""}`;
+  }
+  return "uncaught Wasm exception with a tag the module does not export";
+}
+
+export function errorMessage(e: unknown, exports?: WebAssembly.Exports): string {
+  if (WASM_EXCEPTION !== undefined && e instanceof WASM_EXCEPTION) return describeException(e as unknown as WasmException, exports);
   if (e instanceof Error) return e.message;
   return String(e);
 }
