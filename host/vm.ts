@@ -34,6 +34,8 @@ export const enum Mode {
   Normal = 0,
   Start = 1,
   Alloc = 2,
+  /** A Wasm start section runs: the memory is not reachable yet, so no host call is. */
+  Instantiating = 3,
 }
 
 /** Thrown by a host import that is called where it is not allowed; traps the VM. */
@@ -161,8 +163,11 @@ export class Vm {
     this.moduleSource = setup.moduleSource;
     const imports = this.buildImports();
     try {
-      // A Wasm start section runs here, before any context exists: restricted.
+      // A Wasm start section runs here, before any context exists and before the memory can be
+      // bound: every host call is refused with a clear message.
+      this.mode = Mode.Instantiating;
       this.instance = new WebAssembly.Instance(module, imports);
+      this.mode = Mode.Start;
     } catch (e) {
       throw new ModuleError(`Failed to instantiate Wasm module: ${errorMessage(e)}`);
     }
@@ -390,6 +395,11 @@ export class Vm {
   }
 
   restricted(name: string): never {
+    if (this.mode === Mode.Instantiating) {
+      throw new RestrictedCallError(
+        `${name} was called from the module's start section, where no host call is available (run start-up code from _initialize)`,
+      );
+    }
     throw new RestrictedCallError(
       `restricted_callback: ${name} is not allowed ${this.mode === Mode.Alloc ? "inside the allocator" : "during start-up"}`,
     );

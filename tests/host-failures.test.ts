@@ -44,3 +44,21 @@ test("a chain stream takes METADATA frames like a single-plugin stream", async (
   assert.equal(stream.sendResponseMetadata(1), 0);
   for (const p of chain.plugins) assert.deepEqual(p.infoLogs, ["req", "resp"]);
 });
+
+test("a host call from a Wasm start section refuses the load with a clear message", async () => {
+  const module = wat(`(module
+    (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+    ${PROLOGUE}
+    (func $boot (drop (call $log (i32.const 2) (i32.const 0) (i32.const 1))))
+    (start $boot)
+  )`);
+  await assert.rejects(
+    startPlugin({ module }),
+    (e: Error) =>
+      /Failed to instantiate Wasm module: env\.proxy_log was called from the module's start section, where no host call is available/.test(e.message) &&
+      !/inBounds/.test(e.message),
+  );
+  // A start section that calls nothing loads as before.
+  const quiet = await startPlugin({ module: wat(`(module ${PROLOGUE} (func $boot) (start $boot))`) });
+  assert.equal(quiet.startupFailure, null);
+});
