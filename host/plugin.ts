@@ -18,6 +18,7 @@ import { StreamPath } from "./stream-path.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import { Callouts, type GrpcCallRequest, type GrpcStreamState, type HttpCallRequest } from "./services/callouts.js";
 import { Metrics, renderPrometheus, type MetricStat } from "./services/metrics.js";
+import type { HostLimits } from "./limits.js";
 import type { CrashReport, TraceSource } from "./stack-trace.js";
 import { Vm, type HostTrace, type LogEntry } from "./vm.js";
 
@@ -35,6 +36,7 @@ export interface PluginSetup {
   vmConfiguration: Uint8Array;
   configuration: Uint8Array;
   logLevel: LogLevel;
+  limits: Required<HostLimits>;
   trace: HostTrace | null;
   /** The module's file and source map, for crash reports. */
   moduleSource: Pick<TraceSource, "path" | "sourceMap">;
@@ -75,7 +77,7 @@ export class Plugin {
     this.vm = new Vm(module, parsed, {
       process: setup.process,
       root: this.root,
-      metrics: new Metrics(),
+      metrics: new Metrics(setup.limits.histogramSamples),
       callouts: setup.callouts,
       userProps: setup.properties,
       environment: setup.environment,
@@ -87,6 +89,7 @@ export class Plugin {
         httpCallMade: (call) => this.timers.armHttpTimeout(call.token, call.timeoutMs),
       },
       logLevel: setup.logLevel,
+      logLimit: setup.limits.logEntries,
       trace: setup.trace,
       moduleSource: setup.moduleSource,
     });
@@ -171,6 +174,11 @@ export class Plugin {
 
   clearLogs(): void {
     this.vm.logs.length = 0;
+  }
+
+  /** Log entries dropped because the log reached `limits.logEntries` (the oldest go first). */
+  get droppedLogs(): number {
+    return this.vm.droppedLogs;
   }
 
   /** Calls per imported host function (every import of the module is listed, from 0). */
@@ -260,7 +268,7 @@ export class Plugin {
     return v === undefined ? undefined : BigInt.asIntN(64, v);
   }
 
-  /** A histogram's recorded samples, in order. */
+  /** A histogram's most recent samples, in order (at most `limits.histogramSamples`; `metrics` has every sample's bucket). */
   histogram(name: string): bigint[] | undefined {
     return this.stat(name, MetricType.Histogram)?.samples.slice();
   }

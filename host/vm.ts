@@ -79,6 +79,8 @@ export interface VmSetup {
   foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | WasmResult>;
   events: VmEvents;
   logLevel: LogLevel;
+  /** Log entries kept; beyond it the oldest tenth is dropped and counted in `droppedLogs`. */
+  logLimit: number;
   trace: HostTrace | null;
   /** The module's file and source map, for crash reports. */
   moduleSource: Pick<TraceSource, "path" | "sourceMap">;
@@ -113,6 +115,9 @@ export class Vm {
 
   readonly logs: LogEntry[] = [];
   readonly logLevel: LogLevel;
+  private readonly logLimit: number;
+  /** Log entries dropped to keep `logs` within its limit. */
+  droppedLogs = 0;
 
   /** Host-call counters, indexed like `importNames`. */
   readonly counts: number[] = [];
@@ -148,6 +153,7 @@ export class Vm {
     this.info = inspectModule(module, parsed);
     this.abi = this.info.abi;
     this.logLevel = setup.logLevel;
+    this.logLimit = setup.logLimit;
     this.trace = setup.trace;
     this.process = setup.process;
     this.root = setup.root;
@@ -428,7 +434,14 @@ export class Vm {
   log(level: LogLevel, message: string, contextId: number): void {
     if (level < this.logLevel) return;
     const entry = { level, message, contextId };
-    this.logs.push(entry);
+    if (this.logs.length >= this.logLimit) {
+      // Dropping a tenth at a time keeps the cost per line constant.
+      const drop = Math.min(this.logs.length, Math.max(1, Math.ceil(this.logLimit / 10)));
+      this.logs.splice(0, drop);
+      this.droppedLogs += drop;
+    }
+    if (this.logLimit > 0) this.logs.push(entry);
+    else this.droppedLogs++;
     if (this.trace !== null) this.trace.log?.(entry);
   }
 
