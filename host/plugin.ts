@@ -18,7 +18,7 @@ import { StreamPath } from "./stream-path.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import { Callouts, type GrpcCallRequest, type GrpcStreamState, type HttpCallRequest } from "./services/callouts.js";
 import { Metrics, renderPrometheus, type MetricStat } from "./services/metrics.js";
-import type { HostLimits } from "./limits.js";
+import type { ResolvedLimits } from "./limits.js";
 import type { CrashReport, TraceSource } from "./stack-trace.js";
 import { Vm, type HostTrace, type LogEntry } from "./vm.js";
 
@@ -36,7 +36,7 @@ export interface PluginSetup {
   vmConfiguration: Uint8Array;
   configuration: Uint8Array;
   logLevel: LogLevel;
-  limits: Required<HostLimits>;
+  limits: ResolvedLimits;
   trace: HostTrace | null;
   /** The module's file and source map, for crash reports. */
   moduleSource: Pick<TraceSource, "path" | "sourceMap">;
@@ -90,6 +90,7 @@ export class Plugin {
       },
       logLevel: setup.logLevel,
       logLimit: setup.limits.logEntries,
+      callbackLimitMs: setup.limits.callbackMs,
       trace: setup.trace,
       moduleSource: setup.moduleSource,
     });

@@ -4,6 +4,7 @@
 // whole VM; afterwards no export is called again. Nothing a module does makes the host
 // throw; an error in the host's own JavaScript does reach the caller
 // (docs/envoy-semantics.md, "Restricted mode", "Contexts", "VM failure").
+import { CallbackTimeoutError, CallbackTimer } from "./time-limit.js";
 import { AbiVersion, LogLevel, type WasmResult } from "./abi/enums.js";
 import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
 import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
@@ -81,6 +82,8 @@ export interface VmSetup {
   logLevel: LogLevel;
   /** Log entries kept; beyond it the oldest tenth is dropped and counted in `droppedLogs`. */
   logLimit: number;
+  /** Time limit per callback in ms, or undefined for none. */
+  callbackLimitMs: number | undefined;
   trace: HostTrace | null;
   /** The module's file and source map, for crash reports. */
   moduleSource: Pick<TraceSource, "path" | "sourceMap">;
@@ -116,6 +119,7 @@ export class Vm {
   readonly logs: LogEntry[] = [];
   readonly logLevel: LogLevel;
   private readonly logLimit: number;
+  private readonly timer: CallbackTimer | null;
   /** Log entries dropped to keep `logs` within its limit. */
   droppedLogs = 0;
 
@@ -154,6 +158,7 @@ export class Vm {
     this.abi = this.info.abi;
     this.logLevel = setup.logLevel;
     this.logLimit = setup.logLimit;
+    this.timer = setup.callbackLimitMs === undefined ? null : new CallbackTimer(setup.callbackLimitMs);
     this.trace = setup.trace;
     this.process = setup.process;
     this.root = setup.root;
@@ -172,7 +177,10 @@ export class Vm {
       // A Wasm start section runs here, before any context exists and before the memory can be
       // bound: every host call is refused with a clear message.
       this.mode = Mode.Instantiating;
-      this.instance = new WebAssembly.Instance(module, imports);
+      this.instance =
+        this.timer === null
+          ? new WebAssembly.Instance(module, imports)
+          : this.timer.run("start section", (m, i) => new WebAssembly.Instance(m as WebAssembly.Module, i as WebAssembly.Imports), [module, imports]);
       this.mode = Mode.Start;
     } catch (e) {
       throw new ModuleError(`Failed to instantiate Wasm module: ${errorMessage(e)}`);
@@ -361,7 +369,7 @@ export class Vm {
     const trace = this.trace;
     if (trace !== null) trace.enter?.(name, ctx.id);
     try {
-      const r = fn(a!, b!, c!, d!, e!);
+      const r = this.timer === null ? fn(a!, b!, c!, d!, e!) : this.timer.run<unknown>(name, fn as (...x: unknown[]) => unknown, [a, b, c, d, e]);
       const v = typeof r === "number" ? r >>> 0 : 0;
       if (trace !== null) trace.exit?.(name, ctx.id, v, false);
       return v;
@@ -500,6 +508,7 @@ function fromWasm(err: unknown): boolean {
     err instanceof WebAssembly.RuntimeError ||
     err instanceof RestrictedCallError ||
     err instanceof VmAbort ||
+    err instanceof CallbackTimeoutError ||
     (WASM_EXCEPTION !== undefined && err instanceof WASM_EXCEPTION) ||
     (err instanceof RangeError && err.message === "Maximum call stack size exceeded")
   );
