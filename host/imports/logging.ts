@@ -1,5 +1,6 @@
 // Logging, time and timers (docs/envoy-semantics.md, "Timers and time").
 import { LogLevel, WasmResult } from "../abi/enums.js";
+import { logText, MAX_LOG_MESSAGE_BYTES } from "../memory.js";
 import { hostCall, type ImportDef } from "./registry.js";
 
 export const loggingImports: ImportDef[] = [
@@ -8,7 +9,10 @@ export const loggingImports: ImportDef[] = [
       if (level > LogLevel.Critical) return WasmResult.BadArgument;
       if (!vm.mem.inBounds(ptr, len)) return WasmResult.InvalidMemoryAccess;
       // Decode only what will be kept: dropped levels cost nothing.
-      if (vm.wantsLog(level)) vm.log(level, vm.mem.string(ptr, len)!, vm.effective.id);
+      if (vm.wantsLog(level)) {
+        const text = len >>> 0 <= MAX_LOG_MESSAGE_BYTES ? vm.mem.string(ptr, len)! : logText(vm.mem.view(ptr, len)!);
+        vm.log(level, text, vm.effective.id);
+      }
       return WasmResult.Ok;
     }
   ),

@@ -4,9 +4,10 @@ import { randomFillSync } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { Errno, LogLevel } from "../abi/enums.js";
 import type { Vm } from "../vm.js";
+import { logText, MAX_LOG_MESSAGE_BYTES } from "../memory.js";
 import { hostCall, type ImportDef } from "./registry.js";
 
-/** fd 1 → info, fd 2 → error; iovecs concatenated, one trailing newline dropped. */
+/** fd 1 → info, fd 2 → error; iovecs concatenated, one trailing newline dropped; long text cut (logText). */
 function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
   if (fd !== 1 && fd !== 2) return Errno.Badf;
   const count = iovsLen >>> 0;
@@ -16,7 +17,8 @@ function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenP
   for (let i = 0; i < count; i++) {
     const ptr = vm.mem.getU32(iovs + i * 8)!;
     const len = vm.mem.getU32(iovs + i * 8 + 4)!;
-    const part = vm.mem.copy(ptr, len);
+    // Views, not copies: nothing runs in the guest before they are read.
+    const part = vm.mem.view(ptr, len);
     if (part === null) return Errno.Fault;
     parts.push(part);
     total += len;
@@ -24,8 +26,17 @@ function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenP
   if (!vm.mem.setU32(nwrittenPtr, total)) return Errno.Fault;
   const level = fd === 1 ? LogLevel.Info : LogLevel.Error;
   if (vm.wantsLog(level)) {
-    let text = Buffer.concat(parts).toString("utf8");
-    if (text.endsWith("\n")) text = text.slice(0, -1);
+    // Only what the log keeps is gathered, however long the writes are.
+    const kept = Buffer.alloc(Math.min(total, MAX_LOG_MESSAGE_BYTES));
+    let at = 0;
+    for (const part of parts) {
+      if (at >= kept.length) break;
+      const n = Math.min(part.length, kept.length - at);
+      kept.set(part.subarray(0, n), at);
+      at += n;
+    }
+    let text = logText(kept, total);
+    if (total <= MAX_LOG_MESSAGE_BYTES && text.endsWith("\n")) text = text.slice(0, -1);
     vm.log(level, text, vm.effective.id);
   }
   return Errno.Success;
