@@ -104,6 +104,11 @@ export class VirtualClock implements Clock {
     return {
       cancel: () => {
         t.cancelled = true;
+        // Dropped at once, so a cancelled timer does not keep what its callback holds.
+        if (!this.advancing) {
+          const i = this.timers.indexOf(t);
+          if (i >= 0) this.timers.splice(i, 1);
+        }
       },
     };
   }

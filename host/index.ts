@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
 import { LogLevel, type WasmResult } from "./abi/enums.js";
 import { ModuleError, tryParse } from "./abi/module-info.js";
+import { limitsOf, type HostLimits } from "./limits.js";
 import { Plugin } from "./plugin.js";
 import { ProxyProcess, clockOf } from "./process.js";
 import { encodePropertyValue, pathKey, type PropertyValue } from "./properties.js";
@@ -39,6 +40,7 @@ export { VirtualClock, RealClock, RealTimerClock, DEFAULT_VIRTUAL_START_MS, type
 export type { HttpCallRequest, GrpcCallRequest, GrpcStreamState } from "./services/callouts.js";
 export type { MetricStat } from "./services/metrics.js";
 export { ProxyProcess, type ProxyProcessOptions } from "./process.js";
+export { DEFAULT_LIMITS, type HostLimits } from "./limits.js";
 export { decodePairs, encodePairs } from "./abi/pairs.js";
 export type { PropertyValue } from "./properties.js";
 
@@ -89,6 +91,8 @@ export interface PluginOptions {
   clock?: Clock | "virtual" | "real";
   /** Sees every callback and log line in order, from start-up on. */
   trace?: HostTrace;
+  /** Bounds on what the host keeps (logs, histogram samples); see HostLimits for the defaults. */
+  limits?: HostLimits;
   /**
    * The source map for crash reports, or false for none. Default: the one the module's
    * sourceMappingURL names, else `<module>.map` next to a module given by path.
@@ -152,6 +156,7 @@ export async function startPlugin(options: PluginOptions): Promise<Plugin> {
       vmConfiguration: bytesOf(options.vmConfiguration),
       configuration: bytesOf(options.configuration),
       logLevel: options.logLevel ?? LogLevel.Trace,
+      limits: limitsOf(options.limits),
       trace: options.trace ?? null,
       moduleSource: { path: typeof options.module === "string" ? options.module : undefined, sourceMap: options.sourceMap },
       callouts: new Callouts(clusterSet(options.clusters), clusterSet(options.grpcClusters ?? options.clusters)),

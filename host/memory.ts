@@ -1,9 +1,22 @@
 // Bounds-checked access to the guest's linear memory (docs/host-layout.md). Views are
 // re-created whenever `memory.buffer` changes, because growing memory detaches the old
 // ArrayBuffer.
-import { Buffer } from "node:buffer";
+import { Buffer, constants } from "node:buffer";
 import { WasmResult } from "./abi/enums.js";
 import { StringCache } from "./string-cache.js";
+
+/** The longest guest text decoded into a string (V8's string limit, about 512 MiB; UTF-8 never decodes to more units than bytes). */
+export const MAX_STRING_BYTES = constants.MAX_STRING_LENGTH;
+
+/** Log messages (proxy_log, fd_write) longer than this are kept cut, with the number of bytes left out. */
+export const MAX_LOG_MESSAGE_BYTES = 1 << 20;
+
+/** A log message of `total` bytes from its first bytes, cut at MAX_LOG_MESSAGE_BYTES. */
+export function logText(bytes: Uint8Array, total = bytes.length): string {
+  if (total <= MAX_LOG_MESSAGE_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, MAX_LOG_MESSAGE_BYTES)).toString("utf8");
+  return `${head}… [${total - MAX_LOG_MESSAGE_BYTES} more bytes not kept]`;
+}
 
 export class GuestMemory {
   // Fields are assigned in the constructor, not declared with ES2022 initialisers: a field
@@ -73,12 +86,16 @@ export class GuestMemory {
     return v === null ? null : new Uint8Array(v);
   }
 
-  /** Guest bytes decoded as UTF-8, or null when out of bounds. */
+  /**
+   * Guest bytes decoded as UTF-8, or null when out of bounds or longer than a JavaScript
+   * string can be (MAX_STRING_BYTES): the host call then returns a status instead of
+   * failing the VM.
+   */
   string(ptr: number, len: number): string | null {
     ptr >>>= 0;
     len >>>= 0;
     const b = this.buf;
-    if (ptr + len > b.length) return null;
+    if (ptr + len > b.length || len > MAX_STRING_BYTES) return null;
     return len === 0 ? "" : this.strings.decode(b, this._dv, ptr, len);
   }
 

@@ -15,6 +15,8 @@ export class PluginLifecycle {
   constructor(
     private readonly vm: Vm,
     private readonly root: RootContext,
+    /** Called once the root context is gone or the VM failed at shutdown: the plugin lets go of the process. */
+    private readonly onGone: () => void = () => {},
   ) {}
 
   /** Runs the start-up entry points and the root context's start-up callbacks. */
@@ -76,6 +78,7 @@ export class PluginLifecycle {
     const { vm, root } = this;
     if (vm.failed) {
       this.vm.callouts.cancelAll();
+      this.onGone();
       return true;
     }
     if (!this.rootAlive) return true;
@@ -83,6 +86,7 @@ export class PluginLifecycle {
     const done = vm.has("proxy_on_done") ? vm.invoke(root, "proxy_on_done", root.id) : 1;
     if (vm.failed) {
       this.vm.callouts.cancelAll();
+      this.onGone();
       return true;
     }
     if (done !== 0) {
@@ -108,5 +112,6 @@ export class PluginLifecycle {
     this.vm.callouts.cancelAll();
     this.root.tickPeriodMs = 0;
     this.vm.events.tickPeriodChanged(0);
+    this.onGone();
   }
 }

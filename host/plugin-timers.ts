@@ -10,6 +10,7 @@ import type { Vm } from "./vm.js";
 
 export class PluginTimers {
   private tickTimer: TimerHandle | null = null;
+  private readonly httpTimeouts = new Set<TimerHandle>();
 
   constructor(
     private readonly clock: Clock,
@@ -48,10 +49,20 @@ export class PluginTimers {
   /** On a clock that schedules, Envoy's async client answers a timed-out call with a 504. */
   armHttpTimeout(token: number, timeoutMs: number): void {
     if (timeoutMs === 0 || this.clock.schedule === undefined) return;
-    this.clock.schedule(timeoutMs, () => {
+    const handle = this.clock.schedule(timeoutMs, () => {
+      this.httpTimeouts.delete(handle);
       if (!this.vm.callouts.pendingHttp.has(token)) return;
       this.answers.respondHttpCall(token, HTTP_CALL_TIMEOUT_RESPONSE);
     });
+    this.httpTimeouts.add(handle);
+  }
+
+  /** Cancels every timer: the plugin is gone. */
+  stop(): void {
+    this.tickTimer?.cancel();
+    this.tickTimer = null;
+    for (const t of this.httpTimeouts) t.cancel();
+    this.httpTimeouts.clear();
   }
 
   /** Moves the virtual clock forward, firing ticks and callout timeouts as they fall due. */

@@ -18,6 +18,7 @@ import { StreamPath } from "./stream-path.js";
 import { TcpConnection, tcpSettings, type TcpConnectionOptions, type TcpSettings } from "./tcp-connection.js";
 import { Callouts, type GrpcCallRequest, type GrpcStreamState, type HttpCallRequest } from "./services/callouts.js";
 import { Metrics, renderPrometheus, type MetricStat } from "./services/metrics.js";
+import type { ResolvedLimits } from "./limits.js";
 import type { CrashReport, TraceSource } from "./stack-trace.js";
 import { Vm, type HostTrace, type LogEntry } from "./vm.js";
 
@@ -35,6 +36,7 @@ export interface PluginSetup {
   vmConfiguration: Uint8Array;
   configuration: Uint8Array;
   logLevel: LogLevel;
+  limits: ResolvedLimits;
   trace: HostTrace | null;
   /** The module's file and source map, for crash reports. */
   moduleSource: Pick<TraceSource, "path" | "sourceMap">;
@@ -88,7 +90,7 @@ export class Plugin {
     this.vm = new Vm(module, parsed, {
       process: setup.process,
       root: this.root,
-      metrics: new Metrics(),
+      metrics: new Metrics(setup.limits.histogramSamples),
       callouts: setup.callouts,
       userProps: setup.properties,
       environment: setup.environment,
@@ -105,11 +107,13 @@ export class Plugin {
         grpcStreamChanged: (token) => this.onGrpcStream?.(token, this.vm.callouts.grpcStreams.get(token) ?? null),
       },
       logLevel: setup.logLevel,
+      logLimit: setup.limits.logEntries,
+      callbackLimitMs: setup.limits.callbackMs,
       trace: setup.trace,
       moduleSource: setup.moduleSource,
     });
     this.abiVersion = this.vm.abi;
-    this.lifecycle = new PluginLifecycle(this.vm, this.root);
+    this.lifecycle = new PluginLifecycle(this.vm, this.root, () => this.release());
     this.answers = new CalloutAnswers(this.vm, this.root, this.lifecycle);
     this.timers = new PluginTimers(setup.clock, this.vm, this.root, this.lifecycle, this.answers);
     this.settings = streamSettings(this.vm, this.root.id, setup);
@@ -209,6 +213,11 @@ export class Plugin {
     this.vm.logs.length = 0;
   }
 
+  /** Log entries dropped because the log reached `limits.logEntries` (the oldest go first). */
+  get droppedLogs(): number {
+    return this.vm.droppedLogs;
+  }
+
   /** Calls per imported host function (every import of the module is listed, from 0). */
   get hostCalls(): Map<string, number> {
     const m = new Map<string, number>();
@@ -296,7 +305,7 @@ export class Plugin {
     return v === undefined ? undefined : BigInt.asIntN(64, v);
   }
 
-  /** A histogram's recorded samples, in order. */
+  /** A histogram's most recent samples, in order (at most `limits.histogramSamples`; `metrics` has every sample's bucket). */
   histogram(name: string): bigint[] | undefined {
     return this.stat(name, MetricType.Histogram)?.samples.slice();
   }
@@ -440,10 +449,14 @@ export class Plugin {
 
   // ---- queues, foreign functions, removal -------------------------------------------------
 
-  /** Delivers the proxy_on_queue_ready notifications posted since the last call; returns how many. */
+  /**
+   * Delivers the proxy_on_queue_ready notifications pending when the call begins (those the
+   * module posts while handling them wait for the next call); returns how many.
+   */
   dispatchQueueReady(): number {
+    const pending = this.queueReady.length;
     let n = 0;
-    while (this.queueReady.length > 0 && !this.vm.failed && this.lifecycle.rootAlive) {
+    while (n < pending && !this.vm.failed && this.lifecycle.rootAlive) {
       const token = this.queueReady.shift()!;
       this.vm.invoke(this.root, "proxy_on_queue_ready", this.root.id, token);
       this.lifecycle.afterRootCallback();
@@ -474,5 +487,12 @@ export class Plugin {
    */
   shutdown(): boolean {
     return this.lifecycle.shutdown();
+  }
+
+  /** Drops what ties the plugin to its process (queue registrations, timers) once it is gone, so it can be collected. */
+  private release(): void {
+    this.process.queues.release(this.vm.queueTarget);
+    this.queueReady.length = 0;
+    this.timers.stop();
   }
 }

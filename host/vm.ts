@@ -4,6 +4,7 @@
 // whole VM; afterwards no export is called again. Nothing a module does makes the host
 // throw; an error in the host's own JavaScript does reach the caller
 // (docs/envoy-semantics.md, "Restricted mode", "Contexts", "VM failure").
+import { CallbackTimeoutError, CallbackTimer } from "./time-limit.js";
 import { AbiVersion, LogLevel, type WasmResult } from "./abi/enums.js";
 import { expectedExports, inspectModule, ModuleError, type ModuleInfo } from "./abi/module-info.js";
 import { formatSignature, parseSignature, sameSignature, type ParsedModule } from "./abi/wasm-binary.js";
@@ -34,6 +35,8 @@ export const enum Mode {
   Normal = 0,
   Start = 1,
   Alloc = 2,
+  /** A Wasm start section runs: the memory is not reachable yet, so no host call is. */
+  Instantiating = 3,
 }
 
 /** Thrown by a host import that is called where it is not allowed; traps the VM. */
@@ -81,6 +84,10 @@ export interface VmSetup {
   foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | WasmResult>;
   events: VmEvents;
   logLevel: LogLevel;
+  /** Log entries kept; beyond it the oldest tenth is dropped and counted in `droppedLogs`. */
+  logLimit: number;
+  /** Time limit per callback in ms, or undefined for none. */
+  callbackLimitMs: number | undefined;
   trace: HostTrace | null;
   /** The module's file and source map, for crash reports. */
   moduleSource: Pick<TraceSource, "path" | "sourceMap">;
@@ -116,6 +123,10 @@ export class Vm {
   readonly logs: LogEntry[] = [];
   /** Changes at run time with Plugin.logLevel (Envoy's /logging). */
   logLevel: LogLevel;
+  private readonly logLimit: number;
+  private readonly timer: CallbackTimer | null;
+  /** Log entries dropped to keep `logs` within its limit. */
+  droppedLogs = 0;
 
   /** Host-call counters, indexed like `importNames`. */
   readonly counts: number[] = [];
@@ -151,6 +162,8 @@ export class Vm {
     this.info = inspectModule(module, parsed);
     this.abi = this.info.abi;
     this.logLevel = setup.logLevel;
+    this.logLimit = setup.logLimit;
+    this.timer = setup.callbackLimitMs === undefined ? null : new CallbackTimer(setup.callbackLimitMs);
     this.trace = setup.trace;
     this.process = setup.process;
     this.root = setup.root;
@@ -166,8 +179,14 @@ export class Vm {
     this.moduleSource = setup.moduleSource;
     const imports = this.buildImports();
     try {
-      // A Wasm start section runs here, before any context exists: restricted.
-      this.instance = new WebAssembly.Instance(module, imports);
+      // A Wasm start section runs here, before any context exists and before the memory can be
+      // bound: every host call is refused with a clear message.
+      this.mode = Mode.Instantiating;
+      this.instance =
+        this.timer === null
+          ? new WebAssembly.Instance(module, imports)
+          : this.timer.run("start section", (m, i) => new WebAssembly.Instance(m as WebAssembly.Module, i as WebAssembly.Imports), [module, imports]);
+      this.mode = Mode.Start;
     } catch (e) {
       throw new ModuleError(`Failed to instantiate Wasm module: ${errorMessage(e)}`);
     }
@@ -355,7 +374,7 @@ export class Vm {
     const trace = this.trace;
     if (trace !== null) trace.enter?.(name, ctx.id);
     try {
-      const r = fn(a!, b!, c!, d!, e!);
+      const r = this.timer === null ? fn(a!, b!, c!, d!, e!) : this.timer.run<unknown>(name, fn as (...x: unknown[]) => unknown, [a, b, c, d, e]);
       const v = typeof r === "number" ? r >>> 0 : 0;
       if (trace !== null) trace.exit?.(name, ctx.id, v, false);
       return v;
@@ -395,6 +414,11 @@ export class Vm {
   }
 
   restricted(name: string): never {
+    if (this.mode === Mode.Instantiating) {
+      throw new RestrictedCallError(
+        `${name} was called from the module's start section, where no host call is available (run start-up code from _initialize)`,
+      );
+    }
     throw new RestrictedCallError(
       `restricted_callback: ${name} is not allowed ${this.mode === Mode.Alloc ? "inside the allocator" : "during start-up"}`,
     );
@@ -416,14 +440,21 @@ export class Vm {
     this.failed = true;
     this.trapped = true;
     this.crash = crashReport(err, { module: this.module, parsed: this.info.parsed, ...this.moduleSource });
-    this.failure = `Function: ${name} failed: ${errorMessage(err)}${this.crash.text}`;
+    this.failure = `Function: ${name} failed: ${errorMessage(err, this.instance?.exports)}${this.crash.text}`;
     this.log(LogLevel.Critical, this.failure, this.current.id);
   }
 
   log(level: LogLevel, message: string, contextId: number): void {
     if (level < this.logLevel) return;
     const entry = { level, message, contextId };
-    this.logs.push(entry);
+    if (this.logs.length >= this.logLimit) {
+      // Dropping a tenth at a time keeps the cost per line constant.
+      const drop = Math.min(this.logs.length, Math.max(1, Math.ceil(this.logLimit / 10)));
+      this.logs.splice(0, drop);
+      this.droppedLogs += drop;
+    }
+    if (this.logLimit > 0) this.logs.push(entry);
+    else this.droppedLogs++;
     if (this.trace !== null) this.trace.log?.(entry);
   }
 
@@ -482,12 +513,42 @@ function fromWasm(err: unknown): boolean {
     err instanceof WebAssembly.RuntimeError ||
     err instanceof RestrictedCallError ||
     err instanceof VmAbort ||
+    err instanceof CallbackTimeoutError ||
     (WASM_EXCEPTION !== undefined && err instanceof WASM_EXCEPTION) ||
     (err instanceof RangeError && err.message === "Maximum call stack size exceeded")
   );
 }
 
-export function errorMessage(e: unknown): string {
+/** WebAssembly.Tag and the Exception methods the TypeScript DOM types lack. */
+const WASM_TAG = (WebAssembly as unknown as { Tag?: abstract new (...args: never[]) => object }).Tag;
+interface WasmException {
+  is(tag: object): boolean;
+  getArg(tag: object, index: number): unknown;
+}
+
+/**
+ * An uncaught Wasm exception in words: the exported tag it carries, with its arguments, or
+ * that the tag is not exported (a module's own exceptions cannot be read from outside).
+ */
+function describeException(e: WasmException, exports: WebAssembly.Exports | undefined): string {
+  for (const [name, value] of Object.entries(exports ?? {})) {
+    if (WASM_TAG === undefined || !(value instanceof WASM_TAG) || !e.is(value)) continue;
+    const args: string[] = [];
+    // The tag's arity is not visible without type reflection: read until an index is refused.
+    for (let i = 0; i < 16; i++) {
+      try {
+        args.push(String(e.getArg(value, i)));
+      } catch {
+        break;
+      }
+    }
+    return `uncaught Wasm exception with tag "${name}"${args.length > 0 ? ` (${args.join(", ")})` : ""}`;
+  }
+  return "uncaught Wasm exception with a tag the module does not export";
+}
+
+export function errorMessage(e: unknown, exports?: WebAssembly.Exports): string {
+  if (WASM_EXCEPTION !== undefined && e instanceof WASM_EXCEPTION) return describeException(e as unknown as WasmException, exports);
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -7,32 +7,24 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findFilters } from "../cli/build/compile.js";
+import { HOST_CALLS } from "../host/abi/tables.js";
 
-const ENV_ABI_0_2_1 = new Set([
-  "proxy_log", "proxy_get_log_level", "proxy_get_current_time_nanoseconds", "proxy_set_tick_period_milliseconds",
-  "proxy_get_property", "proxy_set_property", "proxy_get_buffer_bytes", "proxy_set_buffer_bytes",
-  "proxy_get_buffer_status", "proxy_get_header_map_pairs", "proxy_set_header_map_pairs", "proxy_get_header_map_value",
-  "proxy_add_header_map_value", "proxy_replace_header_map_value", "proxy_remove_header_map_value",
-  "proxy_get_header_map_size", "proxy_continue_stream", "proxy_close_stream", "proxy_send_local_response",
-  "proxy_http_call", "proxy_get_status", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send", "proxy_grpc_cancel",
-  "proxy_grpc_close", "proxy_get_shared_data", "proxy_set_shared_data", "proxy_register_shared_queue",
-  "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue", "proxy_define_metric",
-  "proxy_increment_metric", "proxy_record_metric", "proxy_get_metric", "proxy_set_effective_context", "proxy_done",
-  "proxy_call_foreign_function",
-]);
-
-// The WASI calls Envoy implements for real, under either module name
-// (docs/envoy-semantics.md, "WASI").
-const WASI_PROVIDED = new Set([
-  "fd_write", "fd_read", "fd_seek", "fd_close", "fd_fdstat_get", "environ_get", "environ_sizes_get", "args_get",
-  "args_sizes_get", "proc_exit", "clock_time_get", "clock_res_get", "random_get", "sched_yield", "poll_oneoff",
-]);
-
+// What a filter may import comes from the one ABI description (docs/abi.md): the host calls
+// Envoy provides for real (`filter: true`) for ABI 0.2.1.
 function allowed(module: string, name: string): boolean {
-  if (module === "env") return ENV_ABI_0_2_1.has(name);
-  if (module === "wasi_snapshot_preview1" || module === "wasi_unstable") return WASI_PROVIDED.has(name);
-  return false;
+  const spec = Object.prototype.hasOwnProperty.call(HOST_CALLS, name) ? HOST_CALLS[name] : undefined;
+  if (spec === undefined || !spec.filter || !spec.versions.includes("0.2.1")) return false;
+  if (spec.module === "env") return module === "env";
+  return module === "wasi_snapshot_preview1" || module === "wasi_unstable";
 }
+
+test("the filter allow-list is the ABI description's: the 0.2.1 proxy calls and the WASI calls Envoy implements", () => {
+  assert.ok(allowed("env", "proxy_log") && allowed("wasi_snapshot_preview1", "fd_write") && allowed("wasi_unstable", "random_get"));
+  // Only in ABI 0.1.0, a stub Envoy does not really provide, or Envoy's stubbed WASI file system.
+  for (const [m, n] of [["env", "proxy_get_configuration"], ["env", "emscripten_notify_memory_growth"], ["wasi_snapshot_preview1", "path_open"], ["env", "fd_write"], ["env", "abort"]]) {
+    assert.equal(allowed(m!, n!), false, `${m}.${n}`);
+  }
+});
 
 const filters = findFilters();
 

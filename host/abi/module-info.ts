@@ -1,8 +1,10 @@
 // What the loader learns about a module before instantiating it: the ABI version from the
 // marker export, the allocator and, when the bytes are available, whether every known
-// callback export has the signature cpp-host expects for that version
+// callback export has the signature cpp-host expects for that version (EXPORT_SIGNATURES,
+// generated from abi/proxy-wasm-abi.json)
 // (docs/envoy-semantics.md, "Loading").
 import { AbiVersion } from "./enums.js";
+import { EXPORT_SIGNATURES } from "./tables.js";
 import {
   formatSignature,
   functionType,
@@ -19,59 +21,9 @@ const MARKERS: ReadonlyArray<[string, AbiVersion]> = [
   ["proxy_abi_version_0_2_1", AbiVersion.V0_2_1],
 ];
 
-/** Signatures cpp-host looks up for every version (compact notation, see parseSignature). */
-const COMMON_EXPORTS: Readonly<Record<string, string>> = {
-  _initialize: ":",
-  _start: ":",
-  main: "ii:i",
-  __main_void: ":i",
-  malloc: "i:i",
-  proxy_on_memory_allocate: "i:i",
-  proxy_on_context_create: "ii:",
-  proxy_on_vm_start: "ii:i",
-  proxy_validate_configuration: "ii:i",
-  proxy_on_configure: "ii:i",
-  proxy_on_tick: "i:",
-  proxy_on_done: "i:i",
-  proxy_on_log: "i:",
-  proxy_on_delete: "i:",
-  proxy_on_request_body: "iii:i",
-  proxy_on_request_trailers: "ii:i",
-  proxy_on_request_metadata: "ii:i",
-  proxy_on_response_body: "iii:i",
-  proxy_on_response_trailers: "ii:i",
-  proxy_on_response_metadata: "ii:i",
-  proxy_on_new_connection: "i:i",
-  proxy_on_downstream_data: "iii:i",
-  proxy_on_upstream_data: "iii:i",
-  proxy_on_downstream_connection_close: "ii:",
-  proxy_on_upstream_connection_close: "ii:",
-  proxy_on_http_call_response: "iiiii:",
-  proxy_on_grpc_receive_initial_metadata: "iii:",
-  proxy_on_grpc_receive: "iii:",
-  proxy_on_grpc_receive_trailing_metadata: "iii:",
-  proxy_on_grpc_close: "iii:",
-  proxy_on_queue_ready: "ii:",
-  envoy_on_resolve_dns: "iii:",
-  envoy_on_stats_update: "ii:",
-};
-
-const V01_EXPORTS: Readonly<Record<string, string>> = {
-  ...COMMON_EXPORTS,
-  proxy_on_request_headers: "ii:i",
-  proxy_on_response_headers: "ii:i",
-};
-
-const V02_EXPORTS: Readonly<Record<string, string>> = {
-  ...COMMON_EXPORTS,
-  proxy_on_request_headers: "iii:i",
-  proxy_on_response_headers: "iii:i",
-  proxy_on_foreign_function: "iii:",
-};
-
 /** The exports the host may call for a version, with their expected signatures. */
 export function expectedExports(abi: AbiVersion): Readonly<Record<string, string>> {
-  return abi === AbiVersion.V0_1_0 ? V01_EXPORTS : V02_EXPORTS;
+  return EXPORT_SIGNATURES[abi === AbiVersion.V0_1_0 ? "0.1.0" : abi === AbiVersion.V0_2_0 ? "0.2.0" : "0.2.1"];
 }
 
 export class ModuleError extends Error {}

@@ -3,7 +3,7 @@
 import { BufferType, MAX_BUFFER_TYPE, WasmResult } from "../abi/enums.js";
 import { sliceForGet } from "../body-buffer.js";
 import type { Vm } from "../vm.js";
-import { envImport, V0_1_0, type ImportDef } from "./registry.js";
+import { hostCall, type ImportDef } from "./registry.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -12,8 +12,8 @@ export function currentBuffer(vm: Vm, type: number): Uint8Array | null {
   switch (type) {
     case BufferType.HttpRequestBody:
     case BufferType.HttpResponseBody:
-    case BufferType.NetworkDownstreamData:
-    case BufferType.NetworkUpstreamData:
+    case BufferType.DownstreamData:
+    case BufferType.UpstreamData:
       return vm.effective.body(type);
     case BufferType.GrpcReceiveBuffer:
       return vm.root.grpcMessage ?? EMPTY;
@@ -31,25 +31,25 @@ export function currentBuffer(vm: Vm, type: number): Uint8Array | null {
 }
 
 export const bufferImports: ImportDef[] = [
-  envImport("proxy_get_buffer_bytes", "iiiii:i", (vm) => (type: number, start: number, maxSize: number, pp: number, sp: number) => {
+  hostCall("proxy_get_buffer_bytes", (vm) => (type: number, start: number, maxSize: number, pp: number, sp: number) => {
     type >>>= 0;
     if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
     const data = currentBuffer(vm, type);
     if (data === null) return WasmResult.NotFound;
     return vm.mem.copyOut(sliceForGet(data, start, maxSize), pp, sp);
   }),
-  envImport("proxy_set_buffer_bytes", "iiiii:i", (vm) => (type: number, start: number, size: number, ptr: number, len: number) => {
+  hostCall("proxy_set_buffer_bytes", (vm) => (type: number, start: number, size: number, ptr: number, len: number) => {
     type >>>= 0;
     if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
     const data = vm.mem.copy(ptr, len);
     if (data === null) return WasmResult.InvalidMemoryAccess;
-    if (type <= BufferType.NetworkUpstreamData) {
+    if (type <= BufferType.UpstreamData) {
       return vm.effective.setBody(type, start, size, data);
     }
     // Everything else is immutable here (or absent: NotFound).
     return currentBuffer(vm, type) === null ? WasmResult.NotFound : WasmResult.BadArgument;
   }),
-  envImport("proxy_get_buffer_status", "iii:i", (vm) => (type: number, lengthPtr: number, flagsPtr: number) => {
+  hostCall("proxy_get_buffer_status", (vm) => (type: number, lengthPtr: number, flagsPtr: number) => {
     type >>>= 0;
     if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
     const data = currentBuffer(vm, type);
@@ -58,11 +58,6 @@ export const bufferImports: ImportDef[] = [
     if (!vm.mem.setU32(lengthPtr, data.length) || !vm.mem.setU32(flagsPtr, 0)) return WasmResult.InvalidMemoryAccess;
     return WasmResult.Ok;
   }),
-  envImport(
-    "proxy_get_configuration",
-    "ii:i",
-    // The plugin configuration while the root context is created and configured, the VM configuration otherwise.
-    (vm) => (pp: number, sp: number) => vm.mem.copyOut(vm.root.pluginConfigReadable ? vm.root.pluginConfig : vm.root.vmConfig, pp, sp),
-    { versions: V0_1_0 },
-  ),
+  // The plugin configuration while the root context is created and configured, the VM configuration otherwise.
+  hostCall("proxy_get_configuration", (vm) => (pp: number, sp: number) => vm.mem.copyOut(vm.root.pluginConfigReadable ? vm.root.pluginConfig : vm.root.vmConfig, pp, sp)),
 ];

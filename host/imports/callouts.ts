@@ -6,13 +6,10 @@ import { decodePairs } from "../abi/pairs.js";
 import { HeaderMap, NO_INLINE, REQUEST_INLINE, TRAILER_INLINE } from "../header-map.js";
 import { grpcServiceCluster } from "../services/callouts.js";
 import type { Vm } from "../vm.js";
-import { envImport, type ImportDef } from "./registry.js";
+import { hostCall, type ImportDef } from "./registry.js";
 
 export const calloutImports: ImportDef[] = [
-  envImport(
-    "proxy_http_call",
-    "iiiiiiiiii:i",
-    (vm) =>
+  hostCall("proxy_http_call", (vm) =>
       (cp: number, cl: number, hp: number, hl: number, bp: number, bl: number, tp: number, tl: number, timeout: number, tokenPtr: number) => {
         const cluster = vm.mem.string(cp, cl);
         const headerBytes = vm.mem.view(hp, hl);
@@ -37,14 +34,11 @@ export const calloutImports: ImportDef[] = [
         return WasmResult.Ok;
       },
   ),
-  envImport("proxy_get_status", "iii:i", (vm) => (codePtr: number, pp: number, sp: number) => {
+  hostCall("proxy_get_status", (vm) => (codePtr: number, pp: number, sp: number) => {
     if (!vm.mem.setU32(codePtr, vm.root.statusCode)) return WasmResult.InvalidMemoryAccess;
     return vm.mem.copyOutString(vm.root.statusMessage, pp, sp);
   }),
-  envImport(
-    "proxy_grpc_call",
-    "iiiiiiiiiiii:i",
-    (vm) =>
+  hostCall("proxy_grpc_call", (vm) =>
       (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, msgp: number, msgl: number, timeout: number, tokenPtr: number) => {
         const target = readGrpcTarget(vm, sp, sl, np, nl, mp, ml, mdp, mdl);
         const message = vm.mem.copy(msgp, msgl);
@@ -59,10 +53,7 @@ export const calloutImports: ImportDef[] = [
         return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
   ),
-  envImport(
-    "proxy_grpc_stream",
-    "iiiiiiiii:i",
-    (vm) => (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, tokenPtr: number) => {
+  hostCall("proxy_grpc_stream", (vm) => (sp: number, sl: number, np: number, nl: number, mp: number, ml: number, mdp: number, mdl: number, tokenPtr: number) => {
       const target = readGrpcTarget(vm, sp, sl, np, nl, mp, ml, mdp, mdl);
       if (target === null) return WasmResult.InvalidMemoryAccess;
       const resolved = resolveGrpcTarget(vm, target);
@@ -81,7 +72,7 @@ export const calloutImports: ImportDef[] = [
       return vm.mem.setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
   ),
-  envImport("proxy_grpc_send", "iiii:i", (vm) => (token: number, ptr: number, len: number, endStream: number) => {
+  hostCall("proxy_grpc_send", (vm) => (token: number, ptr: number, len: number, endStream: number) => {
     const message = vm.mem.copy(ptr, len);
     if (message === null) return WasmResult.InvalidMemoryAccess;
     token >>>= 0;
@@ -95,7 +86,7 @@ export const calloutImports: ImportDef[] = [
     }
     return WasmResult.Ok;
   }),
-  envImport("proxy_grpc_cancel", "i:i", (vm) => (token: number) => {
+  hostCall("proxy_grpc_cancel", (vm) => (token: number) => {
     token >>>= 0;
     const { grpcCalls, grpcStreams, grpcCancelled } = vm.callouts;
     const kind = token & 3;
@@ -108,7 +99,7 @@ export const calloutImports: ImportDef[] = [
     if (kind === 2) vm.events.grpcStreamChanged(token);
     return WasmResult.Ok;
   }),
-  envImport("proxy_grpc_close", "i:i", (vm) => (token: number) => {
+  hostCall("proxy_grpc_close", (vm) => (token: number) => {
     token >>>= 0;
     const { grpcCalls, grpcStreams, grpcCancelled } = vm.callouts;
     const kind = token & 3;

@@ -5,7 +5,7 @@ import { AbiVersion, MAX_MAP_TYPE, MapType, WasmResult } from "../abi/enums.js";
 import { decodePairs, pairsByteLength, writePairs } from "../abi/pairs.js";
 import type { HeaderMap } from "../header-map.js";
 import type { Vm } from "../vm.js";
-import { envImport, type ImportDef } from "./registry.js";
+import { hostCall, type ImportDef } from "./registry.js";
 
 function readable(vm: Vm, type: number): HeaderMap | null {
   if (type <= MapType.HttpResponseTrailers) return vm.effective.readMap(type);
@@ -26,7 +26,7 @@ function edited(vm: Vm, type: number): WasmResult {
 /** proxy_add_header_map_value and proxy_replace_header_map_value (`replace`: Envoy setCopy). */
 function valueEditImport(name: string, replace: boolean): ImportDef {
   // No closure per call: this runs for every header a module adds.
-  return envImport(name, "iiiii:i", (vm) => (type: number, kp: number, kl: number, vp: number, vl: number) => {
+  return hostCall(name, (vm) => (type: number, kp: number, kl: number, vp: number, vl: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const key = vm.mem.string(kp, kl);
@@ -41,7 +41,7 @@ function valueEditImport(name: string, replace: boolean): ImportDef {
 }
 
 export const headerMapImports: ImportDef[] = [
-  envImport("proxy_get_header_map_pairs", "iii:i", (vm) => (type: number, pp: number, sp: number) => {
+  hostCall("proxy_get_header_map_pairs", (vm) => (type: number, pp: number, sp: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const map = readable(vm, type);
@@ -51,7 +51,7 @@ export const headerMapImports: ImportDef[] = [
     const flat = map!.flat;
     return vm.mem.copyOutWith(pairsByteLength(flat, n), pp, sp, (buf, at) => writePairs(buf, at, flat, n));
   }),
-  envImport("proxy_set_header_map_pairs", "iii:i", (vm) => (type: number, ptr: number, len: number) => {
+  hostCall("proxy_set_header_map_pairs", (vm) => (type: number, ptr: number, len: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const bytes = vm.mem.view(ptr, len);
@@ -64,7 +64,7 @@ export const headerMapImports: ImportDef[] = [
     for (const [k, v] of pairs) map.add(k, v);
     return edited(vm, type);
   }),
-  envImport("proxy_get_header_map_value", "iiiii:i", (vm) => (type: number, kp: number, kl: number, vpp: number, vsp: number) => {
+  hostCall("proxy_get_header_map_value", (vm) => (type: number, kp: number, kl: number, vpp: number, vsp: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const key = vm.mem.string(kp, kl);
@@ -80,7 +80,7 @@ export const headerMapImports: ImportDef[] = [
   }),
   valueEditImport("proxy_add_header_map_value", false),
   valueEditImport("proxy_replace_header_map_value", true),
-  envImport("proxy_remove_header_map_value", "iii:i", (vm) => (type: number, kp: number, kl: number) => {
+  hostCall("proxy_remove_header_map_value", (vm) => (type: number, kp: number, kl: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     const key = vm.mem.string(kp, kl);
@@ -90,7 +90,7 @@ export const headerMapImports: ImportDef[] = [
     map.remove(key);
     return edited(vm, type);
   }),
-  envImport("proxy_get_header_map_size", "ii:i", (vm) => (type: number, sizePtr: number) => {
+  hostCall("proxy_get_header_map_size", (vm) => (type: number, sizePtr: number) => {
     type >>>= 0;
     if (type > MAX_MAP_TYPE) return WasmResult.BadArgument;
     // Envoy answers from the mutable map, so only maps 0-3 inside their window work.

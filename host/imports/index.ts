@@ -6,7 +6,7 @@ import { loggingImports } from "./logging.js";
 import { metricImports } from "./metrics.js";
 import { miscImports } from "./misc.js";
 import { propertyImports } from "./properties.js";
-import type { ImportDef } from "./registry.js";
+import { checkComplete, type ImportDef } from "./registry.js";
 import { sharedImports } from "./shared.js";
 import { streamControlImports } from "./stream-control.js";
 import { wasiImports } from "./wasi.js";
@@ -23,3 +23,6 @@ export const ALL_IMPORTS: readonly ImportDef[] = [
   ...miscImports,
   ...wasiImports,
 ];
+
+// A described call the host lacks fails here, when the host module loads.
+checkComplete(ALL_IMPORTS);

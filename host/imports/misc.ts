@@ -2,7 +2,7 @@
 // (docs/envoy-semantics.md, "Contexts", "Foreign functions").
 import { deflateSync, inflateSync } from "node:zlib";
 import { WasmResult } from "../abi/enums.js";
-import { Allow, envImport, type ImportDef } from "./registry.js";
+import { hostCall, type ImportDef } from "./registry.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -36,22 +36,19 @@ function foreign(name: string, args: Uint8Array, clearRouteCache: () => void): U
 }
 
 export const miscImports: ImportDef[] = [
-  envImport("proxy_set_effective_context", "i:i", (vm) => (id: number) => {
+  hostCall("proxy_set_effective_context", (vm) => (id: number) => {
     const ctx = vm.contexts.get(id >>> 0);
     if (!ctx) return WasmResult.BadArgument;
     vm.effective = ctx; // restored by the VM when the callback returns
     return WasmResult.Ok;
   }),
-  envImport("proxy_done", ":i", (vm) => () => {
+  hostCall("proxy_done", (vm) => () => {
     const root = vm.root;
     if (!root.waitingForDone || root.doneCalled) return WasmResult.NotFound;
     root.doneCalled = true;
     return WasmResult.Ok;
   }),
-  envImport(
-    "proxy_call_foreign_function",
-    "iiiiii:i",
-    (vm) => (np: number, nl: number, ap: number, al: number, rpp: number, rsp: number) => {
+  hostCall("proxy_call_foreign_function", (vm) => (np: number, nl: number, ap: number, al: number, rpp: number, rsp: number) => {
       const name = vm.mem.string(np, nl);
       const args = vm.mem.copy(ap, al);
       if (name === null || args === null) return WasmResult.InvalidMemoryAccess;
@@ -72,9 +69,9 @@ export const miscImports: ImportDef[] = [
       return vm.mem.copyOut(r, rpp, rsp);
     },
   ),
-  envImport("emscripten_notify_memory_growth", "i:", () => () => {}, { allow: Allow.Start }),
-  envImport("pthread_equal", "ii:i", () => (a: number, b: number) => (a === b ? 1 : 0)),
-  envImport("envoy_resolve_dns", "iii:i", (vm) => (ap: number, al: number, tokenPtr: number) => {
+  hostCall("emscripten_notify_memory_growth", () => () => {}),
+  hostCall("pthread_equal", () => (a: number, b: number) => (a === b ? 1 : 0)),
+  hostCall("envoy_resolve_dns", (vm) => (ap: number, al: number, tokenPtr: number) => {
     const address = vm.mem.string(ap, al);
     if (address === null || !vm.mem.inBounds(tokenPtr, 4)) return WasmResult.InvalidMemoryAccess;
     // Recorded only: this host has no DNS resolver, so no envoy_on_resolve_dns follows.

@@ -3,7 +3,7 @@ import { WasmResult } from "../abi/enums.js";
 import { encodeString, wirePathKey } from "../properties.js";
 import type { Context } from "../context.js";
 import type { Vm } from "../vm.js";
-import { envImport, type ImportDef } from "./registry.js";
+import { hostCall, type ImportDef } from "./registry.js";
 
 /** Resolves a property for the effective context: user values, plugin names, then stream attributes. */
 export function resolveProperty(vm: Vm, key: string, ctx: Context = vm.effective): Uint8Array | null {
@@ -21,14 +21,14 @@ export function resolveProperty(vm: Vm, key: string, ctx: Context = vm.effective
 }
 
 export const propertyImports: ImportDef[] = [
-  envImport("proxy_get_property", "iiii:i", (vm) => (pathPtr: number, pathLen: number, valuePP: number, valueSP: number) => {
+  hostCall("proxy_get_property", (vm) => (pathPtr: number, pathLen: number, valuePP: number, valueSP: number) => {
     const raw = vm.mem.string(pathPtr, pathLen);
     if (raw === null) return WasmResult.InvalidMemoryAccess;
     const value = resolveProperty(vm, wirePathKey(raw));
     if (value === null) return WasmResult.NotFound;
     return vm.mem.copyOut(value, valuePP, valueSP);
   }),
-  envImport("proxy_set_property", "iiii:i", (vm) => (pathPtr: number, pathLen: number, valuePtr: number, valueLen: number) => {
+  hostCall("proxy_set_property", (vm) => (pathPtr: number, pathLen: number, valuePtr: number, valueLen: number) => {
     const raw = vm.mem.string(pathPtr, pathLen);
     const value = vm.mem.copy(valuePtr, valueLen);
     if (raw === null || value === null) return WasmResult.InvalidMemoryAccess;

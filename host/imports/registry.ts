@@ -1,7 +1,9 @@
-// Declarations of host imports: name, signature, the ABI versions Envoy registers them
-// for, and whether they may run in restricted mode
+// The host's import table: each import's signature, the ABI versions Envoy registers it for
+// and when it may run come from HOST_CALLS, generated from abi/proxy-wasm-abi.json
+// (docs/abi.md); the files beside this one give only names and implementations
 // (docs/envoy-semantics.md, "Loading", "Restricted mode").
 import { AbiVersion } from "../abi/enums.js";
+import { HOST_CALLS, type AbiVersionName, type CallableDuring } from "../abi/tables.js";
 import type { Vm } from "../vm.js";
 
 /** Where an import may be called: only in normal mode, also during start-up, or also inside the allocator. */
@@ -11,14 +13,11 @@ export const enum Allow {
   Alloc = 2,
 }
 
-export const V0_1_0 = 1;
-export const V0_2_0 = 2;
-export const V0_2_1 = 4;
-export const ALL_VERSIONS = V0_1_0 | V0_2_0 | V0_2_1;
-export const V0_2_X = V0_2_0 | V0_2_1;
+const VERSION_BITS: Readonly<Record<AbiVersionName, number>> = { "0.1.0": 1, "0.2.0": 2, "0.2.1": 4 };
+const ALLOW: Readonly<Record<CallableDuring, Allow>> = { normal: Allow.Normal, start: Allow.Start, alloc: Allow.Alloc };
 
 export function versionBit(abi: AbiVersion): number {
-  return abi === AbiVersion.V0_1_0 ? V0_1_0 : abi === AbiVersion.V0_2_0 ? V0_2_0 : V0_2_1;
+  return VERSION_BITS[abi === AbiVersion.V0_1_0 ? "0.1.0" : abi === AbiVersion.V0_2_0 ? "0.2.0" : "0.2.1"];
 }
 
 // Host functions take and return Wasm numbers (bigint for i64); kept loose on purpose.
@@ -36,17 +35,24 @@ export interface ImportDef {
   make: (vm: Vm) => HostFn;
 }
 
-export function envImport(
-  name: string,
-  sig: string,
-  make: (vm: Vm) => HostFn,
-  opts: { versions?: number; allow?: Allow } = {},
-): ImportDef {
-  return { module: "env", name, sig, versions: opts.versions ?? ALL_VERSIONS, allow: opts.allow ?? Allow.Normal, make };
+/** An implemented host call, described by its HOST_CALLS entry; an unknown name fails the host's load. */
+export function hostCall(name: string, make: (vm: Vm) => HostFn): ImportDef {
+  const spec = Object.prototype.hasOwnProperty.call(HOST_CALLS, name) ? HOST_CALLS[name] : undefined;
+  if (spec === undefined) throw new Error(`host call ${name} is implemented but not described in abi/proxy-wasm-abi.json`);
+  let versions = 0;
+  for (const v of spec.versions) versions |= VERSION_BITS[v];
+  return { module: spec.module, name, sig: spec.sig, versions, allow: ALLOW[spec.during], make };
 }
 
-export function wasiImport(name: string, sig: string, make: (vm: Vm) => HostFn, allow: Allow = Allow.Normal): ImportDef {
-  return { module: "wasi", name, sig, versions: ALL_VERSIONS, allow, make };
+/** Fails unless `defs` implement every described host call exactly once. */
+export function checkComplete(defs: readonly ImportDef[]): void {
+  const seen = new Set<string>();
+  for (const d of defs) {
+    if (seen.has(d.name)) throw new Error(`host call ${d.name} is implemented twice`);
+    seen.add(d.name);
+  }
+  const missing = Object.keys(HOST_CALLS).filter((n) => !seen.has(n));
+  if (missing.length > 0) throw new Error(`host calls described in abi/proxy-wasm-abi.json but not implemented: ${missing.join(", ")}`);
 }
 
 export const WASI_MODULES = ["wasi_snapshot_preview1", "wasi_unstable"] as const;

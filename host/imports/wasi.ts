@@ -4,9 +4,10 @@ import { randomFillSync } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { Errno, LogLevel } from "../abi/enums.js";
 import type { Vm } from "../vm.js";
-import { Allow, wasiImport, type ImportDef } from "./registry.js";
+import { logText, MAX_LOG_MESSAGE_BYTES } from "../memory.js";
+import { hostCall, type ImportDef } from "./registry.js";
 
-/** fd 1 → info, fd 2 → error; iovecs concatenated, one trailing newline dropped. */
+/** fd 1 → info, fd 2 → error; iovecs concatenated, one trailing newline dropped; long text cut (logText). */
 function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
   if (fd !== 1 && fd !== 2) return Errno.Badf;
   const count = iovsLen >>> 0;
@@ -16,7 +17,8 @@ function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenP
   for (let i = 0; i < count; i++) {
     const ptr = vm.mem.getU32(iovs + i * 8)!;
     const len = vm.mem.getU32(iovs + i * 8 + 4)!;
-    const part = vm.mem.copy(ptr, len);
+    // Views, not copies: nothing runs in the guest before they are read.
+    const part = vm.mem.view(ptr, len);
     if (part === null) return Errno.Fault;
     parts.push(part);
     total += len;
@@ -24,8 +26,17 @@ function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenP
   if (!vm.mem.setU32(nwrittenPtr, total)) return Errno.Fault;
   const level = fd === 1 ? LogLevel.Info : LogLevel.Error;
   if (vm.wantsLog(level)) {
-    let text = Buffer.concat(parts).toString("utf8");
-    if (text.endsWith("\n")) text = text.slice(0, -1);
+    // Only what the log keeps is gathered, however long the writes are.
+    const kept = Buffer.alloc(Math.min(total, MAX_LOG_MESSAGE_BYTES));
+    let at = 0;
+    for (const part of parts) {
+      if (at >= kept.length) break;
+      const n = Math.min(part.length, kept.length - at);
+      kept.set(part.subarray(0, n), at);
+      at += n;
+    }
+    let text = logText(kept, total);
+    if (total <= MAX_LOG_MESSAGE_BYTES && text.endsWith("\n")) text = text.slice(0, -1);
     vm.log(level, text, vm.effective.id);
   }
   return Errno.Success;
@@ -34,82 +45,67 @@ function writeToLog(vm: Vm, fd: number, iovs: number, iovsLen: number, nwrittenP
 const returns = (errno: number) => () => () => errno;
 
 /** Stubs added to cpp-host for compiler-generated initialisers; allowed during start-up. */
-const STUBS: Array<[string, string, number]> = [
-  ["fd_advise", "iIIi:i", Errno.Notsup],
-  ["fd_allocate", "iII:i", Errno.Notsup],
-  ["fd_datasync", "i:i", Errno.Notsup],
-  ["fd_fdstat_set_rights", "iII:i", Errno.Notsup],
-  ["fd_filestat_set_size", "iI:i", Errno.Notsup],
-  ["fd_filestat_set_times", "iIIi:i", Errno.Notsup],
-  ["fd_pread", "iiiIi:i", Errno.Nosys],
-  ["fd_readdir", "iiiIi:i", Errno.Notdir],
-  ["fd_renumber", "ii:i", Errno.Notsup],
-  ["fd_sync", "i:i", Errno.Notsup],
-  ["fd_tell", "ii:i", Errno.Notsup],
-  ["path_create_directory", "iii:i", Errno.Notsup],
-  ["path_filestat_set_times", "iiiiIIi:i", Errno.Notsup],
+const STUBS: Array<[string, number]> = [
+  ["fd_advise", Errno.Notsup],
+  ["fd_allocate", Errno.Notsup],
+  ["fd_datasync", Errno.Notsup],
+  ["fd_fdstat_set_rights", Errno.Notsup],
+  ["fd_filestat_set_size", Errno.Notsup],
+  ["fd_filestat_set_times", Errno.Notsup],
+  ["fd_pread", Errno.Nosys],
+  ["fd_readdir", Errno.Notdir],
+  ["fd_renumber", Errno.Notsup],
+  ["fd_sync", Errno.Notsup],
+  ["fd_tell", Errno.Notsup],
+  ["path_create_directory", Errno.Notsup],
+  ["path_filestat_set_times", Errno.Notsup],
   // cpp-host declares path_link with 6 and path_symlink with 4 parameters (WASI has 7 and 5).
-  ["path_link", "iiiiii:i", Errno.Notsup],
-  ["path_readlink", "iiiiii:i", Errno.Notsup],
-  ["path_remove_directory", "iii:i", Errno.Notsup],
-  ["path_rename", "iiiiii:i", Errno.Notsup],
-  ["path_symlink", "iiii:i", Errno.Notsup],
-  ["path_unlink_file", "iii:i", Errno.Notsup],
-  ["sock_accept", "iii:i", Errno.Notsup],
-  ["sock_recv", "iiiiii:i", Errno.Notsup],
-  ["sock_send", "iiiii:i", Errno.Notsup],
-  ["sock_shutdown", "ii:i", Errno.Notsup],
+  ["path_link", Errno.Notsup],
+  ["path_readlink", Errno.Notsup],
+  ["path_remove_directory", Errno.Notsup],
+  ["path_rename", Errno.Notsup],
+  ["path_symlink", Errno.Notsup],
+  ["path_unlink_file", Errno.Notsup],
+  ["sock_accept", Errno.Notsup],
+  ["sock_recv", Errno.Notsup],
+  ["sock_send", Errno.Notsup],
+  ["sock_shutdown", Errno.Notsup],
 ];
 
 export const wasiImports: ImportDef[] = [
-  wasiImport("fd_write", "iiii:i", (vm) => (fd: number, iovs: number, n: number, nw: number) => writeToLog(vm, fd, iovs, n, nw), Allow.Alloc),
-  wasiImport(
-    "fd_pwrite",
-    "iiiIi:i",
-    (vm) => (fd: number, iovs: number, n: number, _offset: bigint, nw: number) => writeToLog(vm, fd, iovs, n, nw),
-    Allow.Start,
+  hostCall("fd_write", (vm) => (fd: number, iovs: number, n: number, nw: number) => writeToLog(vm, fd, iovs, n, nw)),
+  hostCall("fd_pwrite", (vm) => (fd: number, iovs: number, n: number, _offset: bigint, nw: number) => writeToLog(vm, fd, iovs, n, nw)
   ),
-  wasiImport("fd_read", "iiii:i", returns(Errno.Nosys)),
-  wasiImport("fd_seek", "iIii:i", (vm) => () => {
+  hostCall("fd_read", returns(Errno.Nosys)),
+  hostCall("fd_seek", (vm) => () => {
     vm.log(LogLevel.Trace, "wasi fd_seek is not supported", vm.effective.id);
     return Errno.Success;
   }),
-  wasiImport("fd_close", "i:i", (vm) => () => {
+  hostCall("fd_close", (vm) => () => {
     vm.log(LogLevel.Trace, "wasi fd_close is not supported", vm.effective.id);
     return Errno.Success;
   }),
-  wasiImport(
-    "fd_fdstat_get",
-    "ii:i",
-    (vm) => (fd: number, statPtr: number) => {
+  hostCall("fd_fdstat_get", (vm) => (fd: number, statPtr: number) => {
       if (fd !== 1 && fd !== 2) return Errno.Badf;
       const view = vm.mem.view(statPtr, 24);
       if (view === null) return Errno.Fault;
       view.fill(0);
       vm.mem.setU64(statPtr + 8, 64n); // rights_base
       return Errno.Success;
-    },
-    Allow.Start,
+    }
   ),
-  wasiImport("fd_fdstat_set_flags", "ii:i", returns(Errno.Nosys), Allow.Start),
-  wasiImport("fd_prestat_get", "ii:i", returns(Errno.Badf), Allow.Start),
-  wasiImport("fd_prestat_dir_name", "iii:i", returns(Errno.Nosys), Allow.Start),
-  wasiImport("fd_filestat_get", "ii:i", returns(Errno.Badf), Allow.Start),
-  wasiImport("path_open", "iiiiiIIii:i", returns(Errno.Noent)),
-  wasiImport("path_filestat_get", "iiiii:i", returns(Errno.Notsup), Allow.Start),
-  wasiImport(
-    "environ_sizes_get",
-    "ii:i",
-    (vm) => (countPtr: number, sizePtr: number) => {
+  hostCall("fd_fdstat_set_flags", returns(Errno.Nosys)),
+  hostCall("fd_prestat_get", returns(Errno.Badf)),
+  hostCall("fd_prestat_dir_name", returns(Errno.Nosys)),
+  hostCall("fd_filestat_get", returns(Errno.Badf)),
+  hostCall("path_open", returns(Errno.Noent)),
+  hostCall("path_filestat_get", returns(Errno.Notsup)),
+  hostCall("environ_sizes_get", (vm) => (countPtr: number, sizePtr: number) => {
       const size = vm.environment.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
       return vm.mem.setU32(countPtr, vm.environment.length) && vm.mem.setU32(sizePtr, size) ? Errno.Success : Errno.Fault;
-    },
-    Allow.Start,
+    }
   ),
-  wasiImport(
-    "environ_get",
-    "ii:i",
-    (vm) => (environPtr: number, bufPtr: number) => {
+  hostCall("environ_get", (vm) => (environPtr: number, bufPtr: number) => {
       let at = bufPtr >>> 0;
       for (let i = 0; i < vm.environment.length; i++) {
         const bytes = Buffer.from(vm.environment[i] + "\0", "utf8");
@@ -119,59 +115,38 @@ export const wasiImports: ImportDef[] = [
         at += bytes.length;
       }
       return Errno.Success;
-    },
-    Allow.Start,
+    }
   ),
-  wasiImport(
-    "args_sizes_get",
-    "ii:i",
-    (vm) => (argcPtr: number, sizePtr: number) => (vm.mem.setU32(argcPtr, 0) && vm.mem.setU32(sizePtr, 0) ? Errno.Success : Errno.Fault),
-    Allow.Start,
+  hostCall("args_sizes_get", (vm) => (argcPtr: number, sizePtr: number) => (vm.mem.setU32(argcPtr, 0) && vm.mem.setU32(sizePtr, 0) ? Errno.Success : Errno.Fault)
   ),
-  wasiImport("args_get", "ii:i", returns(Errno.Success), Allow.Start),
-  wasiImport(
-    "clock_time_get",
-    "iIi:i",
-    (vm) => (clock: number, _precision: bigint, timePtr: number) => {
+  hostCall("args_get", returns(Errno.Success)),
+  hostCall("clock_time_get", (vm) => (clock: number, _precision: bigint, timePtr: number) => {
       let t: bigint;
       if (clock === 0) t = vm.clock.now();
       else if (clock === 1) t = vm.clock.monotonic();
       else return Errno.Notsup;
       return vm.mem.setU64(timePtr, t) ? Errno.Success : Errno.Fault;
-    },
-    Allow.Alloc,
+    }
   ),
-  wasiImport(
-    "clock_res_get",
-    "ii:i",
-    (vm) => (clock: number, resPtr: number) => {
+  hostCall("clock_res_get", (vm) => (clock: number, resPtr: number) => {
       if (clock !== 0 && clock !== 1) return Errno.Notsup;
       return vm.mem.setU64(resPtr, 1n) ? Errno.Success : Errno.Fault;
-    },
-    Allow.Start,
+    }
   ),
-  wasiImport(
-    "random_get",
-    "ii:i",
-    (vm) => (ptr: number, len: number) => {
+  hostCall("random_get", (vm) => (ptr: number, len: number) => {
       if (len >>> 0 > 65536) return Errno.Inval;
       const view = vm.mem.view(ptr, len);
       if (view === null) return Errno.Fault;
       randomFillSync(view);
       return Errno.Success;
-    },
-    Allow.Start,
+    }
   ),
-  wasiImport("sched_yield", ":i", returns(Errno.Success)),
-  wasiImport(
-    "poll_oneoff",
-    "iiii:i",
-    (vm) => (_in: number, _out: number, _n: number, neventsPtr: number) => (vm.mem.setU32(neventsPtr, 0) ? Errno.Success : Errno.Fault),
-    Allow.Alloc,
+  hostCall("sched_yield", returns(Errno.Success)),
+  hostCall("poll_oneoff", (vm) => (_in: number, _out: number, _n: number, neventsPtr: number) => (vm.mem.setU32(neventsPtr, 0) ? Errno.Success : Errno.Fault)
   ),
-  wasiImport("proc_exit", "i:", (vm) => (code: number) => {
+  hostCall("proc_exit", (vm) => (code: number) => {
     // Envoy only logs; execution continues after the call.
     vm.log(LogLevel.Trace, `wasi proc_exit(${code}) called; execution continues`, vm.effective.id);
   }),
-  ...STUBS.map(([name, sig, errno]) => wasiImport(name, sig, returns(errno), Allow.Start)),
+  ...STUBS.map(([name, errno]) => hostCall(name, returns(errno))),
 ];

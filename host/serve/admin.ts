@@ -17,12 +17,18 @@ export function mergeStats(perVm: Iterable<ReadonlyMap<string, MetricStat>>): Me
     for (const s of stats.values()) {
       const m = merged.get(s.name);
       if (m === undefined || m.type !== s.type) {
-        if (m === undefined) merged.set(s.name, { name: s.name, type: s.type, value: s.value, samples: [...s.samples] });
+        if (m === undefined) merged.set(s.name, { ...s, samples: [...s.samples], buckets: [...s.buckets] });
         continue;
       }
       if (s.type === MetricType.Counter) m.value += s.value;
       else if (s.type === MetricType.Gauge) m.value = s.value !== 0n ? s.value : m.value;
-      else m.samples.push(...s.samples);
+      else {
+        // Histograms add up bucket by bucket, as Envoy's merged histograms do.
+        m.samples.push(...s.samples);
+        s.buckets.forEach((n, i) => (m.buckets[i] = (m.buckets[i] ?? 0) + n));
+        m.count += s.count;
+        m.sum += s.sum;
+      }
     }
   }
   return [...merged.values()];

@@ -27,8 +27,8 @@ export class ProxyStats {
 
   /** As metric stats named like Envoy's connection-manager stats (prefix http.serve.). */
   stats(): MetricStat[] {
-    const out: MetricStat[] = [...this.counters].map(([name, value]) => ({ name: `http.serve.${name}`, type: MetricType.Counter, value, samples: [] }));
-    out.push({ name: "http.serve.downstream_rq_active", type: MetricType.Gauge, value: BigInt(this.active), samples: [] });
+    const out: MetricStat[] = [...this.counters].map(([name, value]) => ({ name: `http.serve.${name}`, type: MetricType.Counter, value, samples: [], buckets: [], count: 0, sum: 0n }));
+    out.push({ name: "http.serve.downstream_rq_active", type: MetricType.Gauge, value: BigInt(this.active), samples: [], buckets: [], count: 0, sum: 0n });
     return out;
   }
 }

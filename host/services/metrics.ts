@@ -8,11 +8,27 @@ export interface MetricStat {
   type: MetricType;
   /** Counter total or gauge value. */
   value: bigint;
-  /** Histogram samples. */
+  /** The most recent histogram samples (at most the plugin's histogramSamples limit). */
   samples: bigint[];
+  /** Histogram samples per bucket of HISTOGRAM_BUCKETS (not cumulative), the last one above every bound. */
+  buckets: number[];
+  /** Histogram samples recorded and their sum, kept whatever the sample limit. */
+  count: number;
+  sum: bigint;
 }
 
+/** Envoy's default histogram bucket bounds (stats_config), in the metric's own unit. */
+export const HISTOGRAM_BUCKETS: readonly number[] = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+];
+
+/** Histogram samples a plugin keeps for `Plugin.histogram()` unless told otherwise; buckets count them all. */
+export const DEFAULT_HISTOGRAM_SAMPLES = 1000;
+
 export class Metrics {
+  /** @param sampleLimit recent histogram samples kept per histogram */
+  constructor(private readonly sampleLimit = DEFAULT_HISTOGRAM_SAMPLES) {}
+
   private next = [0, 1, 2];
   private byId = new Map<number, MetricStat>();
   /**
@@ -30,7 +46,7 @@ export class Metrics {
     const ofType = this.byType[type]!;
     let stat = ofType.get(full);
     if (!stat) {
-      stat = { name: full, type, value: 0n, samples: [] };
+      stat = { name: full, type, value: 0n, samples: [], buckets: new Array<number>(HISTOGRAM_BUCKETS.length + 1).fill(0), count: 0, sum: 0n };
       ofType.set(full, stat);
       if (!this.stats.has(full)) this.stats.set(full, stat);
     }
@@ -70,7 +86,7 @@ export class Metrics {
     const v = BigInt.asUintN(64, value);
     if (stat.type === MetricType.Counter) stat.value += v;
     else if (stat.type === MetricType.Gauge) stat.value = v;
-    else stat.samples.push(v);
+    else recordSample(stat, v, this.sampleLimit);
     return WasmResult.Ok;
   }
 
@@ -82,8 +98,18 @@ export class Metrics {
   }
 }
 
-// Envoy's default histogram bucket bounds (stats_config), in the metric's own unit.
-const DEFAULT_BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+/** Counts a sample in its bucket and keeps it among the recent ones (the oldest tenth goes when full). */
+function recordSample(stat: MetricStat, v: bigint, limit: number): void {
+  const n = Number(v);
+  let i = 0;
+  while (i < HISTOGRAM_BUCKETS.length && n > HISTOGRAM_BUCKETS[i]!) i++;
+  stat.buckets[i]!++;
+  stat.count++;
+  stat.sum += v;
+  if (limit <= 0) return;
+  if (stat.samples.length >= limit) stat.samples.splice(0, Math.max(1, Math.ceil(limit / 10)));
+  stat.samples.push(v);
+}
 
 /** A stat name as Envoy's /stats/prometheus writes it: "envoy_" and anything not [a-zA-Z0-9_] as "_". */
 export function prometheusName(statName: string): string {
@@ -100,13 +126,14 @@ export function renderPrometheus(stats: Iterable<MetricStat>): string {
       continue;
     }
     lines.push(`# TYPE ${name} histogram`);
-    for (const bound of DEFAULT_BUCKETS) {
-      const count = stat.samples.reduce((n, sample) => (Number(sample) <= bound ? n + 1 : n), 0);
-      lines.push(`${name}_bucket{le="${bound}"} ${count}`);
-    }
-    lines.push(`${name}_bucket{le="+Inf"} ${stat.samples.length}`);
-    lines.push(`${name}_sum ${stat.samples.reduce((sum, sample) => sum + sample, 0n)}`);
-    lines.push(`${name}_count ${stat.samples.length}`);
+    let cumulative = 0;
+    HISTOGRAM_BUCKETS.forEach((bound, i) => {
+      cumulative += stat.buckets[i]!;
+      lines.push(`${name}_bucket{le="${bound}"} ${cumulative}`);
+    });
+    lines.push(`${name}_bucket{le="+Inf"} ${stat.count}`);
+    lines.push(`${name}_sum ${stat.sum}`);
+    lines.push(`${name}_count ${stat.count}`);
   }
   return lines.length > 0 ? lines.join("\n") + "\n" : "";
 }

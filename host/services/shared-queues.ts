@@ -10,7 +10,8 @@ export interface QueueTarget {
 interface Queue {
   token: number;
   items: Uint8Array[];
-  target: QueueTarget;
+  /** null once the registrant's plugin is gone: items wait, nobody is notified. */
+  target: QueueTarget | null;
 }
 
 export class SharedQueues {
@@ -39,7 +40,7 @@ export class SharedQueues {
     const q = this.byToken.get(token);
     if (!q) return WasmResult.NotFound;
     q.items.push(value);
-    q.target.notify(token);
+    q.target?.notify(token);
     return WasmResult.Ok;
   }
 
@@ -48,6 +49,11 @@ export class SharedQueues {
     if (!q) return { result: WasmResult.NotFound };
     const value = q.items.shift();
     return value ? { result: WasmResult.Ok, value } : { result: WasmResult.Empty };
+  }
+
+  /** Forgets a registrant whose plugin is gone, so the process no longer holds it; its queues stay. */
+  release(target: QueueTarget): void {
+    for (const q of this.byToken.values()) if (q.target === target) q.target = null;
   }
 
   /** Items waiting in a queue, or undefined for an unknown queue. */
