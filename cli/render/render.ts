@@ -6,7 +6,7 @@ import type { ExtensionManifest } from "../manifest/validate.js";
 import { formatReference, parseReference, type ImageReference } from "../registry/reference.js";
 import { checkResource, type ResourceKind } from "./schemas.js";
 
-/** SME phase → WasmPlugin phase (reference §2.4); PostStats has no equivalent and is left unset. */
+/** SME phase → WasmPlugin phase (docs/packaging.md); PostStats has no equivalent and is left unset. */
 export const WASMPLUGIN_PHASE: Record<Phase, "AUTHN" | "AUTHZ" | "STATS" | null> = {
   PreAuthN: "AUTHN",
   PostAuthN: "AUTHZ",
