@@ -34,29 +34,61 @@ export function isStaticObject(data: Uint8Array): boolean {
   );
 }
 
+/** A data segment as both binaryen APIs describe it. */
+interface SegmentInfo {
+  name?: string;
+  offset: number;
+  data: ArrayBuffer;
+  passive: boolean;
+}
+
+/**
+ * The memory's data segments. AssemblyScript 0.27's binaryen (112) reads them by index with
+ * getMemorySegmentInfoByIndex; 0.28's (131) names them "data segments" and reads them by
+ * reference. The peer range covers both (docs/getting-started.md).
+ */
+function dataSegments(module: binaryen.Module): SegmentInfo[] {
+  const api = module as unknown as {
+    getNumMemorySegments?: () => number;
+    getMemorySegmentInfoByIndex?: (i: number) => SegmentInfo;
+    getNumDataSegments?: () => number;
+    getDataSegmentByIndex?: (i: number) => number;
+    getDataSegmentInfo?: (ref: number) => SegmentInfo;
+  };
+  const out: SegmentInfo[] = [];
+  if (api.getNumMemorySegments !== undefined && api.getMemorySegmentInfoByIndex !== undefined) {
+    const count = api.getNumMemorySegments();
+    for (let i = 0; i < count; i++) out.push(api.getMemorySegmentInfoByIndex(i));
+  } else if (api.getNumDataSegments !== undefined && api.getDataSegmentByIndex !== undefined && api.getDataSegmentInfo !== undefined) {
+    const count = api.getNumDataSegments();
+    for (let i = 0; i < count; i++) out.push(api.getDataSegmentInfo(api.getDataSegmentByIndex(i)));
+  } else {
+    throw new Error("proxy-wasm-as transform: this binaryen has no API to read data segments");
+  }
+  return out;
+}
+
 /** Zeroes mmInfo of every static object, when the module carries the SDK heap. */
 export function zeroStaticBlockSizes(module: binaryen.Module): void {
   if (!module.getFunction(SDK_HEAP_FUNCTION) || !module.hasMemory()) return;
-  const count = module.getNumMemorySegments();
-  const segments: { offset: number; data: Uint8Array; passive: boolean }[] = [];
+  const segments: { name?: string; offset: number; data: Uint8Array; passive: boolean }[] = [];
   let changed = false;
-  for (let i = 0; i < count; i++) {
-    const info = module.getMemorySegmentInfoByIndex(i);
+  for (const info of dataSegments(module)) {
     const data = new Uint8Array(info.data);
     if (!info.passive && isStaticObject(data)) {
       data.fill(0, 0, 4);
       changed = true;
     }
-    segments.push({ offset: info.offset, data, passive: info.passive });
+    segments.push({ name: info.name, offset: info.offset, data, passive: info.passive });
   }
   if (!changed) return;
-  const memory = module.getMemoryInfo();
+  const memory = module.getMemoryInfo("0");
   // Same memory, same internal name (the "memory" export refers to it), new segment bytes.
   module.setMemory(
     memory.initial,
     memory.max ?? -1,
     null,
-    segments.map((s) => ({ offset: module.i32.const(s.offset), data: s.data, passive: s.passive })),
+    segments.map((s) => ({ name: s.name, offset: module.i32.const(s.offset), data: s.data, passive: s.passive })),
     memory.shared,
     memory.is64,
     "0",
