@@ -129,8 +129,8 @@ function readTable(config: JsonObject): RedirectTable | null {
       if (!prefix.startsWith("/")) return fail(where + ".prefix must start with '/'");
       rule.key = prefix;
       const h = hashOf(prefix);
-      const first = table.prefixes.has(h) ? table.prefixes.get(h) : null;
-      for (let other = first; other !== null; other = other.next) {
+      const first: Rule | null = table.prefixes.has(h) ? table.prefixes.get(h) : null;
+      for (let other: Rule | null = first; other !== null; other = other.next) {
         if (other.key == prefix) return fail(where + ".prefix \"" + prefix + "\" is listed twice");
       }
       rule.next = first;
