@@ -130,9 +130,11 @@ function readTable(config: JsonObject): RedirectTable | null {
       rule.key = prefix;
       const h = hashOf(prefix);
       const first: Rule | null = table.prefixes.has(h) ? table.prefixes.get(h) : null;
+      let listed = false;
       for (let other: Rule | null = first; other !== null; other = other.next) {
-        if (other.key == prefix) return fail(where + ".prefix \"" + prefix + "\" is listed twice");
+        if (other.key == prefix) listed = true;
       }
+      if (listed) return fail(where + ".prefix \"" + prefix + "\" is listed twice");
       rule.next = first;
       table.prefixes.set(h, rule);
       if (prefix.length > longest) longest = prefix.length;
