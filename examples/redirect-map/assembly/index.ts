@@ -52,6 +52,15 @@ class RedirectTable {
   regexRules: Rule[] = [];
 
   /** The rule for `path` (no query), by the precedence above, or null. */
+  /** Whether `prefix` (hashed to `h`) is in the prefix table already. */
+  hasPrefix(h: u32, prefix: string): bool {
+    if (!this.prefixes.has(h)) return false;
+    for (let rule: Rule | null = this.prefixes.get(h); rule !== null; rule = rule.next) {
+      if (rule.key == prefix) return true;
+    }
+    return false;
+  }
+
   find(path: string): Rule | null {
     if (this.exact.has(path)) return this.exact.get(path);
     const lengths = this.prefixLengths;
@@ -129,13 +138,8 @@ function readTable(config: JsonObject): RedirectTable | null {
       if (!prefix.startsWith("/")) return fail(where + ".prefix must start with '/'");
       rule.key = prefix;
       const h = hashOf(prefix);
-      const first: Rule | null = table.prefixes.has(h) ? table.prefixes.get(h) : null;
-      let listed = false;
-      for (let other: Rule | null = first; other !== null; other = other.next) {
-        if (other.key == prefix) listed = true;
-      }
-      if (listed) return fail(where + ".prefix \"" + prefix + "\" is listed twice");
-      rule.next = first;
+      if (table.hasPrefix(h, prefix)) return fail(where + ".prefix \"" + prefix + "\" is listed twice");
+      rule.next = table.prefixes.has(h) ? table.prefixes.get(h) : null;
       table.prefixes.set(h, rule);
       if (prefix.length > longest) longest = prefix.length;
     } else {
