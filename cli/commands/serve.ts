@@ -88,7 +88,7 @@ export function register(program: Command): void {
     });
   const cmd = program
     .command("serve")
-    .summary("Run a development proxy: real HTTP traffic through filters on this machine")
+    .summary("run a development proxy: real HTTP traffic through filters on this machine")
     .description("Listens on loopback (HTTP/1.1 and h2c on one port), runs every request through the chain on the project's Envoy-faithful host, and sends it on to the upstream.")
     .addOption(new Option("--filter <file.wasm>", "add a filter to the chain (repeatable)").argParser((v: string) => (filters.add(v), v)))
     .addOption(new Option("--config <json|@file>", "plugin configuration of the filter before").argParser(perFilter("--config", (s, v) => (s.configuration = textOrFile(v)))))
