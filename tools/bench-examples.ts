@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LogLevel, startPlugin, type GrpcCallResponse, type HttpStream, type Plugin } from "../host/index.js";
 import { findFilters } from "../cli/build/compile.js";
-import { hostCallTotal, median } from "./bench-stats.js";
+import { hostCallTotal, median, spread, warmUpAndSizeBatch } from "./bench-stats.js";
 
 type Headers = Record<string, string>;
 
@@ -193,15 +193,7 @@ async function measure(examples: readonly Example[], options: ExampleBenchOption
   for (const example of timed) {
     const plugin = await start(example);
     verify(plugin, example);
-    // Warm up, then size the batch so one round of this example takes about roundMs.
-    const t0 = process.hrtime.bigint();
-    let warm = 0;
-    while (warm < options.warmup && (warm < 50 || Number(process.hrtime.bigint() - t0) < 2e9)) {
-      oneRequest(plugin, example);
-      warm++;
-    }
-    const perRequest = Number(process.hrtime.bigint() - t0) / warm;
-    const batch = Math.max(10, Math.round((options.roundMs * 1e6) / perRequest));
+    const batch = warmUpAndSizeBatch(() => oneRequest(plugin, example), options.warmup, options.roundMs);
     plugins.push(plugin);
     rows.push({ example, rounds: [], median: 0, batch, hostCalls: 0 });
   }
@@ -237,7 +229,7 @@ function table(examples: readonly Example[], rows: readonly Row[]): { head: stri
     const row = rows.find((r) => r.example === example);
     if (row === undefined) return [example.name, int(example.size), "—", "—", "—", "—"];
     return [
-      example.name, int(example.size), int(row.median), `${int(Math.min(...row.rounds))}–${int(Math.max(...row.rounds))}`,
+      example.name, int(example.size), int(row.median), spread(row.rounds),
       `${(row.median / baseline.median).toFixed(2)}×`, row.hostCalls.toFixed(1),
     ];
   });
