@@ -33,5 +33,6 @@ export {
   setPropertyString,
 } from "./api/properties";
 export { pluginConfigurationObject, unexpectedJson } from "./api/config";
+export { ConfiguredRoot } from "./api/configured-root";
 export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json/reader";
 export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes } from "./json/value";

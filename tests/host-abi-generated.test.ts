@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { OUTPUTS } from "../tools/gen-abi.js";
+import { OUTPUTS, exportsByVersion, loadDescription } from "../tools/gen-abi.js";
 
 function check(root: string): { status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, [join(root, "out", "tools", "gen-abi.js"), "--check"], { encoding: "utf8", timeout: 30_000 });
@@ -42,4 +42,17 @@ test("the host's imports and the described host calls are the same set", async (
   assert.throws(() => hostCall("proxy_not_described", () => () => 0), /proxy_not_described is implemented but not described/);
   assert.throws(() => checkComplete(ALL_IMPORTS.filter((d) => d.name !== "proxy_done")), /not implemented: proxy_done/);
   assert.throws(() => checkComplete([...ALL_IMPORTS, log]), /proxy_log is implemented twice/);
+});
+
+test("each version's export table, built from the common exports and its differences, is the one the description lists", async () => {
+  const { EXPORT_SIGNATURES } = await import("../host/abi/tables.js");
+  const described = exportsByVersion(loadDescription());
+  assert.deepEqual(Object.keys(EXPORT_SIGNATURES), [...described.keys()]);
+  for (const [version, table] of described) {
+    const built = EXPORT_SIGNATURES[version as keyof typeof EXPORT_SIGNATURES];
+    assert.deepEqual(Object.entries(built), [...table], `ABI ${version}: same names, signatures and order`);
+  }
+  assert.equal(EXPORT_SIGNATURES["0.1.0"].proxy_on_request_headers, "ii:i", "0.1.0's own signature");
+  assert.equal(EXPORT_SIGNATURES["0.2.1"].proxy_on_request_headers, "iii:i");
+  assert.equal(EXPORT_SIGNATURES["0.1.0"].proxy_on_foreign_function, undefined, "0.1.0 has no foreign functions");
 });

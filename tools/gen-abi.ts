@@ -160,32 +160,83 @@ function sdkImports(abi: AbiDescription): string {
   return out;
 }
 
+/** Each version's exports, name to signature, in the description's order. */
+export function exportsByVersion(abi: AbiDescription): Map<string, Map<string, string>> {
+  return new Map(abi.versions.map((version) => [
+    version,
+    new Map(abi.exports.functions.filter((f) => f.versions === undefined || f.versions.includes(version)).map((f) => [f.name, f.sig])),
+  ]));
+}
+
+/**
+ * The exports most versions have, each with the signature most of them expect (on a tie, the newest
+ * version's), in the description's order.
+ */
+function commonExports(abi: AbiDescription, byVersion: Map<string, Map<string, string>>): Map<string, string> {
+  const versions = abi.versions;
+  const names = new Set(abi.exports.functions.map((f) => f.name));
+  const common = new Map<string, string>();
+  for (const name of names) {
+    const sigs = versions.map((v) => byVersion.get(v)!.get(name)).filter((sig) => sig !== undefined);
+    if (sigs.length * 2 <= versions.length) continue;
+    let best = sigs[sigs.length - 1]!;
+    for (const sig of sigs) if (sigs.filter((s) => s === sig).length > sigs.filter((s) => s === best).length) best = sig;
+    common.set(name, best);
+  }
+  return common;
+}
+
+/** One version's departures from the common exports, as a TypeScript object literal. */
+function exportDifferences(common: Map<string, string>, table: Map<string, string>): string {
+  const entries = (pairs: Array<[string, string]>): string => `{ ${pairs.map(([n, sig]) => `${n}: "${sig}"`).join(", ")} }`;
+  const added = [...table].filter(([name]) => !common.has(name));
+  const changed = [...table].filter(([name, sig]) => common.has(name) && common.get(name) !== sig);
+  const removed = [...common.keys()].filter((name) => !table.has(name));
+  const parts: string[] = [];
+  if (added.length > 0) parts.push(`added: ${entries(added)}`);
+  if (changed.length > 0) parts.push(`changed: ${entries(changed)}`);
+  if (removed.length > 0) parts.push(`removed: ${JSON.stringify(removed).replaceAll(",", ", ")}`);
+  return parts.length === 0 ? "{}" : `{ ${parts.join(", ")} }`;
+}
+
 function hostTables(abi: AbiDescription): string {
+  const every = JSON.stringify(abi.versions);
   const calls: string[] = [];
   for (const [module, list] of [["env", abi.hostCalls.env], ["wasi", abi.hostCalls.wasi]] as const) {
     for (const call of list) {
       if (call.group !== undefined) continue;
-      const versions = JSON.stringify(call.versions ?? abi.versions);
+      const versions = call.versions === undefined || JSON.stringify(call.versions) === every ? "EVERY_VERSION" : JSON.stringify(call.versions);
       calls.push(
         `  ${call.name}: { module: "${module}", sig: "${callSignature(call)}", versions: ${versions}, during: "${call.during ?? "normal"}", filter: ${module === "env" ? (call.versions ?? abi.versions).includes("0.2.1") && call.name.startsWith("proxy_") : call.filter === true} },\n`,
       );
     }
   }
-  const perVersion = abi.versions.map((version) => {
-    const entries = abi.exports.functions
-      .filter((f) => f.versions === undefined || f.versions.includes(version))
-      .map((f) => `    ${f.name}: "${f.sig}",\n`);
-    return `  "${version}": {\n${entries.join("")}  },\n`;
-  });
+  const byVersion = exportsByVersion(abi);
+  const common = commonExports(abi, byVersion);
+  const shared = [...common].map(([name, sig]) => `  ${name}: "${sig}",\n`);
+  const differences = abi.versions.map((version) => `  "${version}": ${exportDifferences(common, byVersion.get(version)!)},\n`);
   return (
     `${HEADER}// What the host offers and looks up, per ABI version.\n\n` +
     `export type AbiVersionName = ${abi.versions.map((v) => JSON.stringify(v)).join(" | ")};\n\n` +
+    `const EVERY_VERSION: readonly AbiVersionName[] = ${every.replaceAll(",", ", ")};\n\n` +
     `/** When a host call may run: in callbacks only, also during start-up, or also inside the allocator. */\n` +
     `export type CallableDuring = "normal" | "start" | "alloc";\n\n` +
     `export interface HostCallSpec {\n  readonly module: "env" | "wasi";\n  /** params ":" results; i = i32, I = i64. */\n  readonly sig: string;\n  readonly versions: readonly AbiVersionName[];\n  readonly during: CallableDuring;\n  /** Envoy provides it for real, so a filter may import it. */\n  readonly filter: boolean;\n}\n\n` +
     `export const HOST_CALLS: Readonly<Record<string, HostCallSpec>> = {\n${calls.join("")}};\n\n` +
+    `/** The exports most ABI versions have, with the signature the host expects. */\n` +
+    `const COMMON_EXPORTS: Readonly<Record<string, string>> = {\n${shared.join("")}};\n\n` +
+    `interface ExportDifferences {\n  readonly added?: Readonly<Record<string, string>>;\n  readonly changed?: Readonly<Record<string, string>>;\n  readonly removed?: readonly string[];\n}\n\n` +
+    `/** How each version's exports differ from COMMON_EXPORTS. */\n` +
+    `const EXPORT_DIFFERENCES: Readonly<Record<AbiVersionName, ExportDifferences>> = {\n${differences.join("")}};\n\n` +
+    `function exportsOf(version: AbiVersionName): Readonly<Record<string, string>> {\n` +
+    `  const { added = {}, changed = {}, removed = [] } = EXPORT_DIFFERENCES[version];\n` +
+    `  const table: Record<string, string> = {};\n` +
+    `  for (const [name, sig] of Object.entries(COMMON_EXPORTS)) if (!removed.includes(name)) table[name] = changed[name] ?? sig;\n` +
+    `  return Object.assign(table, added);\n}\n\n` +
     `/** The exports the host may call, with the signature it expects, per ABI version. */\n` +
-    `export const EXPORT_SIGNATURES: Readonly<Record<AbiVersionName, Readonly<Record<string, string>>>> = {\n${perVersion.join("")}};\n`
+    `export const EXPORT_SIGNATURES: Readonly<Record<AbiVersionName, Readonly<Record<string, string>>>> = {\n` +
+    abi.versions.map((v) => `  "${v}": exportsOf("${v}"),\n`).join("") +
+    `};\n`
   );
 }
 

@@ -14,8 +14,8 @@
 //   cookie          { "name" (default "canary_variant"), "max_age" (default 86400), "path" (default "/"),
 //                     "same_site" ("Strict", "Lax" (default) or "None"), "secure" (default false) }
 import {
-  FilterHeadersStatus, HttpContext, JsonObject, RootContext, Attributes, log, pluginConfigurationObject,
-  registerRootContext, requestHeaders, responseHeaders,
+  Attributes, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext,
+  requestHeaders, responseHeaders,
 } from "proxy-wasm-as";
 import { hostOf } from "proxy-wasm-as/net";
 
@@ -162,24 +162,6 @@ function readSettings(config: JsonObject): CanarySettings | null {
   return s;
 }
 
-class CanaryRoot extends RootContext {
-  settings: CanarySettings | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject("ab-canary");
-    if (config === null) return false;
-    const settings = readSettings(config);
-    if (settings === null) return false;
-    this.settings = settings;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new CanaryStream(contextId, this, settings) : null;
-  }
-}
-
 class CanaryStream extends HttpContext {
   /** The variant chosen by hash on this request, to be remembered in a cookie; null when the cookie chose. */
   private assigned: Variant | null = null;
@@ -244,4 +226,6 @@ class CanaryStream extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new CanaryRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<CanarySettings, CanaryStream>(contextId, "ab-canary", readSettings),
+);

@@ -12,7 +12,7 @@
 //   principal_header header set to the user or key name on success (default: none)
 //   forward_credentials  keep Authorization / the API key header upstream (default false)
 import {
-  FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
+  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log,
   registerRootContext, requestHeaders, asciiLowerCase,
 } from "proxy-wasm-as";
 import { base64, hex } from "proxy-wasm-as/encoding";
@@ -155,22 +155,6 @@ function findByDigest(entries: Credential[], secret: string): Credential | null 
   return found;
 }
 
-class BasicAuthRoot extends RootContext {
-  settings: Settings | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject(NAME);
-    if (config === null) return false;
-    this.settings = readSettings(config);
-    return this.settings !== null;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new BasicAuthFilter(contextId, this, settings) : null;
-  }
-}
-
 class BasicAuthFilter extends HttpContext {
   constructor(contextId: u32, root: RootContext, private settings: Settings) {
     super(contextId, root);
@@ -234,4 +218,6 @@ class BasicAuthFilter extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new BasicAuthRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<Settings, BasicAuthFilter>(contextId, NAME, readSettings),
+);

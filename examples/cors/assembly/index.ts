@@ -5,8 +5,8 @@
 // allowed get no CORS headers at all, so the browser refuses the response.
 // Configuration: see README.md.
 import {
-  Counter, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestHeaders, responseHeaders, asciiLowerCase,
+  ConfiguredRoot, Counter, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, asciiLowerCase, log,
+  registerRootContext, requestHeaders, responseHeaders,
 } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
 
@@ -178,24 +178,6 @@ function readPolicy(config: JsonObject): CorsPolicy | null {
   return policy;
 }
 
-class CorsRoot extends RootContext {
-  policy: CorsPolicy | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject(NAME);
-    if (config === null) return false;
-    const policy = readPolicy(config);
-    if (policy === null) return false;
-    this.policy = policy;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const policy = this.policy;
-    return policy !== null ? new CorsStream(contextId, this, policy) : null;
-  }
-}
-
 /** Adds "Vary: Origin" unless a Vary header already names Origin (or is "*"). */
 function varyOnOrigin(): void {
   const vary = responseHeaders.getAll("vary");
@@ -258,4 +240,6 @@ class CorsStream extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new CorsRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<CorsPolicy, CorsStream>(contextId, NAME, readPolicy),
+);

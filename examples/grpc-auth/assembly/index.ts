@@ -13,7 +13,7 @@
 //   method      method name (default "Check")
 //   timeout_ms  deadline (default 1000)
 import {
-  FilterHeadersStatus, GrpcCallback, GrpcStatus, HttpContext, RootContext, grpcCall, log, pluginConfigurationObject,
+  ConfiguredRoot, FilterHeadersStatus, GrpcCallback, GrpcStatus, HttpContext, JsonObject, RootContext, grpcCall, log,
   registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 import { ProtoWriter, readCheckReply } from "./proto";
@@ -27,37 +27,26 @@ class Settings {
   timeoutMs: u32 = 1000;
 }
 
-class GrpcAuthRoot extends RootContext {
-  settings: Settings | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject("grpc-auth");
-    if (config === null) return false;
-    const settings = new Settings();
-    const cluster = config.getString("cluster");
-    if (cluster === null || cluster.length == 0) {
-      log.critical("grpc-auth: \"cluster\" (the Envoy cluster of the auth service) must be a non-empty string");
-      return false;
-    }
-    settings.cluster = cluster;
-    const service = config.getString("service");
-    if (service !== null) settings.service = service;
-    const method = config.getString("method");
-    if (method !== null) settings.method = method;
-    const timeout = config.getNumber("timeout_ms", 1000);
-    if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
-      log.critical("grpc-auth: \"timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
-      return false;
-    }
-    settings.timeoutMs = <u32>timeout;
-    this.settings = settings;
-    return true;
+/** The settings in the configuration, or null (with the reason logged) when they are invalid. */
+function readSettings(config: JsonObject): Settings | null {
+  const settings = new Settings();
+  const cluster = config.getString("cluster");
+  if (cluster === null || cluster.length == 0) {
+    log.critical("grpc-auth: \"cluster\" (the Envoy cluster of the auth service) must be a non-empty string");
+    return null;
   }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new GrpcAuthStream(contextId, this, settings) : null;
+  settings.cluster = cluster;
+  const service = config.getString("service");
+  if (service !== null) settings.service = service;
+  const method = config.getString("method");
+  if (method !== null) settings.method = method;
+  const timeout = config.getNumber("timeout_ms", 1000);
+  if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
+    log.critical("grpc-auth: \"timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
+    return null;
   }
+  settings.timeoutMs = <u32>timeout;
+  return settings;
 }
 
 function headerOrEmpty(name: string): string {
@@ -117,4 +106,6 @@ class CheckDone extends GrpcCallback {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new GrpcAuthRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<Settings, GrpcAuthStream>(contextId, "grpc-auth", readSettings),
+);

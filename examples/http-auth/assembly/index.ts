@@ -11,8 +11,8 @@
 //   deny_body      body of the 403 reply (default "access denied\n")
 //   allow_headers  names of auth-response headers copied onto the allowed request
 import {
-  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, httpCall, log,
-  pluginConfigurationObject, registerRootContext, requestHeaders,
+  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallback, HttpCallResponse, HttpContext, JsonObject,
+  RootContext, httpCall, log, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
@@ -69,24 +69,6 @@ function readSettings(config: JsonObject): AuthSettings | null {
     }
   }
   return settings;
-}
-
-class AuthRoot extends RootContext {
-  settings: AuthSettings | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject("http-auth");
-    if (config === null) return false;
-    const settings = readSettings(config);
-    if (settings === null) return false;
-    this.settings = settings;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new AuthStream(contextId, this, settings) : null;
-  }
 }
 
 class AuthStream extends HttpContext {
@@ -147,4 +129,6 @@ class AuthReply extends HttpCallback {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new AuthRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<AuthSettings, AuthStream>(contextId, "http-auth", readSettings),
+);

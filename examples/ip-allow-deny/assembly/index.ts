@@ -13,8 +13,8 @@
 //                     N-1 right-most X-Forwarded-For entries are trusted proxies,
 //                     the client is the N-th entry from the right.
 import {
-  Attributes, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestHeaders,
+  Attributes, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext,
+  requestHeaders,
 } from "proxy-wasm-as";
 import { CidrList, ParseError, formatAddress, hostOf, parseAddress } from "proxy-wasm-as/net";
 
@@ -81,22 +81,6 @@ function readRules(config: JsonObject): Rules | null {
   return rules;
 }
 
-class IpRoot extends RootContext {
-  rules: Rules | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject(NAME);
-    if (config === null) return false;
-    this.rules = readRules(config);
-    return this.rules !== null;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const rules = this.rules;
-    return rules !== null ? new IpFilter(contextId, this, rules) : null;
-  }
-}
-
 /** The N-th comma-separated entry from the right of `list` (N ≥ 1), trimmed; null when there are fewer. */
 function entryFromRight(list: string, n: i32): string | null {
   let end = list.length;
@@ -143,4 +127,4 @@ class IpFilter extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new IpRoot(contextId));
+registerRootContext((contextId: u32): RootContext => new ConfiguredRoot<Rules, IpFilter>(contextId, NAME, readRules));

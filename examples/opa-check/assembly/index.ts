@@ -13,8 +13,8 @@
 //   fail_open        let requests through when the service cannot answer (default false)
 //   status_on_error  status of the refusal when failing closed (default 403)
 import {
-  Attributes, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext,
-  httpCall, log, parseJsonBytes, pluginConfigurationObject, registerRootContext, requestHeaders, utf8, asciiLowerCase,
+  Attributes, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallback, HttpCallResponse, HttpContext, JsonObject,
+  RootContext, asciiLowerCase, httpCall, log, parseJsonBytes, registerRootContext, requestHeaders, utf8,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
@@ -119,22 +119,6 @@ function policyInput(s: Settings): string {
   return input + "},\"source\":{\"address\":" + jsonString(source !== null ? source : "") + "}}}";
 }
 
-class PolicyRoot extends RootContext {
-  settings: Settings | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject(NAME);
-    if (config === null) return false;
-    this.settings = readSettings(config);
-    return this.settings !== null;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new PolicyFilter(contextId, this, settings) : null;
-  }
-}
-
 class PolicyFilter extends HttpContext {
   constructor(contextId: u32, root: RootContext, readonly settings: Settings) {
     super(contextId, root);
@@ -211,4 +195,6 @@ class PolicyAnswer extends HttpCallback {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new PolicyRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<Settings, PolicyFilter>(contextId, NAME, readSettings),
+);

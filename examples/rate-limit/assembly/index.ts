@@ -17,9 +17,9 @@
 // nothing). When all of them are busy the client shares the first one's
 // bucket: with more active clients than slots, limits err on the strict side.
 import {
-  FilterHeadersStatus, HeaderPair, HttpContext, RootContext, SharedData, SharedDataUpdater, SharedValue, WasmResult,
-  Attributes, currentTimeNanoseconds, log, pluginConfigurationObject, registerRootContext, requestHeaders,
-  responseHeaders, utf8,
+  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, SharedData, SharedDataUpdater,
+  SharedValue, WasmResult, Attributes, currentTimeNanoseconds, log, registerRootContext, requestHeaders, responseHeaders,
+  utf8,
 } from "proxy-wasm-as";
 
 export * from "proxy-wasm-as/exports";
@@ -97,39 +97,28 @@ class TakeToken extends SharedDataUpdater {
   }
 }
 
-class RateLimitRoot extends RootContext {
-  limits: Limits | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject("rate-limit");
-    if (config === null) return false;
-    const limits = new Limits();
-    limits.rate = config.getNumber("requests_per_second", 0);
-    if (!(limits.rate > 0) || !isFinite(limits.rate)) {
-      log.critical("rate-limit: \"requests_per_second\" must be a number greater than 0");
-      return false;
-    }
-    limits.burst = config.getNumber("burst", Math.max(1, Math.floor(limits.rate)));
-    if (!(limits.burst >= 1) || limits.burst != Math.floor(limits.burst)) {
-      log.critical("rate-limit: \"burst\" must be a whole number of at least 1");
-      return false;
-    }
-    const keyHeader = config.getString("key_header");
-    if (keyHeader !== null) limits.keyHeader = keyHeader;
-    const maxClients = config.getNumber("max_clients", 4096);
-    if (!(maxClients >= 1 && maxClients <= 1048576) || maxClients != Math.floor(maxClients)) {
-      log.critical("rate-limit: \"max_clients\" must be a whole number from 1 to 1048576");
-      return false;
-    }
-    limits.maxClients = <u32>maxClients;
-    this.limits = limits;
-    return true;
+/** The limits in the configuration, or null (with the reason logged) when they are invalid. */
+function readLimits(config: JsonObject): Limits | null {
+  const limits = new Limits();
+  limits.rate = config.getNumber("requests_per_second", 0);
+  if (!(limits.rate > 0) || !isFinite(limits.rate)) {
+    log.critical("rate-limit: \"requests_per_second\" must be a number greater than 0");
+    return null;
   }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const limits = this.limits;
-    return limits !== null ? new RateLimited(contextId, this, limits) : null;
+  limits.burst = config.getNumber("burst", Math.max(1, Math.floor(limits.rate)));
+  if (!(limits.burst >= 1) || limits.burst != Math.floor(limits.burst)) {
+    log.critical("rate-limit: \"burst\" must be a whole number of at least 1");
+    return null;
   }
+  const keyHeader = config.getString("key_header");
+  if (keyHeader !== null) limits.keyHeader = keyHeader;
+  const maxClients = config.getNumber("max_clients", 4096);
+  if (!(maxClients >= 1 && maxClients <= 1048576) || maxClients != Math.floor(maxClients)) {
+    log.critical("rate-limit: \"max_clients\" must be a whole number from 1 to 1048576");
+    return null;
+  }
+  limits.maxClients = <u32>maxClients;
+  return limits;
 }
 
 class RateLimited extends HttpContext {
@@ -197,4 +186,6 @@ class RateLimited extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new RateLimitRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<Limits, RateLimited>(contextId, "rate-limit", readLimits),
+);

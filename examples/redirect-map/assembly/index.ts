@@ -12,8 +12,8 @@
 // Configuration (JSON): see README.md.
 //   rules  [{ "exact" | "prefix" | "regex": …, "to": …, "status"?, "rewrite"?, "query"? }]
 import {
-  FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestHeaders,
+  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, registerRootContext,
+  requestHeaders,
 } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
 
@@ -160,24 +160,6 @@ function readTable(config: JsonObject): RedirectTable | null {
   return table;
 }
 
-class RedirectRoot extends RootContext {
-  table: RedirectTable | null = null;
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject("redirect-map");
-    if (config === null) return false;
-    const table = readTable(config);
-    if (table === null) return false;
-    this.table = table;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const table = this.table;
-    return table !== null ? new RedirectStream(contextId, this, table) : null;
-  }
-}
-
 class RedirectStream extends HttpContext {
   constructor(contextId: u32, root: RootContext, private table: RedirectTable) {
     super(contextId, root);
@@ -203,4 +185,6 @@ class RedirectStream extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new RedirectRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<RedirectTable, RedirectStream>(contextId, "redirect-map", readTable),
+);

@@ -4,8 +4,8 @@
 // must parse and have the required fields with the right types (else 400 with the reason).
 // Configuration: README.md.
 import {
-  FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HeaderPair, HttpContext, RootContext, parseJsonBytes,
-  pluginConfigurationObject, registerRootContext, requestBody, requestHeaders, mediaType,
+  ConfiguredRoot, FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, HeaderPair, HttpContext, RootContext,
+  parseJsonBytes, registerRootContext, requestBody, requestHeaders, mediaType,
 } from "proxy-wasm-as";
 import { NAME, Route, fieldProblem, readRoutes } from "./routes";
 
@@ -13,31 +13,14 @@ export * from "proxy-wasm-as/exports";
 
 const TEXT: HeaderPair[] = [new HeaderPair("content-type", "text/plain")];
 
-class ValidationRoot extends RootContext {
-  routes: Route[] = [];
-
-  onConfigure(size: u32): bool {
-    const config = pluginConfigurationObject(NAME);
-    if (config === null) return false;
-    const routes = readRoutes(config);
-    if (routes === null) return false;
-    this.routes = routes;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext {
-    return new ValidationStream(contextId, this);
-  }
-}
-
 class ValidationStream extends HttpContext {
   /** The route whose body checks are still to come, or null. */
   route: Route | null = null;
   /** Bytes seen so far when the body streams (not buffered). */
   received: f64 = 0;
 
-  constructor(contextId: u32, private validationRoot: ValidationRoot) {
-    super(contextId, validationRoot);
+  constructor(contextId: u32, root: RootContext, private routes: Route[]) {
+    super(contextId, root);
   }
 
   private refuse(status: u32, reason: string, details: string): void {
@@ -55,7 +38,7 @@ class ValidationStream extends HttpContext {
     if (fullPath === null || method === null) return FilterHeadersStatus.Continue;
     const q = fullPath.indexOf("?");
     const path = q < 0 ? fullPath : fullPath.substring(0, q);
-    const routes = this.validationRoot.routes;
+    const routes = this.routes;
     let route: Route | null = null;
     for (let i = 0; i < routes.length; i++) {
       if (routes[i].appliesTo(path, method)) {
@@ -139,4 +122,6 @@ class ValidationStream extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new ValidationRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<Route[], ValidationStream>(contextId, NAME, readRoutes),
+);

@@ -3,31 +3,13 @@
 // and a request whose total reaches the threshold is refused with a 403 naming the rules (block
 // mode) or only logged and counted (detect mode). Configuration and rule set: README.md.
 import {
-  FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject,
-  registerRootContext, requestBody, requestHeaders, asciiLowerCase,
+  ConfiguredRoot, FilterDataStatus, FilterHeadersStatus, HeaderPair, HttpContext, RootContext, asciiLowerCase, log,
+  registerRootContext, requestBody, requestHeaders,
 } from "proxy-wasm-as";
 import { urlDecode } from "./decode";
 import { NAME, Rule, TARGET_BODY, TARGET_HEADERS, TARGET_PATH, TARGET_QUERY, WafSettings, readSettings } from "./settings";
 
 export * from "proxy-wasm-as/exports";
-
-class WafRoot extends RootContext {
-  settings: WafSettings | null = null;
-
-  onConfigure(size: u32): bool {
-    const config: JsonObject | null = pluginConfigurationObject(NAME);
-    if (config === null) return false;
-    const settings = readSettings(config);
-    if (settings === null) return false;
-    this.settings = settings;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new WafStream(contextId, this, settings) : null;
-  }
-}
 
 class WafStream extends HttpContext {
   score: i32 = 0;
@@ -165,4 +147,6 @@ class WafStream extends HttpContext {
   }
 }
 
-registerRootContext((contextId: u32): RootContext => new WafRoot(contextId));
+registerRootContext(
+  (contextId: u32): RootContext => new ConfiguredRoot<WafSettings, WafStream>(contextId, NAME, readSettings),
+);

@@ -7,8 +7,8 @@
 //   path        the path the call asks for (default "/check")
 //   timeout_ms  how long to wait for the answer (default 1000)
 import {
-  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, httpCall, log,
-  pluginConfigurationObject, registerRootContext, requestHeaders,
+  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext,
+  httpCall, log, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 
 // The functions Envoy calls (proxy_on_*), the allocator and the ABI version marker.
@@ -46,25 +46,6 @@ function readSettings(config: JsonObject): Settings | null {
   }
   settings.timeoutMs = <u32>timeout;
   return settings;
-}
-
-class Root extends RootContext {
-  settings: Settings | null = null;
-
-  // Returning false rejects the configuration: Envoy keeps serving with the previous one.
-  onConfigure(configurationSize: u32): bool {
-    const config = pluginConfigurationObject(FILTER);
-    if (config === null) return false;
-    const settings = readSettings(config);
-    if (settings === null) return false;
-    this.settings = settings;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext | null {
-    const settings = this.settings;
-    return settings !== null ? new Filter(contextId, this, settings) : null;
-  }
 }
 
 class Filter extends HttpContext {
@@ -109,4 +90,7 @@ class Answer extends HttpCallback {
 }
 
 // One root for any root id Envoy passes (Istio passes "" unless pluginName is set).
-registerRootContext((contextId: u32): RootContext => new Root(contextId));
+// Every stream gets a Filter made with the settings of the last configuration
+// accepted. A configuration readSettings refuses (or one that is not a JSON
+// object) is rejected: Envoy keeps serving with the previous one.
+registerRootContext((contextId: u32): RootContext => new ConfiguredRoot<Settings, Filter>(contextId, FILTER, readSettings));

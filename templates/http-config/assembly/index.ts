@@ -5,8 +5,8 @@
 //   deny_prefixes    paths starting with one of these get a 403
 //   response_header  { "name": …, "value": … } added to every response
 import {
-  FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, pluginConfigurationObject, registerRootContext,
-  requestHeaders, responseHeaders,
+  ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext, requestHeaders,
+  responseHeaders,
 } from "proxy-wasm-as";
 
 // The functions Envoy calls (proxy_on_*), the allocator and the ABI version marker.
@@ -54,24 +54,6 @@ function readSettings(config: JsonObject): Settings | null {
   return settings;
 }
 
-class Root extends RootContext {
-  settings: Settings = new Settings();
-
-  // Returning false rejects the configuration: Envoy keeps serving with the previous one.
-  onConfigure(configurationSize: u32): bool {
-    const config = pluginConfigurationObject(FILTER); // logs why and gives null when it is not a JSON object
-    if (config === null) return false;
-    const settings = readSettings(config);
-    if (settings === null) return false;
-    this.settings = settings;
-    return true;
-  }
-
-  newHttpContext(contextId: u32): HttpContext {
-    return new Filter(contextId, this, this.settings);
-  }
-}
-
 class Filter extends HttpContext {
   constructor(contextId: u32, root: RootContext, private settings: Settings) {
     super(contextId, root);
@@ -97,4 +79,7 @@ class Filter extends HttpContext {
 }
 
 // One root for any root id Envoy passes (Istio passes "" unless pluginName is set).
-registerRootContext((contextId: u32): RootContext => new Root(contextId));
+// Every stream gets a Filter made with the settings of the last configuration
+// accepted. A configuration readSettings refuses (or one that is not a JSON
+// object) is rejected: Envoy keeps serving with the previous one.
+registerRootContext((contextId: u32): RootContext => new ConfiguredRoot<Settings, Filter>(contextId, FILTER, readSettings));
