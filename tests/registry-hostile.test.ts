@@ -60,6 +60,8 @@ test("an OCI layout's digests are checked before any file is opened", async () =
   await pushFails(layoutCopy("traversal", (d) => setIndexDigest(d, "sha256:/../../etc/passwd")), /manifest digest "sha256:\/\.\.\/\.\.\/etc\/passwd" is not sha256: followed by 64 lowercase hex digits/);
   await pushFails(layoutCopy("sha512", (d) => setIndexDigest(d, `sha512:${"a".repeat(128)}`)), /manifest digest "sha512:a+…\(\d+ more characters\)" is not supported: only sha256:<64 lowercase hex digits> is/);
   await pushFails(layoutCopy("upper", (d) => setIndexDigest(d, `sha256:${"A".repeat(64)}`)), /is not sha256: followed by 64 lowercase hex digits/);
+  // The digest is quoted with its control characters escaped: the error stays one line.
+  await pushFails(layoutCopy("newline", (d) => setIndexDigest(d, `sha256:${"a".repeat(64)}\n`)), /manifest digest "sha256:a{64}\\n" is not sha256: followed by 64 lowercase hex digits$/);
 });
 
 /** index.json changed by `change`. */

@@ -90,12 +90,18 @@ type LayoutReader = (path: string, maxBytes: number) => Buffer | undefined;
  * must not turn a "digest" into a path outside blobs/.
  */
 function checkedBlobPath(digest: unknown, what: string): string {
-  const text = typeof digest === "string" ? digest : JSON.stringify(digest) ?? "nothing";
+  const text = typeof digest === "string" ? digest : "";
   const colon = text.indexOf(":");
   const algorithm = colon < 0 ? "" : text.slice(0, colon);
-  if (algorithm !== "sha256") throw new Error(`${what} digest "${clip(text)}" is not supported: only sha256:<64 lowercase hex digits> is`);
-  if (!/^[a-f0-9]{64}$/.test(text.slice(colon + 1))) throw new Error(`${what} digest "${clip(text)}" is not sha256: followed by 64 lowercase hex digits`);
+  if (algorithm !== "sha256") throw new Error(`${what} digest ${quoted(digest)} is not supported: only sha256:<64 lowercase hex digits> is`);
+  if (!/^[a-f0-9]{64}$/.test(text.slice(colon + 1))) throw new Error(`${what} digest ${quoted(digest)} is not sha256: followed by 64 lowercase hex digits`);
   return blobPath(text);
+}
+
+/** A value from a layout's JSON, quoted for a one-line message (control characters escaped, long text cut). */
+function quoted(value: unknown): string {
+  if (typeof value === "string") return `"${clip(JSON.stringify(value).slice(1, -1))}"`;
+  return clip(JSON.stringify(value) ?? "nothing");
 }
 
 function parseJson(bytes: Buffer, what: string): unknown {
@@ -109,8 +115,6 @@ function parseJson(bytes: Buffer, what: string): unknown {
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
-/** A value from a layout's JSON, quoted for a message. */
-const quoted = (value: unknown): string => clip(typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? "nothing");
 
 /**
  * A descriptor from an untrusted file: an object with a media type (a string); its digest
@@ -166,7 +170,7 @@ function loadFrom(read: LayoutReader, where: string, budget: Budget, tag?: strin
   const names = manifests.map(refName);
   const chosen = tag === undefined ? manifests : manifests.filter((_d, i) => names[i] === tag);
   if (chosen.length !== 1) {
-    const tags = manifests.slice(0, 10).map((d, i) => clip(String(names[i] ?? d.digest))).join(", ") + (manifests.length > 10 ? ", …" : "");
+    const tags = manifests.slice(0, 10).map((d, i) => names[i] ?? quoted(d.digest)).join(", ") + (manifests.length > 10 ? ", …" : "");
     throw new Error(tag === undefined ? `${where} holds ${manifests.length} images (${tags}); name one with a tag` : `${where} has no image tagged ${tag} (it has ${tags || "none"})`);
   }
   const descriptor = chosen[0];

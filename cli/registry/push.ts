@@ -26,7 +26,7 @@ export function manifestFor(image: LoadedImage, format: ManifestFormat): Manifes
   }
   const convert = (d: Descriptor) => {
     const mediaType = TO_DOCKER[d.mediaType];
-    if (!mediaType) throw new Error(`cannot express media type "${clip(d.mediaType)}" in a Docker manifest`);
+    if (!mediaType) throw new Error(`cannot express media type ${JSON.stringify(clip(d.mediaType))} in a Docker manifest`);
     return { mediaType, size: d.size, digest: d.digest };
   };
   const docker = {
