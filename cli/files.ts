@@ -37,12 +37,16 @@ function resolved(path: string, shown: string): string {
   }
 }
 
+/** `path` with its links followed, refused unless it lies inside `folder` (links followed too). */
+export function resolvedInside(path: string, shown: string, folder: string): string {
+  const real = resolved(path, shown);
+  if (!isInside(real, resolved(folder, folder))) throw new InputFileError(`${shown}: resolves outside ${folder} (a link out of the folder is not followed)`);
+  return real;
+}
+
 /** Reads `path` as bytes within `bounds`; `shown` is how the file is named in errors. */
 export function readBoundedFile(path: string, shown: string, bounds: ReadBounds): Buffer {
-  const real = resolved(path, shown);
-  if (bounds.within !== undefined && !isInside(real, resolved(bounds.within, bounds.within))) {
-    throw new InputFileError(`${shown}: resolves outside ${bounds.within} (a link out of the folder is not followed)`);
-  }
+  const real = bounds.within === undefined ? resolved(path, shown) : resolvedInside(path, shown, bounds.within);
   let fd: number;
   try {
     // Non-blocking, so that a FIFO swapped in after realpath cannot hang the open.

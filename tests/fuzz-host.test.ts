@@ -13,22 +13,10 @@ import { PluginLoadError, startPlugin, type HttpStreamOptions, type Plugin } fro
 import { EXPORT_SIGNATURES, HOST_CALLS } from "../host/abi/tables.js";
 import { assemble, op, type AsmImport } from "./fixtures/assembler.js";
 import { exampleWorkload } from "./support/example-workloads.js";
+import { pick, random } from "./support/fuzz.js";
 import type { BenchSpec } from "../tools/bench-examples.js";
 
 const SCALE = Math.max(1, Number(process.env.PROXY_WASM_AS_FUZZ_SCALE ?? 1) || 1);
-
-/** mulberry32: a small seeded generator, so every run sees the same cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 const EXTREME_I32 = [0, 1, 2, 4, 8, 16, 64, 255, 1024, 4096, 65532, 65535, 65536, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff];
 const EXTREME_I64 = [0n, 1n, -1n, 1n << 62n, -(1n << 63n), (1n << 63n) - 1n];

@@ -145,3 +145,20 @@ test("WWW-Authenticate parsing and image references", () => {
   assert.throws(() => parseReference("quay.io/Org/filter:1"), /must be lowercase/);
   assert.throws(() => parseReference("quay.io/org/filter@sha256:abc"), /64 lowercase hex/);
 });
+
+test("an answer that breaks off mid-body is asked for again, and named when it keeps breaking off", async () => {
+  const isManifestGet = (r: StubRequest) => r.method === "GET" && r.path.includes("/manifests/");
+  let cut = 0;
+  await withStub((r) => (isManifestGet(r) && cut++ === 0 ? "truncate" : null), async (host, requests) => {
+    const client = quick(host);
+    const pushed = await pushImage(client, parseReference(`${host}/r/x:1`), image);
+    await verifyPushed(client, "r/x", "1", pushed.digest);
+    assert.equal(requests.filter(isManifestGet).length, 2, "the broken answer was asked for once more");
+  });
+  await withStub((r) => (r.method === "GET" ? "truncate" : null), async (host, requests) => {
+    const client = quick(host);
+    const pushed = await pushImage(client, parseReference(`${host}/r/x:1`), image);
+    await assert.rejects(verifyPushed(client, "r/x", "1", pushed.digest), /^RegistryError: reading manifest r\/x:1: the answer broke off: the connection was closed unexpectedly$/);
+    assert.equal(requests.filter(isManifestGet).length, 3, "bounded by the attempts");
+  });
+});

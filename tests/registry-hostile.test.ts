@@ -5,6 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
@@ -41,9 +42,9 @@ function setIndexDigest(dir: string, digest: string): void {
   writeFileSync(file, JSON.stringify(index));
 }
 
-async function pushFails(layout: string, pattern: RegExp, extra: string[] = []): Promise<void> {
+async function pushFails(layout: string, pattern: RegExp, extra: string[] = [], tag = ":1"): Promise<void> {
   const port = await freePort();
-  const r = await cliInProcess(["push", layout, `127.0.0.1:${port}/a/b:1`, "--attempts", "1", ...extra]);
+  const r = await cliInProcess(["push", layout, `127.0.0.1:${port}/a/b${tag}`, "--attempts", "1", ...extra]);
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, pattern);
   assert.doesNotMatch(r.err, /root:|cannot reach/, "refused before any file outside the layout or the network");
@@ -59,12 +60,56 @@ test("an OCI layout's digests are checked before any file is opened", async () =
   await pushFails(layoutCopy("traversal", (d) => setIndexDigest(d, "sha256:/../../etc/passwd")), /manifest digest "sha256:\/\.\.\/\.\.\/etc\/passwd" is not sha256: followed by 64 lowercase hex digits/);
   await pushFails(layoutCopy("sha512", (d) => setIndexDigest(d, `sha512:${"a".repeat(128)}`)), /manifest digest "sha512:a+…\(\d+ more characters\)" is not supported: only sha256:<64 lowercase hex digits> is/);
   await pushFails(layoutCopy("upper", (d) => setIndexDigest(d, `sha256:${"A".repeat(64)}`)), /is not sha256: followed by 64 lowercase hex digits/);
+  // The digest is quoted with its control characters escaped: the error stays one line.
+  await pushFails(layoutCopy("newline", (d) => setIndexDigest(d, `sha256:${"a".repeat(64)}\n`)), /manifest digest "sha256:a{64}\\n" is not sha256: followed by 64 lowercase hex digits$/);
+});
+
+/** index.json changed by `change`. */
+function editIndex(dir: string, change: (index: { manifests: Array<Record<string, unknown>> }) => unknown): void {
+  const file = join(dir, "index.json");
+  const index = JSON.parse(readFileSync(file, "utf8")) as { manifests: Array<Record<string, unknown>> };
+  const replaced = change(index);
+  writeFileSync(file, JSON.stringify(replaced === undefined ? index : replaced));
+}
+
+/** The manifest replaced by `value`, stored under its own digest, and index.json pointing at it. */
+function replaceManifest(dir: string, value: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(value));
+  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  writeFileSync(join(dir, "blobs", "sha256", digest.slice(7)), bytes);
+  editIndex(dir, (index) => { index.manifests[0] = { ...index.manifests[0], digest, size: bytes.length }; });
+}
+
+test("index.json and manifests of the wrong shape are refused by name", async () => {
+  await pushFails(layoutCopy("index-null", (d) => editIndex(d, () => null)), /index\.json is not an image index \(a JSON object\)$/);
+  await pushFails(layoutCopy("no-list", (d) => editIndex(d, () => ({ manifests: 3 }))), /index\.json has no "manifests" list$/);
+  await pushFails(layoutCopy("empty-list", (d) => editIndex(d, () => ({ manifests: [] }))), /index\.json lists no image$/);
+  await pushFails(layoutCopy("entry-null", (d) => editIndex(d, () => ({ manifests: [null] }))), /index\.json: manifests\[0\] is not a descriptor \(an object with mediaType, digest and size\), it is null$/);
+  await pushFails(layoutCopy("no-media-type", (d) => editIndex(d, (i) => { delete i.manifests[0].mediaType; })), /index\.json: manifests\[0\] has the media type nothing, not a non-empty string$/);
+  await pushFails(layoutCopy("index-type", (d) => editIndex(d, (i) => { i.manifests[0].mediaType = "application/vnd.oci.image.index.v1+json"; })), /index\.json gives manifest sha256:[a-f0-9]{64} the media type "application\/vnd\.oci\.image\.index\.v1\+json", not an image manifest's/);
+  await pushFails(layoutCopy("manifest-null", (d) => replaceManifest(d, null)), /manifest sha256:[a-f0-9]{64} is not an image manifest \(a JSON object\)$/);
+  const manifest = JSON.parse(packaged.image.manifests.oci.bytes.toString("utf8")) as { layers: unknown[] };
+  await pushFails(layoutCopy("layer-number", (d) => replaceManifest(d, { ...manifest, layers: [1] })), /manifest sha256:[a-f0-9]{64}: layers\[0\] is not a descriptor .*, it is 1$/);
+  await pushFails(layoutCopy("media-type-differs", (d) => replaceManifest(d, { ...manifest, mediaType: "application/vnd.docker.distribution.manifest.v2+json" })), /says its media type is "application\/vnd\.docker\.distribution\.manifest\.v2\+json", index\.json says "application\/vnd\.oci\.image\.manifest\.v1\+json"$/);
+});
+
+test("a layout's tag must be an image tag: it becomes part of the manifest's URL", async () => {
+  const tagged = (name: unknown) => layoutCopy(`tag-${String(name).replace(/\W/g, "_")}`, (d) => editIndex(d, (i) => { i.manifests[0].annotations = { "org.opencontainers.image.ref.name": name }; }));
+  await pushFails(tagged("../x"), /index\.json: manifests\[0\] is tagged "\.\.\/x", which is not a valid image tag$/, [], "");
+  await pushFails(tagged(42), /manifests\[0\] is tagged 42, which is not a valid image tag$/, [], "");
 });
 
 test("blobs are read only as regular files under blobs/, within --max-image-bytes", async () => {
   await pushFails(layoutCopy("zero", (_d, layer) => { rmSync(layer); symlinkSync("/dev/zero", layer); }), /resolves outside .*blobs \(a link out of the folder is not followed\)/);
   await pushFails(layoutCopy("passwd", (_d, layer) => { rmSync(layer); symlinkSync("/etc/passwd", layer); }), /resolves outside/);
   await pushFails(layoutCopy("index", (d, layer) => { rmSync(layer); symlinkSync(join(d, "index.json"), layer); }), /resolves outside .*blobs/);
+  // blobs/ itself a link elsewhere: its files are as much outside the layout.
+  await pushFails(layoutCopy("blobs-link", (d) => {
+    const elsewhere = join(d, "..", "blobs-link-target");
+    cpSync(join(d, "blobs"), elsewhere, { recursive: true });
+    rmSync(join(d, "blobs"), { recursive: true });
+    symlinkSync(elsewhere, join(d, "blobs"));
+  }), /blobs-link\/blobs: resolves outside .*blobs-link \(a link out of the folder is not followed\)$/);
   await pushFails(layoutCopy("fifo", (_d, layer) => { rmSync(layer); execFileSync("mkfifo", [layer]); }), /is a FIFO, not a regular file/);
   await pushFails(packaged.layoutDir, /would take the image past the limit of 100 bytes \(--max-image-bytes\)/, ["--max-image-bytes", "100"]);
   await pushFails(packaged.tarFile, /past the limit of 100 bytes \(--max-image-bytes\)/, ["--max-image-bytes", "100"]);

@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clip } from "../command.js";
-import { InputFileError, readBoundedFile } from "../files.js";
+import { InputFileError, readBoundedFile, resolvedInside } from "../files.js";
+import { TAG } from "../registry/reference.js";
 import { MEDIA, sha256, type Descriptor, type ExtensionImage } from "./image.js";
 import { createTar, readTar, type TarEntry } from "./tar.js";
 
@@ -89,22 +90,44 @@ type LayoutReader = (path: string, maxBytes: number) => Buffer | undefined;
  * must not turn a "digest" into a path outside blobs/.
  */
 function checkedBlobPath(digest: unknown, what: string): string {
-  const text = typeof digest === "string" ? digest : JSON.stringify(digest) ?? "nothing";
+  const text = typeof digest === "string" ? digest : "";
   const colon = text.indexOf(":");
   const algorithm = colon < 0 ? "" : text.slice(0, colon);
-  if (algorithm !== "sha256") throw new Error(`${what} digest "${clip(text)}" is not supported: only sha256:<64 lowercase hex digits> is`);
-  if (!/^[a-f0-9]{64}$/.test(text.slice(colon + 1))) throw new Error(`${what} digest "${clip(text)}" is not sha256: followed by 64 lowercase hex digits`);
+  if (algorithm !== "sha256") throw new Error(`${what} digest ${quoted(digest)} is not supported: only sha256:<64 lowercase hex digits> is`);
+  if (!/^[a-f0-9]{64}$/.test(text.slice(colon + 1))) throw new Error(`${what} digest ${quoted(digest)} is not sha256: followed by 64 lowercase hex digits`);
   return blobPath(text);
 }
 
-function parseJson<T>(bytes: Buffer, what: string): T {
+/** A value from a layout's JSON, quoted for a one-line message (control characters escaped, long text cut). */
+function quoted(value: unknown): string {
+  if (typeof value === "string") return `"${clip(JSON.stringify(value).slice(1, -1))}"`;
+  return clip(JSON.stringify(value) ?? "nothing");
+}
+
+function parseJson(bytes: Buffer, what: string): unknown {
   try {
-    return JSON.parse(bytes.toString("utf8")) as T;
+    return JSON.parse(bytes.toString("utf8")) as unknown;
   } catch {
     // The parser's message quotes the content; a layout's files are not ours to print.
     throw new Error(`${what} is not valid JSON`);
   }
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+
+/**
+ * A descriptor from an untrusted file: an object with a media type (a string); its digest
+ * and size are checked where the blob is read (verifiedBlob).
+ */
+function checkedDescriptor(value: unknown, what: string): Descriptor {
+  if (!isObject(value)) throw new Error(`${what} is not a descriptor (an object with mediaType, digest and size), it is ${quoted(value)}`);
+  if (typeof value.mediaType !== "string" || value.mediaType === "") throw new Error(`${what} has the media type ${quoted(value.mediaType)}, not a non-empty string`);
+  return value as unknown as Descriptor;
+}
+
+/** The image manifests a layout may name (an index inside an index is not followed). */
+const IMAGE_MANIFEST_TYPES: readonly string[] = [MEDIA.ociManifest, MEDIA.dockerManifest];
 
 class Budget {
   constructor(private left: number, private readonly limit: number) {}
@@ -133,22 +156,42 @@ function loadFrom(read: LayoutReader, where: string, budget: Budget, tag?: strin
   if (!layoutMarker) throw new Error(`${where} is not an OCI image layout (no oci-layout file)`);
   const indexBytes = read("index.json", MAX_INDEX_BYTES);
   if (!indexBytes) throw new Error(`${where} has no index.json`);
-  const index = parseJson<{ manifests?: Descriptor[] }>(indexBytes, `${where}/index.json`);
-  const manifests = Array.isArray(index.manifests) ? index.manifests : [];
-  const refName = (d: Descriptor) => d.annotations?.["org.opencontainers.image.ref.name"] ?? null;
-  const chosen = tag === undefined ? manifests : manifests.filter((d) => refName(d) === tag);
+  const index = parseJson(indexBytes, `${where}/index.json`);
+  if (!isObject(index)) throw new Error(`${where}/index.json is not an image index (a JSON object)`);
+  if (!Array.isArray(index.manifests)) throw new Error(`${where}/index.json has no "manifests" list`);
+  if (index.manifests.length === 0) throw new Error(`${where}/index.json lists no image`);
+  const manifests = index.manifests.map((d: unknown, i) => checkedDescriptor(d, `${where}/index.json: manifests[${i}]`));
+  const refName = (d: Descriptor, i: number): string | null => {
+    const name = isObject(d.annotations) ? d.annotations["org.opencontainers.image.ref.name"] : undefined;
+    if (name === undefined || name === null) return null;
+    if (typeof name !== "string" || !TAG.test(name)) throw new Error(`${where}/index.json: manifests[${i}] is tagged ${quoted(name)}, which is not a valid image tag`);
+    return name;
+  };
+  const names = manifests.map(refName);
+  const chosen = tag === undefined ? manifests : manifests.filter((_d, i) => names[i] === tag);
   if (chosen.length !== 1) {
-    const tags = manifests.slice(0, 10).map((d) => clip(String(refName(d) ?? d.digest))).join(", ") + (manifests.length > 10 ? ", …" : "");
+    const tags = manifests.slice(0, 10).map((d, i) => names[i] ?? quoted(d.digest)).join(", ") + (manifests.length > 10 ? ", …" : "");
     throw new Error(tag === undefined ? `${where} holds ${manifests.length} images (${tags}); name one with a tag` : `${where} has no image tagged ${tag} (it has ${tags || "none"})`);
   }
   const descriptor = chosen[0];
   const bytes = verifiedBlob(read, budget, descriptor, "manifest");
-  const parsed = parseJson<LoadedImage["parsed"]>(bytes, `manifest ${descriptor.digest}`);
-  if (!parsed.config || !Array.isArray(parsed.layers)) throw new Error(`manifest ${descriptor.digest} has no config or layers`);
+  const what = `manifest ${descriptor.digest}`;
+  if (!IMAGE_MANIFEST_TYPES.includes(descriptor.mediaType)) {
+    throw new Error(`${where}/index.json gives ${what} the media type ${quoted(descriptor.mediaType)}, not an image manifest's (${IMAGE_MANIFEST_TYPES.join(" or ")})`);
+  }
+  const parsed = parseJson(bytes, what);
+  if (!isObject(parsed)) throw new Error(`${what} is not an image manifest (a JSON object)`);
+  if (parsed.mediaType !== undefined && parsed.mediaType !== descriptor.mediaType) {
+    throw new Error(`${what} says its media type is ${quoted(parsed.mediaType)}, index.json says "${descriptor.mediaType}"`);
+  }
+  if (!parsed.config || !Array.isArray(parsed.layers)) throw new Error(`${what} has no config or layers`);
+  const config = checkedDescriptor(parsed.config, `${what}: config`);
+  const layers = parsed.layers.map((l: unknown, i) => checkedDescriptor(l, `${what}: layers[${i}]`));
   const blobs = new Map<string, Buffer>();
-  blobs.set(parsed.config.digest, verifiedBlob(read, budget, parsed.config, "config"));
-  for (const layer of parsed.layers) blobs.set(layer.digest, verifiedBlob(read, budget, layer, "layer"));
-  return { manifest: { mediaType: descriptor.mediaType, digest: descriptor.digest, bytes }, parsed, blobs, tag: refName(descriptor) };
+  blobs.set(config.digest, verifiedBlob(read, budget, config, "config"));
+  for (const layer of layers) blobs.set(layer.digest, verifiedBlob(read, budget, layer, "layer"));
+  const image = { ...parsed, config, layers } as LoadedImage["parsed"];
+  return { manifest: { mediaType: descriptor.mediaType, digest: descriptor.digest, bytes }, parsed: image, blobs, tag: names[manifests.indexOf(descriptor)] };
 }
 
 /** A layout directory's files: only regular files, blobs only from under blobs/. */
@@ -156,8 +199,11 @@ function directoryReader(root: string): LayoutReader {
   return (path, maxBytes) => {
     const file = join(root, path);
     if (!existsSync(file)) return undefined;
-    const within = path.startsWith("blobs/") ? join(root, "blobs") : root;
+    const blob = path.startsWith("blobs/");
+    const within = blob ? join(root, "blobs") : root;
     try {
+      // Blobs are checked against blobs/, so blobs/ itself must not be a link out of the layout.
+      if (blob) resolvedInside(within, within, root);
       return readBoundedFile(file, file, { maxBytes, limitName: "the size its descriptor gives", within });
     } catch (error) {
       if (error instanceof InputFileError) throw new Error(error.message);

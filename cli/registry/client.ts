@@ -91,11 +91,24 @@ export async function readLimited(response: Response, max: number): Promise<{ by
   }
 }
 
-/** A whole document body, or a RegistryError naming the limit. */
+/** Drops an answer's body unread; a body that already broke off has nothing left to drop. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+/**
+ * A whole document body, or a RegistryError naming the limit, or (transient, so that it is
+ * retried) saying that the answer broke off: a connection closed or timed out mid-body.
+ */
 async function readDocument(response: Response, what: string, max = MAX_DOCUMENT_BYTES): Promise<Buffer> {
-  const { bytes, truncated } = await readLimited(response, max);
-  if (truncated) throw new RegistryError(`${what}: the answer is larger than ${max} bytes, more than it can be`, response.status);
-  return bytes;
+  let read: { bytes: Buffer; truncated: boolean };
+  try {
+    read = await readLimited(response, max);
+  } catch (error) {
+    throw new RegistryError(`${what}: the answer broke off: ${networkCause(error)}`, response.status, true);
+  }
+  if (read.truncated) throw new RegistryError(`${what}: the answer is larger than ${max} bytes, more than it can be`, response.status);
+  return read.bytes;
 }
 
 function parseJsonBody<T>(bytes: Buffer, what: string): T {
@@ -203,7 +216,7 @@ export class RegistryClient {
       }
       if (response.status === 401 && !authenticated) {
         const challenge = parseChallenge(response.headers.get("www-authenticate") ?? "");
-        await response.body?.cancel();
+        await discard(response);
         await this.authenticate(challenge, options);
         authenticated = true;
         attempt--; // authentication is not a failed attempt
@@ -279,15 +292,32 @@ export class RegistryClient {
     throw new RegistryError(`${options.what}: unsupported authentication scheme "${challenge.scheme}" from ${this.options.registry}`, 401);
   }
 
+  /** A GET whose body is read whole within the attempts: an answer that breaks off is asked for again. */
+  private async getDocument(path: string, options: RequestOptions, max = MAX_DOCUMENT_BYTES): Promise<{ response: Response; bytes: Buffer }> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.request("GET", path, options);
+      try {
+        return { response, bytes: await readDocument(response, options.what, max) };
+      } catch (error) {
+        if (error instanceof RegistryError && error.transient && attempt < this.attempts) {
+          this.say(`${error.message}; retrying (${attempt}/${this.attempts - 1})`);
+          await this.pause(attempt);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
   /** GET /v2/: checks the registry answers the distribution API (authenticating if asked to). */
   async ping(repository?: string): Promise<void> {
     const response = await this.request("GET", "/v2/", { expect: [200], what: "checking the registry", repository });
-    await response.body?.cancel();
+    await discard(response);
   }
 
   async blobExists(repository: string, digest: string): Promise<boolean> {
     const response = await this.request("HEAD", `/v2/${repository}/blobs/${digest}`, { expect: [200, 404], what: `checking blob ${digest}`, repository });
-    await response.body?.cancel();
+    await discard(response);
     return response.status === 200;
   }
 
@@ -312,7 +342,7 @@ export class RegistryClient {
   private async uploadOnce(repository: string, digest: string, bytes: Buffer, label: string): Promise<void> {
     const what = `uploading ${label} ${digest}`;
     const started = await this.request("POST", `/v2/${repository}/blobs/uploads/`, { expect: [202], what, repository, retry: false });
-    await started.body?.cancel();
+    await discard(started);
     let location = this.location(started, what);
     if (bytes.length > this.chunkSize) {
       for (let offset = 0; offset < bytes.length; offset += this.chunkSize) {
@@ -325,7 +355,7 @@ export class RegistryClient {
           headers: { "Content-Type": "application/octet-stream", "Content-Range": `${offset}-${offset + chunk.length - 1}` },
           body: chunk,
         });
-        await patched.body?.cancel();
+        await discard(patched);
         location = this.location(patched, what);
         this.say(`  ${label}: ${offset + chunk.length} of ${bytes.length} bytes`);
       }
@@ -339,7 +369,7 @@ export class RegistryClient {
       headers: { "Content-Type": "application/octet-stream" },
       body: monolithic ? bytes : Buffer.alloc(0),
     });
-    await finished.body?.cancel();
+    await discard(finished);
     const echoed = finished.headers.get("docker-content-digest");
     if (echoed && echoed !== digest) throw new RegistryError(`${what}: the registry stored it as ${echoed}`);
   }
@@ -360,33 +390,31 @@ export class RegistryClient {
       headers: { "Content-Type": mediaType },
       body: bytes,
     });
-    await response.body?.cancel();
+    await discard(response);
     const echoed = response.headers.get("docker-content-digest");
     if (echoed && echoed !== digest) throw new RegistryError(`putting manifest ${repository}:${reference}: the registry reports digest ${echoed}, expected ${digest}`);
     return digest;
   }
 
   async getManifest(repository: string, reference: string): Promise<{ mediaType: string; bytes: Buffer; digest: string | null }> {
-    const response = await this.request("GET", `/v2/${repository}/manifests/${reference}`, {
+    const { response, bytes } = await this.getDocument(`/v2/${repository}/manifests/${reference}`, {
       expect: [200],
       what: `reading manifest ${repository}:${reference}`,
       repository,
       headers: { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
     });
-    const bytes = await readDocument(response, `reading manifest ${repository}:${reference}`);
     return { mediaType: (response.headers.get("content-type") ?? "").split(";")[0], bytes, digest: response.headers.get("docker-content-digest") };
   }
 
   /** A blob, read up to `maxBytes` (its known size when verifying). */
   async getBlob(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
-    const response = await this.request("GET", `/v2/${repository}/blobs/${digest}`, { expect: [200], what: `reading blob ${digest}`, repository });
-    return readDocument(response, `reading blob ${digest}`, maxBytes);
+    return (await this.getDocument(`/v2/${repository}/blobs/${digest}`, { expect: [200], what: `reading blob ${digest}`, repository }, maxBytes)).bytes;
   }
 
   async listTags(repository: string): Promise<string[]> {
     const response = await this.request("GET", `/v2/${repository}/tags/list`, { expect: [200, 404], what: `listing tags of ${repository}`, repository });
     if (response.status === 404) {
-      await response.body?.cancel();
+      await discard(response);
       return [];
     }
     const body = parseJsonBody<{ tags?: string[] | null }>(await readDocument(response, `listing tags of ${repository}`), `listing tags of ${repository}`);

@@ -1,6 +1,7 @@
 // Pushing an image read from an OCI layout: blobs first (skipping those the
 // registry has), the manifest last, so an interrupted push never leaves a tag
 // pointing at a partial image; then reading it back and checking every digest.
+import { clip } from "../command.js";
 import { MEDIA, sha256, type Descriptor, type ManifestFormat } from "../package/image.js";
 import type { LoadedImage } from "../package/layout.js";
 import { RegistryClient, RegistryError } from "./client.js";
@@ -25,7 +26,7 @@ export function manifestFor(image: LoadedImage, format: ManifestFormat): Manifes
   }
   const convert = (d: Descriptor) => {
     const mediaType = TO_DOCKER[d.mediaType];
-    if (!mediaType) throw new Error(`cannot express media type ${d.mediaType} in a Docker manifest`);
+    if (!mediaType) throw new Error(`cannot express media type ${JSON.stringify(clip(d.mediaType))} in a Docker manifest`);
     return { mediaType, size: d.size, digest: d.digest };
   };
   const docker = {

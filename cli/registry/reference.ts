@@ -9,7 +9,8 @@ export interface ImageReference {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** An image tag (OCI distribution spec): what a tag in a reference or in an OCI layout must look like. */
+export const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
 /**

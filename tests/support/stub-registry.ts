@@ -9,8 +9,11 @@ export interface StubRequest {
   authorization: string | undefined;
 }
 
-/** What to do with a request: answer normally, answer with a status, or cut the connection. */
-export type Fault = null | { status: number; body?: string; headers?: Record<string, string> } | "drop";
+/**
+ * What to do with a request: answer normally, answer with a status, cut the connection, or
+ * answer normally but cut the connection halfway through the body ("truncate").
+ */
+export type Fault = null | { status: number; body?: string; headers?: Record<string, string> } | "drop" | "truncate";
 
 export interface StubOptions {
   /** Called for every request, with how many requests came before it. */
@@ -48,13 +51,18 @@ export async function startStubRegistry(options: StubOptions = {}): Promise<Stub
       req.socket.destroy();
       return;
     }
-    if (fault) {
+    if (fault && fault !== "truncate") {
       res.writeHead(fault.status, { "Content-Type": "application/json", ...fault.headers });
       res.end(fault.body ?? JSON.stringify({ errors: [{ code: "UNKNOWN", message: `injected ${fault.status}` }] }));
       return;
     }
     const send = (status: number, headers: Record<string, string> = {}, data?: Buffer) => {
       res.writeHead(status, { "Content-Length": String(data?.length ?? 0), ...headers });
+      if (fault === "truncate" && data && data.length > 1 && req.method !== "HEAD") {
+        res.write(data.subarray(0, data.length >> 1));
+        setTimeout(() => req.socket.destroy(), 5);
+        return;
+      }
       res.end(req.method === "HEAD" ? undefined : data);
     };
     let m: RegExpExecArray | null;
