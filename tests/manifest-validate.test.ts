@@ -97,6 +97,12 @@ test("nested positions follow flow and block styles", () => {
   assert.deepEqual(problems(text), ['m.yaml:2:37: unknown key "extra" (allowed: schemaVersion, name, description, version, phase, priority, module)']);
 });
 
+test("a key with control characters is reported on one line, escaped", () => {
+  const lines = problems(GOOD + '"bad\\nkey\\u0007": 1\n');
+  assert.deepEqual(lines, ['m.yaml:8:1: unknown key "bad\\nkey\\u0007" (allowed: schemaVersion, name, description, version, phase, priority, module)']);
+  assert.ok(lines.every((l) => !/[\u0000-\u001f]/.test(l)));
+});
+
 test("a missing file is an error, not an exception", () => {
   const result = validateManifestFile("no/such/manifest.yaml");
   assert.equal(result.errors[0].message, "no/such/manifest.yaml:1:1: file not found");

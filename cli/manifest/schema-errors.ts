@@ -2,13 +2,19 @@
 import type { ErrorObject } from "ajv";
 import { clip } from "../command.js";
 
+/** A key from the user's file with its control characters escaped, so a message stays one line. */
+function escapeControls(key: string): string {
+  // eslint-disable-next-line no-control-regex
+  return key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
 /** "/spec/phase" → "spec.phase"; "" → "(document)". */
 export function fieldName(pointer: string): string {
   if (pointer === "") return "(document)";
   return clip(pointer
     .slice(1)
     .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => escapeControls(s.replace(/~1/g, "/").replace(/~0/g, "~")))
     .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
     .join(""));
 }
@@ -49,7 +55,7 @@ export function explain(error: ErrorObject, data: unknown, hints: PatternHints =
       const allowed = Object.keys(parentSchema?.properties ?? {});
       const near = allowed.find((k) => k.toLowerCase() === extra.toLowerCase());
       const hint = near ? ` (keys are case-sensitive: did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(", ")})` : "";
-      return { pointer: `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`, atKey: true, message: `unknown key "${clip(extra)}"${hint}` };
+      return { pointer: `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`, atKey: true, message: `unknown key "${escapeControls(clip(extra))}"${hint}` };
     }
     case "enum": {
       const values = params.allowedValues as unknown[];
