@@ -97,3 +97,24 @@ test(`serve --tcp: ${TOTAL_MB} MB each way on one connection, intact and in orde
     await new Promise((r) => echo.close(r));
   }
 });
+
+test("serve --tcp with no filters passes the bytes straight across, both ways", { timeout: 30_000 }, async () => {
+  const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+  const port = (echo.address() as net.AddressInfo).port;
+  const serve = await startServe(["--tcp", "--upstream", `tcp://127.0.0.1:${port}`]);
+  try {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(serve.port, "127.0.0.1", () => c.end("no filters here"));
+      let got = "";
+      c.on("data", (d: Buffer) => (got += d.toString()));
+      c.on("end", () => resolve(got));
+      c.on("error", reject);
+      setTimeout(() => reject(new Error(`no end of stream after 10 s (got "${got}")`)), 10_000).unref();
+    });
+    assert.equal(reply, "no filters here");
+  } finally {
+    assert.equal(await serve.stop(), 0);
+    await new Promise((r) => echo.close(r));
+  }
+});

@@ -108,10 +108,13 @@ export class TcpProxy {
       guard(() => {
         for (const c of conns) c.connect();
       });
-      client.on("data", (chunk: Buffer) => guard(() => conns[0]?.sendDownstreamData(chunk, false)));
-      client.on("end", () => guard(() => conns[0]?.sendDownstreamData(EMPTY, true)));
-      server.on("data", (chunk: Buffer) => guard(() => conns[n - 1]?.sendUpstreamData(chunk, false)));
-      server.on("end", () => guard(() => conns[n - 1]?.sendUpstreamData(EMPTY, true)));
+      // Into the first filter (or the last, from the upstream); with no filters, straight across.
+      const fromClient = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[0]!.sendDownstreamData(bytes, eos) : send(server, client, bytes, eos));
+      const fromServer = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[n - 1]!.sendUpstreamData(bytes, eos) : send(client, server, bytes, eos));
+      client.on("data", (chunk: Buffer) => guard(() => fromClient(chunk, false)));
+      client.on("end", () => guard(() => fromClient(EMPTY, true)));
+      server.on("data", (chunk: Buffer) => guard(() => fromServer(chunk, false)));
+      server.on("end", () => guard(() => fromServer(EMPTY, true)));
       client.on("close", () => {
         for (const c of conns) c.closeDownstream(PeerType.Remote);
         finish();
