@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { CALLBACK_LIMIT_ENV } from "../host/time-limit.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "out", "cli", "main.js");
@@ -49,8 +50,18 @@ interface Proc {
   stop(): Promise<void>;
 }
 
+/**
+ * The subjects' environment: without the per-callback time limit test runs set, whose
+ * watchdog per callback would slow (b) and (c) tenfold and be measured instead of serve.
+ */
+function subjectEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env[CALLBACK_LIMIT_ENV];
+  return env;
+}
+
 function spawnWithPort(args: string[], portFrom: "stdout" | string): Promise<Proc> {
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: subjectEnv() });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));

@@ -32,6 +32,13 @@ export class PassedBytes {
     return this.joined;
   }
 
+  /** What was passed since the last take (or the start), then forgotten: nothing stays behind. */
+  take(): Uint8Array {
+    const bytes = this.bytes();
+    this.clear();
+    return bytes;
+  }
+
   /** Forgets what was passed (a local reply replaces the response). */
   clear(): void {
     this.parts = null;

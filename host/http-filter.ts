@@ -33,6 +33,11 @@ export interface StreamSink {
   reset(at: number, reason: string): void;
   /** @internal Filter `at` ran a callback; `index` is its position in the filter's action list. */
   callback(at: number, index: number): void;
+  /**
+   * @internal Whether filters keep the body bytes they pass on: tests read them; a stream
+   * whose edges move real traffic keeps none, so a long body does not stay in memory.
+   */
+  readonly keepsBodies: boolean;
 }
 
 export class HttpFilter extends HttpFilterContext {
@@ -53,6 +58,7 @@ export class HttpFilter extends HttpFilterContext {
     this.sink = sink;
     this.position = position;
     this.resetReason = null;
+    if (!sink.keepsBodies) this.req.keepsPassed = this.resp.keepsPassed = false;
   }
 
   /** @internal The access-log phase (a chain logs every filter before destroying any). */

@@ -39,11 +39,11 @@ export class HttpStream extends HttpFilter {
   get responseTrailers(): HeaderMap {
     return this.resp.visibleTrailers();
   }
-  /** Request body bytes this filter passed on. */
+  /** Request body bytes this filter passed on (none are kept on a stream with edges, as serve's). */
   get requestBody(): Uint8Array {
     return this.req.passed();
   }
-  /** Response body bytes this filter passed on. */
+  /** Response body bytes this filter passed on (none are kept on a stream with edges). */
   get responseBody(): Uint8Array {
     return this.resp.passed();
   }

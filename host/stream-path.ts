@@ -146,6 +146,11 @@ export class StreamPath<F extends HttpFilter = HttpFilter> implements StreamSink
     }
   }
 
+  /** @internal With edges, what the filters pass on goes there and is not kept. */
+  get keepsBodies(): boolean {
+    return this.edges === null;
+  }
+
   /** @internal Filter `at` ran the callback recorded at `index` of its actions. */
   callback(at: number, index: number): void {
     if (this.trace !== null) this.trace.push(at, index);

@@ -55,6 +55,8 @@ export class Side {
   declare trailerView: HeaderMap | null;
   /** Body bytes passed on (upstream for the request, downstream for the response); null = none yet. */
   private declare forwarded: PassedBytes | null;
+  /** Whether passed body bytes are kept (tests read them; a proxy moving real traffic keeps none). */
+  declare keepsPassed: boolean;
 
   constructor(inline: ReadonlySet<string>) {
     this.headers = new HeaderMap(null, inline);
@@ -68,6 +70,7 @@ export class Side {
     this.trailersPending = false;
     this.trailerView = null;
     this.forwarded = null;
+    this.keepsPassed = true;
   }
 
   /** The trailers, or (before any exist) always the same map, so that the test's writes stay. */
@@ -107,7 +110,7 @@ export class Side {
 
   /** Passes body bytes on (most directions never pass any, so the record is made on demand). */
   pass(data: Uint8Array): void {
-    if (data.length > 0) (this.forwarded ??= new PassedBytes()).push(data);
+    if (data.length > 0 && this.keepsPassed) (this.forwarded ??= new PassedBytes()).push(data);
   }
 
   /** The body bytes passed on so far. */

@@ -83,13 +83,24 @@ export class TcpConnection extends FilterContext<TcpSettings> {
 
   // ---- public state -------------------------------------------------------------------
 
-  /** Bytes passed on toward the upstream (downstream data after the filter). */
+  /** Bytes passed on toward the upstream (downstream data after the filter), less what was taken. */
   get forwardedUpstream(): Uint8Array {
     return this.down.forwarded.bytes();
   }
-  /** Bytes passed on toward the client (upstream data after the filter). */
+  /** Bytes passed on toward the client (upstream data after the filter), less what was taken. */
   get forwardedDownstream(): Uint8Array {
     return this.up.forwarded.bytes();
+  }
+  /**
+   * Takes the bytes passed on toward the upstream since the last take: the connection keeps
+   * nothing of them, so a proxy moving a long connection's data keeps its memory flat.
+   */
+  takeForwardedUpstream(): Uint8Array {
+    return this.down.forwarded.take();
+  }
+  /** Takes the bytes passed on toward the client since the last take (see takeForwardedUpstream). */
+  takeForwardedDownstream(): Uint8Array {
+    return this.up.forwarded.take();
   }
   /** Whether end of stream was passed on toward the upstream / the client. */
   get endOfStreamForwarded(): { upstream: boolean; downstream: boolean } {

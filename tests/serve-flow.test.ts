@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import http2 from "node:http2";
+import { readFileSync } from "node:fs";
 import { buildC, buildWat } from "./fixtures/build.js";
 import { build, request, startHttpServer, startServe } from "./serve-harness.js";
 
@@ -196,5 +197,43 @@ test("proxy_close_stream resets the real stream: HTTP/1.1 loses the connection, 
     await serve.waitFor(/GET \/h2closed HTTP\/2 - .*reset=wasm_close_stream/);
   } finally {
     assert.equal(await serve.stop(), 0);
+  }
+});
+
+test("a 200 MB response streamed through a filter: serve keeps none of it (resident memory stays flat)", T, async () => {
+  const chunk = Buffer.alloc(64 * 1024, "z");
+  const chunks = (200 * MB) / chunk.length;
+  const upstream = await startHttpServer(async (_req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    for (let i = 0; i < chunks; i++) if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+    res.end();
+  });
+  const serve = await startServe(["--no-access-log", "--filter", build("header-append"), "--config", '{"x-a":"1"}', "--upstream", upstream.url]);
+  const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${serve.pid}/status`, "utf8"))![1]) / 1024;
+  try {
+    let received = 0;
+    let baseMb = 0;
+    let maxMb = 0;
+    const header = await new Promise<string | string[] | undefined>((resolve, reject) => {
+      http
+        .get(`${serve.url}/big`, (res) => {
+          res.on("data", (d: Buffer) => {
+            received += d.length;
+            // After the first tenth, serve's resident memory is the base.
+            if (baseMb === 0 && received >= chunks * chunk.length / 10) baseMb = maxMb = rss();
+            else if (baseMb > 0) maxMb = Math.max(maxMb, rss());
+          });
+          res.on("end", () => resolve(res.headers["x-a"]));
+          res.on("error", reject);
+        })
+        .on("error", reject);
+    });
+    assert.equal(header, "1");
+    assert.equal(received, chunks * chunk.length);
+    // Kept chunks would add about 180 MB; what may grow is the allocator's and the GC's slack.
+    assert.ok(maxMb - baseMb < 32, `serve's resident memory grew from ${baseMb.toFixed(0)} to ${maxMb.toFixed(0)} MB`);
+  } finally {
+    assert.equal(await serve.stop(), 0);
+    await upstream.close();
   }
 });

@@ -14,6 +14,8 @@ const CLI = join(ROOT, "out", "cli", "main.js");
 
 export interface ServeProcess {
   port: number;
+  /** The serve process's id (to read its resident memory). */
+  pid: number;
   admin: number | null;
   url: string;
   /** Everything printed so far (stdout and stderr). */
@@ -66,6 +68,7 @@ export async function startServe(args: string[], options: { admin?: boolean; cwd
   });
   return {
     port: ports.port,
+    pid: child.pid!,
     admin: ports.admin,
     url: `http://127.0.0.1:${ports.port}`,
     output: () => out,

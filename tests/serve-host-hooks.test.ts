@@ -35,6 +35,7 @@ test("chain edges receive each piece as it leaves the chain, in order, without t
   s.complete();
   assert.deepEqual(events, ["up-headers /p eos=false", "up-data one eos=false", "up-data two eos=true", "down-headers 200 x-a=1 eos=false", "down-data r1 eos=true"]);
   assert.equal(s.requestBody.length, 0, "with edges the chain does not keep body bytes");
+  assert.deepEqual([s.streams[0]!.requestBody.length, s.streams[0]!.responseBody.length], [0, 0], "nor does its filter");
 });
 
 test("sendProxyReply goes through every filter's response side (the 503 gets the appended header)", async () => {

@@ -22,6 +22,7 @@ import {
 } from "../../host/serve/options.js";
 import { PluginLoadFailure, startServe } from "../../host/serve/server.js";
 import { CliError, ioOf, type Io } from "../command.js";
+import { untilInterrupted } from "../project/watch.js";
 
 /** --config and --vm-config take text or @file. */
 function textOrFile(v: string): string {
@@ -204,15 +205,7 @@ async function run(options: ServeOptions, upstream: string, portFile: string | n
   if (portFile !== null) {
     writeFileSync(portFile, JSON.stringify({ listen: `${running.listen.address}:${running.listen.port}`, port: running.listen.port, admin: running.admin?.port ?? null }) + "\n");
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.removeListener("SIGINT", stop);
-      process.removeListener("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilInterrupted();
   write("proxy-wasm-as serve: draining");
   await running.close();
   write("proxy-wasm-as serve: stopped");

@@ -1,6 +1,7 @@
-// Watch mode for build and test: run a job once, then again after files
-// change. Changes are gathered for a short while, and a job never overlaps
-// the one before it: changes during a run give one more run after it.
+// Watch mode for build, test and serve: run a job after files change. Changes
+// are gathered for a short while, and a job never overlaps the one before it:
+// changes during a run give one more run after it. Build and test also run
+// the job once at the start.
 import { watch, type FSWatcher } from "chokidar";
 import { relative, sep } from "node:path";
 import { isInside } from "../files.js";
@@ -34,7 +35,36 @@ export function isGenerated(dir: string, path: string): boolean {
 
 
 export async function watchProject(options: WatchOptions): Promise<Watching> {
-  const settleMs = options.settleMs ?? 150;
+  const ignore = options.ignore ?? [];
+  return watchFiles({
+    paths: [options.dir],
+    ignored: (path) => isGenerated(options.dir, path) || ignore.some((folder) => path === folder || isInside(path, folder)),
+    accept: (_event, path) => SOURCE.test(path),
+    settleMs: options.settleMs ?? 150,
+    runAtStart: true,
+    job: (changed) => options.job(changed.map((path) => relative(options.dir, path) || path)),
+  });
+}
+
+export interface WatchFilesOptions {
+  /** Files or folders to watch (a watched file is followed through deletes and replacement by rename). */
+  paths: string[];
+  /** Paths not watched at all. */
+  ignored?: (path: string) => boolean;
+  /** Which events start a run (chokidar's event names: add, change, unlink, addDir, unlinkDir). */
+  accept: (event: string, path: string) => boolean;
+  /** How long to gather changes before running. */
+  settleMs: number;
+  /** Runs the job once with no changes as soon as the watcher is ready. */
+  runAtStart?: boolean;
+  /** Runs after each batch of changes with the changed paths, sorted; its failures are its own to report. */
+  job: (changed: string[]) => Promise<void>;
+  /** A watcher failure after the start (before it, watchFiles rejects); ignored when not given. */
+  onError?: (error: Error) => void;
+}
+
+/** Watches paths with chokidar; a job never overlaps the one before it, changes during a run give one more run after it. */
+export async function watchFiles(options: WatchFilesOptions): Promise<Watching> {
   let running: Promise<void> = Promise.resolve();
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -50,22 +80,28 @@ export async function watchProject(options: WatchOptions): Promise<Watching> {
     });
   };
 
-  const watcher: FSWatcher = watch(options.dir, {
-    ignoreInitial: true,
-    ignored: (path) => isGenerated(options.dir, path) || (options.ignore ?? []).some((folder) => path === folder || isInside(path, folder)),
-  });
-  watcher.on("all", (_event, path) => {
-    if (closed || !SOURCE.test(path)) return;
-    pending.add(relative(options.dir, path) || path);
+  const watcher: FSWatcher = watch(options.paths, { ignoreInitial: true, ...(options.ignored ? { ignored: options.ignored } : {}) });
+  watcher.on("all", (event, path) => {
+    if (closed || !options.accept(event, path)) return;
+    pending.add(path);
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(runPending, settleMs);
+    timer = setTimeout(runPending, options.settleMs);
   });
-  await new Promise<void>((resolve, reject) => {
-    watcher.once("ready", resolve);
-    watcher.once("error", reject);
-  });
-  running = options.job([]);
-  await running;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      watcher.once("ready", resolve);
+      watcher.once("error", reject);
+    });
+  } catch (e) {
+    await watcher.close();
+    throw e;
+  }
+  watcher.removeAllListeners("error");
+  watcher.on("error", (e: unknown) => options.onError?.(e instanceof Error ? e : new Error(String(e))));
+  if (options.runAtStart) {
+    running = options.job([]);
+    await running;
+  }
   return {
     async close() {
       closed = true;

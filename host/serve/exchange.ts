@@ -10,7 +10,8 @@ import { randomUUID } from "node:crypto";
 import { FilterDataStatus, FilterHeadersStatus } from "../abi/enums.js";
 import type { ChainEdges, ChainStream } from "../chain.js";
 import type { HeaderMap } from "../header-map.js";
-import { first, nodeHeaders, pairsOfRaw, type Pairs } from "./headers.js";
+import type { HttpStreamOptions } from "../http-filter-context.js";
+import { nodeHeaders, pairsOfRaw, type Pairs } from "./headers.js";
 import type { Output } from "./output.js";
 import type { ProxyStats } from "./stats.js";
 import type { ResponseHandler, Upstream, UpstreamRequest } from "./upstream.js";
@@ -34,10 +35,27 @@ export interface ExchangeEnv {
 export interface ConnectionInfo {
   source: string;
   destination: string;
+  /** The stream options of the connection's requests, made once per connection (and protocol). */
+  streamOptions?: HttpStreamOptions;
 }
 
 const EMPTY = new Uint8Array(0);
 const REQUEST_SKIP = new Set(["host"]);
+
+function protocolOf(req: DownstreamRequest): string {
+  if (req.httpVersionMajor === 2) return "HTTP/2";
+  return req.httpVersion === "1.1" ? "HTTP/1.1" : `HTTP/${req.httpVersion}`;
+}
+
+/** The options every stream of the connection gets; kept on the connection, not made per request. */
+function streamOptionsOf(req: DownstreamRequest, conn: ConnectionInfo): HttpStreamOptions {
+  const protocol = protocolOf(req);
+  let options = conn.streamOptions;
+  if (options === undefined || options.protocol !== protocol) {
+    options = conn.streamOptions = { protocol, sourceAddress: conn.source, destinationAddress: conn.destination };
+  }
+  return options;
+}
 
 /** The request headers as Envoy's connection manager hands them to the first filter. */
 function requestHeaders(req: DownstreamRequest): Pairs {
@@ -90,13 +108,7 @@ export class Exchange implements ChainEdges, ResponseHandler {
     this.path = req.url ?? "/";
     gen.enter();
     env.stats.requestStarted();
-    this.stream =
-      gen.chain.plugins.length === 0
-        ? new PassThroughStream(this)
-        : gen.chain.newHttpStream(
-            { protocol: req.httpVersionMajor === 2 ? "HTTP/2" : `HTTP/${req.httpVersion}`, sourceAddress: conn.source, destinationAddress: conn.destination },
-            this,
-          );
+    this.stream = gen.chain.plugins.length === 0 ? new PassThroughStream(this) : gen.chain.newHttpStream(streamOptionsOf(req, conn), this);
     res.on("close", () => this.end());
   }
 
@@ -247,14 +259,13 @@ export class Exchange implements ChainEdges, ResponseHandler {
 
   downstreamHeaders(headers: HeaderMap, endOfStream: boolean): void {
     if (this.finished) return;
-    const entries = headers.entries();
-    this.status = Number(first(entries, ":status") ?? 0);
+    this.status = Number(headers.get(":status") ?? 0);
     if (this.stream.localReply !== null && this.upstreamReq !== null) {
       this.upstreamReq.abort(); // a local reply replaces whatever the upstream was sending
       this.upstreamReq = null;
     }
     const res = this.res as http.ServerResponse;
-    res.writeHead(this.status, nodeHeaders(entries));
+    res.writeHead(this.status, nodeHeaders(headers));
     if (endOfStream) res.end();
   }
 
@@ -273,7 +284,7 @@ export class Exchange implements ChainEdges, ResponseHandler {
   downstreamTrailers(trailers: HeaderMap): void {
     if (this.finished) return;
     const res = this.res as http.ServerResponse;
-    res.addTrailers(nodeHeaders(trailers.entries()));
+    res.addTrailers(nodeHeaders(trailers));
     res.end();
   }
 
@@ -325,7 +336,7 @@ export class Exchange implements ChainEdges, ResponseHandler {
     this.env.out.access({
       method: this.method,
       path: this.path,
-      protocol: this.req.httpVersionMajor === 2 ? "HTTP/2" : `HTTP/${this.req.httpVersion}`,
+      protocol: protocolOf(this.req),
       status: this.status,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,

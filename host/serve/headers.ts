@@ -1,5 +1,6 @@
 // Header conversion between Node's HTTP messages and the host's header maps: pseudo
 // headers for the chain, hop-by-hop headers dropped at each hop as a proxy does.
+import { HeaderMap } from "../header-map.js";
 
 /** Connection-specific headers a proxy never forwards (RFC 9110 §7.6.1, plus expect: 100-continue is answered here). */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "http2-settings", "expect"]);
@@ -17,17 +18,28 @@ export function pairsOfRaw(raw: readonly string[], skip?: ReadonlySet<string>): 
   return out;
 }
 
-/** Pairs as a Node header object (repeated names become arrays); pseudo and hop-by-hop headers are left out. */
-export function nodeHeaders(pairs: Iterable<readonly [string, string]>, skip?: ReadonlySet<string>): Record<string, string | string[]> {
+/**
+ * A header map (read in place, without copying its entries: this runs for every request
+ * and response) or pairs as a Node header object (repeated names become arrays); pseudo
+ * and hop-by-hop headers are left out.
+ */
+export function nodeHeaders(headers: HeaderMap | Iterable<readonly [string, string]>, skip?: ReadonlySet<string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of pairs) {
-    if (name.startsWith(":") || HOP_BY_HOP.has(name) || skip?.has(name)) continue;
-    const prev = out[name];
-    if (prev === undefined) out[name] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[name] = [prev, value];
+  if (headers instanceof HeaderMap) {
+    const kv = headers.flat;
+    for (let i = 0; i < kv.length; i += 2) put(out, kv[i]!, kv[i + 1]!, skip);
+  } else {
+    for (const [name, value] of headers) put(out, name, value, skip);
   }
   return out;
+}
+
+function put(out: Record<string, string | string[]>, name: string, value: string, skip: ReadonlySet<string> | undefined): void {
+  if (name.charCodeAt(0) === 58 /* ":" */ || HOP_BY_HOP.has(name) || skip?.has(name)) return;
+  const prev = out[name];
+  if (prev === undefined) out[name] = value;
+  else if (Array.isArray(prev)) prev.push(value);
+  else out[name] = [prev, value];
 }
 
 /** The value of the first header named `name` (lower case), or undefined. */

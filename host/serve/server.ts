@@ -2,7 +2,6 @@
 // listens for HTTP/1.1 and h2c on one port, sends what the chain lets through to the
 // upstream, answers callouts from real clusters, and serves the admin port. See docs/serve.md.
 import type net from "node:net";
-import { watch, type FSWatcher } from "node:fs";
 import { LogLevel } from "../abi/enums.js";
 import { Admin } from "./admin.js";
 import { Clusters } from "./clusters.js";
@@ -14,6 +13,7 @@ import { ProxyStats } from "./stats.js";
 import { EchoUpstream, H2cUpstream, Http1Upstream, type Upstream } from "./upstream.js";
 import { Workers } from "./workers.js";
 import { TcpProxy } from "./tcp.js";
+import { watchFiles, type Watching } from "../../cli/project/watch.js";
 
 export { PluginLoadFailure } from "./workers.js";
 
@@ -83,19 +83,19 @@ export async function startServe(options: ServeOptions, write: (line: string) =>
     }
   };
 
-  const watchers: FSWatcher[] = [];
-  if (options.watch) {
-    const timers = new Map<string, NodeJS.Timeout>();
-    for (const file of new Set(options.filters.map((f) => f.file))) {
-      // Editors and compilers write in several steps: reload once the file has been quiet.
-      const w = watch(file, () => {
-        clearTimeout(timers.get(file));
-        timers.set(file, setTimeout(() => void reload(file).catch(() => {}), 100));
-      });
-      w.on("error", () => {});
-      watchers.push(w);
-    }
-  }
+  // Builds write in several steps (or write a temporary file and rename it): reload once
+  // the file has been quiet. A deleted file is reloaded when it comes back.
+  const watching: Watching | null = options.watch
+    ? await watchFiles({
+        paths: [...new Set(options.filters.map((f) => f.file))],
+        accept: (event) => event === "add" || event === "change",
+        settleMs: 100,
+        job: async (changed) => {
+          for (const file of changed) await reload(file).catch(() => {});
+        },
+        onError: (e) => out.notice(`serve: --watch: ${e.message}`, LogLevel.Warn),
+      })
+    : null;
 
   let closing: Promise<void> | null = null;
   return {
@@ -106,7 +106,8 @@ export async function startServe(options: ServeOptions, write: (line: string) =>
     reload,
     close: (graceMs = 10_000) =>
       (closing ??= (async () => {
-        for (const w of watchers) w.close();
+        // A reload under way finishes first, so nothing starts after the shutdown.
+        await watching?.close();
         if (admin) admin.draining = true;
         clearInterval(beat);
         await stopListener(graceMs);

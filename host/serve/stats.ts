@@ -3,12 +3,16 @@
 import { MetricType } from "../abi/enums.js";
 import type { MetricStat } from "../services/metrics.js";
 
+/** The per-class counter names, made once (requestDone runs for every request). */
+const STATUS_CLASS = ["", "downstream_rq_1xx", "downstream_rq_2xx", "downstream_rq_3xx", "downstream_rq_4xx", "downstream_rq_5xx"];
+
 export class ProxyStats {
-  private readonly counters = new Map<string, bigint>();
+  /** Plain numbers (exact up to 2^53), turned into the metrics' bigints only when read. */
+  private readonly counters = new Map<string, number>();
   private active = 0;
 
   count(name: string, by = 1): void {
-    this.counters.set(name, (this.counters.get(name) ?? 0n) + BigInt(by));
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
   }
 
   requestStarted(): void {
@@ -18,7 +22,7 @@ export class ProxyStats {
 
   requestDone(status: number): void {
     this.active--;
-    if (status >= 100) this.count(`downstream_rq_${Math.floor(status / 100)}xx`);
+    if (status >= 100) this.count(STATUS_CLASS[Math.floor(status / 100)] ?? `downstream_rq_${Math.floor(status / 100)}xx`);
   }
 
   get activeRequests(): number {
@@ -27,7 +31,7 @@ export class ProxyStats {
 
   /** As metric stats named like Envoy's connection-manager stats (prefix http.serve.). */
   stats(): MetricStat[] {
-    const out: MetricStat[] = [...this.counters].map(([name, value]) => ({ name: `http.serve.${name}`, type: MetricType.Counter, value, samples: [], buckets: [], count: 0, sum: 0n }));
+    const out: MetricStat[] = [...this.counters].map(([name, value]) => ({ name: `http.serve.${name}`, type: MetricType.Counter, value: BigInt(value), samples: [], buckets: [], count: 0, sum: 0n }));
     out.push({ name: "http.serve.downstream_rq_active", type: MetricType.Gauge, value: BigInt(this.active), samples: [], buckets: [], count: 0, sum: 0n });
     return out;
   }

@@ -49,34 +49,40 @@ export class TcpProxy {
         workers.pump();
       };
 
-      const send = (socket: net.Socket, bytes: Uint8Array, eos: boolean): void => {
-        if (bytes.length > 0) socket.write(bytes);
-        if (eos) socket.end();
+      /** Out at an end; a peer that reads slower than the other side writes pauses the other side until it drains. */
+      const send = (to: net.Socket, from: net.Socket, bytes: Uint8Array, eos: boolean): void => {
+        if (bytes.length > 0 && !to.write(bytes) && !from.isPaused()) {
+          from.pause();
+          to.once("drain", () => from.resume());
+        }
+        if (eos) to.end();
       };
       /** Client → upstream through the filters in order; upstream → client in reverse. */
       const directions = [
         {
           order: conns.map((_, i) => i),
-          passed: (c: TcpConnection) => c.forwardedUpstream,
+          take: (c: TcpConnection) => c.takeForwardedUpstream(),
           ended: (c: TcpConnection) => c.endOfStreamForwarded.upstream,
-          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i + 1 < n ? conns[i + 1]!.sendDownstreamData(bytes, eos) : send(server, bytes, eos)),
+          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i + 1 < n ? conns[i + 1]!.sendDownstreamData(bytes, eos) : send(server, client, bytes, eos)),
         },
         {
           order: conns.map((_, i) => n - 1 - i),
-          passed: (c: TcpConnection) => c.forwardedDownstream,
+          take: (c: TcpConnection) => c.takeForwardedDownstream(),
           ended: (c: TcpConnection) => c.endOfStreamForwarded.downstream,
-          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i > 0 ? conns[i - 1]!.sendUpstreamData(bytes, eos) : send(client, bytes, eos)),
+          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i > 0 ? conns[i - 1]!.sendUpstreamData(bytes, eos) : send(client, server, bytes, eos)),
         },
-      ].map((d) => ({ ...d, sent: new Array<number>(n).fill(0), eosSent: new Array<boolean>(n).fill(false) }));
+      ].map((d) => ({ ...d, eosSent: new Array<boolean>(n).fill(false) }));
 
-      /** Moves what each filter let through on to the next one, and out at the ends. */
+      /**
+       * Moves what each filter let through on to the next one, and out at the ends. Passed
+       * bytes are taken from the connection, so a long connection keeps nothing behind.
+       */
       const flush = (): void => {
         for (const d of directions) {
           for (const i of d.order) {
             if (ended) return;
             const c = conns[i]!;
-            const bytes = d.passed(c).subarray(d.sent[i]);
-            d.sent[i]! += bytes.length;
+            const bytes = d.take(c);
             const eos = d.ended(c) && !d.eosSent[i];
             if (eos) d.eosSent[i] = true;
             if (bytes.length > 0 || eos) d.onward(i, bytes, eos);
@@ -102,10 +108,13 @@ export class TcpProxy {
       guard(() => {
         for (const c of conns) c.connect();
       });
-      client.on("data", (chunk: Buffer) => guard(() => conns[0]?.sendDownstreamData(chunk, false)));
-      client.on("end", () => guard(() => conns[0]?.sendDownstreamData(EMPTY, true)));
-      server.on("data", (chunk: Buffer) => guard(() => conns[n - 1]?.sendUpstreamData(chunk, false)));
-      server.on("end", () => guard(() => conns[n - 1]?.sendUpstreamData(EMPTY, true)));
+      // Into the first filter (or the last, from the upstream); with no filters, straight across.
+      const fromClient = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[0]!.sendDownstreamData(bytes, eos) : send(server, client, bytes, eos));
+      const fromServer = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[n - 1]!.sendUpstreamData(bytes, eos) : send(client, server, bytes, eos));
+      client.on("data", (chunk: Buffer) => guard(() => fromClient(chunk, false)));
+      client.on("end", () => guard(() => fromClient(EMPTY, true)));
+      server.on("data", (chunk: Buffer) => guard(() => fromServer(chunk, false)));
+      server.on("end", () => guard(() => fromServer(EMPTY, true)));
       client.on("close", () => {
         for (const c of conns) c.closeDownstream(PeerType.Remote);
         finish();

@@ -116,11 +116,10 @@ export class Http1Upstream implements Upstream {
   constructor(private readonly base: URL) {}
 
   open(headers: HeaderMap, endOfStream: boolean, handler: ResponseHandler): UpstreamRequest {
-    const entries = headers.entries();
-    const method = first(entries, ":method") ?? "GET";
-    const path = (this.base.pathname === "/" ? "" : this.base.pathname) + (first(entries, ":path") ?? "/");
-    const out = nodeHeaders(entries, HOST);
-    out.host = first(entries, ":authority") ?? this.base.host;
+    const method = headers.get(":method") ?? "GET";
+    const path = (this.base.pathname === "/" ? "" : this.base.pathname) + (headers.get(":path") ?? "/");
+    const out = nodeHeaders(headers, HOST);
+    out.host = headers.get(":authority") ?? this.base.host;
     let connected = false;
     let responded = false;
     const req = http.request({ host: this.base.hostname, port: this.base.port || 80, method, path, headers: out, agent: this.agent });
@@ -191,12 +190,11 @@ export class H2cUpstream implements Upstream {
   }
 
   open(headers: HeaderMap, endOfStream: boolean, handler: ResponseHandler): UpstreamRequest {
-    const entries = headers.entries();
     const session = this.connect();
-    const out: http2.OutgoingHttpHeaders = nodeHeaders(entries, HOST);
-    out[":method"] = first(entries, ":method") ?? "GET";
-    out[":path"] = first(entries, ":path") ?? "/";
-    out[":authority"] = first(entries, ":authority") ?? this.base.host;
+    const out: http2.OutgoingHttpHeaders = nodeHeaders(headers, HOST);
+    out[":method"] = headers.get(":method") ?? "GET";
+    out[":path"] = headers.get(":path") ?? "/";
+    out[":authority"] = headers.get(":authority") ?? this.base.host;
     out[":scheme"] = "http";
     let responded = false;
     const connected = !session.connecting;

@@ -3,6 +3,7 @@
 // new VMs beside the old ones; streams in flight finish on the generation they started on.
 import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
+import { resolve } from "node:path";
 import { LogLevel } from "../abi/enums.js";
 import { Chain, orderChain } from "../chain.js";
 import { RealTimerClock } from "../clock.js";
@@ -143,13 +144,14 @@ export class Workers {
   }
 
   /**
-   * Reloads the filter read from `file` on every worker. A module that fails to load or
+   * Reloads the filters read from `file` on every worker. A module that fails to load or
    * configure leaves the running one in place; the error says why.
    */
   async reload(file: string): Promise<string[]> {
     const names: string[] = [];
+    const path = resolve(file); // one file may be named several ways (the watcher normalises)
     for (const entry of this.loaded) {
-      if (entry.spec.file !== file) continue;
+      if (resolve(entry.spec.file) !== path) continue;
       const bytes = await this.read(entry.spec);
       const digest = digestOf(bytes);
       if (digest === entry.digest) continue;
