@@ -91,13 +91,17 @@ export class ConfigReader {
     return fallback;
   }
 
-  /** The non-empty string at `key`; "" (after recording why) when absent, empty or not a string. */
-  requiredString(key: string, expected: string = "a non-empty string"): string {
+  /**
+   * The non-empty string at `key`; "" (after recording why) when absent, empty or
+   * not a string. `about` says what it is: `"cluster" (the auth service's cluster) must be …`.
+   */
+  requiredString(key: string, about: string = ""): string {
     const value = this.config.get(key);
     const text = value !== null ? value.asString() : null;
     if (text !== null && text.length > 0) return text;
-    if (value === null || text !== null) this.fail(this.name(key) + " must be " + expected);
-    else this.mismatch(key, expected, value);
+    let problem = this.name(key) + (about.length > 0 ? " (" + about + ")" : "") + " must be a non-empty string";
+    if (value !== null && text === null) problem += ", not " + describeJsonKind(value.kind);
+    this.fail(problem);
     return "";
   }
 

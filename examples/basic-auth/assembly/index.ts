@@ -119,11 +119,9 @@ function readSettings(config: JsonObject): Settings | null {
     }
     settings.rules.push(new Rule(prefix, settings.sets.get(name)));
   }
-  if (config.has("api_key_header")) {
-    const header = reader.requiredString("api_key_header", "a header name");
-    if (header.startsWith(":")) reader.fail("\"api_key_header\" must be a header name");
-    settings.apiKeyHeader = asciiLowerCase(header);
-  }
+  const header = reader.string("api_key_header", settings.apiKeyHeader)!;
+  if (header.length == 0 || header.startsWith(":")) reader.fail("\"api_key_header\" must be a header name");
+  settings.apiKeyHeader = asciiLowerCase(header);
   const principal = reader.string("principal_header");
   if (principal !== null) settings.principalHeader = asciiLowerCase(principal);
   settings.forwardCredentials = reader.bool("forward_credentials", false);

@@ -30,7 +30,7 @@ function readSettings(config: JsonObject): AuthSettings | null {
   const settings = new AuthSettings();
   const reader = new ConfigReader(config, "http-auth");
   reader.allowOnly("cluster, authority, path, timeout_ms, deny_body, allow_headers");
-  const cluster = reader.requiredString("cluster", "a non-empty string (the Envoy cluster of the auth service)");
+  const cluster = reader.requiredString("cluster", "the Envoy cluster of the auth service");
   settings.cluster = cluster;
   settings.authority = reader.string("authority", cluster)!;
   const path = reader.string("path", settings.path)!;

@@ -35,7 +35,7 @@ function readSettings(config: JsonObject): Settings | null {
   const s = new Settings();
   const reader = new ConfigReader(config, NAME);
   reader.allowOnly("cluster, authority, path, timeout_ms, status_on_error, headers, fail_open");
-  const cluster = reader.requiredString("cluster", "a non-empty string (the Envoy cluster of the policy service)");
+  const cluster = reader.requiredString("cluster", "the Envoy cluster of the policy service");
   s.cluster = cluster;
   s.authority = reader.string("authority", cluster)!;
   const path = reader.string("path", s.path)!;

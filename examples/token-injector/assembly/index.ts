@@ -93,7 +93,7 @@ function readSettings(config: JsonObject): TokenSettings | null {
   const s = new TokenSettings();
   const reader = new ConfigReader(config, "token-injector");
   reader.allowOnly("cluster, authority, path, client_id, client_secret, scope, refresh_margin_s, fetch_timeout_ms, wait_timeout_ms, poll_ms, shared_key");
-  const cluster = reader.requiredString("cluster", "a non-empty string (the token endpoint's Envoy cluster)");
+  const cluster = reader.requiredString("cluster", "the token endpoint's Envoy cluster");
   s.cluster = cluster;
   s.authority = reader.string("authority", cluster)!;
   s.path = reader.string("path", s.path)!;

@@ -28,7 +28,7 @@ function readSettings(config: JsonObject): Settings | null {
   // Records the first problem (an unknown key, a value of the wrong kind) and logs it under the filter's name.
   const reader = new ConfigReader(config, FILTER);
   reader.allowOnly("cluster, path, timeout_ms");
-  settings.cluster = reader.requiredString("cluster", "a non-empty string (the Envoy cluster to ask)");
+  settings.cluster = reader.requiredString("cluster", "the Envoy cluster to ask");
   settings.path = reader.string("path", settings.path)!;
   if (!settings.path.startsWith("/")) reader.fail("\"path\" must start with \"/\"");
   settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
