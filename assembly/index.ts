@@ -34,5 +34,6 @@ export {
 } from "./api/properties";
 export { pluginConfigurationObject, unexpectedJson } from "./api/config";
 export { ConfiguredRoot } from "./api/configured-root";
+export { ConfigReader } from "./api/config-reader";
 export { JsonKind, JsonError, JsonReader, JSON_MAX_DEPTH, describeJsonKind } from "./json/reader";
 export { JsonValue, JsonObject, JsonResult, parseJson, parseJsonBytes } from "./json/value";

@@ -14,7 +14,7 @@
 //   cookie          { "name" (default "canary_variant"), "max_age" (default 86400), "path" (default "/"),
 //                     "same_site" ("Strict", "Lax" (default) or "None"), "secure" (default false) }
 import {
-  Attributes, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext,
+  Attributes, ConfigReader, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, registerRootContext,
   requestHeaders, responseHeaders,
 } from "proxy-wasm-as";
 import { hostOf } from "proxy-wasm-as/net";
@@ -80,86 +80,86 @@ function isToken(text: string): bool {
   return true;
 }
 
-function fail(message: string): CanarySettings | null {
-  log.critical("ab-canary: " + message);
+function fail(reader: ConfigReader, message: string): CanarySettings | null {
+  reader.fail(message);
   return null;
 }
 
 function readSettings(config: JsonObject): CanarySettings | null {
   const s = new CanarySettings();
-  const list = config.getArray("variants");
-  if (list === null || list.length == 0) return fail("\"variants\" must be a non-empty array of { name, weight }");
+  const reader = new ConfigReader(config, "ab-canary");
+  reader.allowOnly("variants, header, key_cookie, key_header, cookie");
+  const list = reader.array("variants", "a non-empty array of { name, weight }");
+  if (list === null || list.length == 0) return fail(reader, "\"variants\" must be a non-empty array of { name, weight }");
   let total: f64 = 0;
   for (let i = 0; i < list.length; i++) {
-    const item = list[i].asObject();
-    const where = "\"variants\"[" + i.toString() + "]";
-    if (item === null) return fail(where + " must be an object");
-    const name = item.getString("name");
-    if (name === null || !isToken(name)) return fail(where + ".name must be a cookie-safe token (no spaces, ';', ',', '=')");
+    const item = reader.nested("variants[" + i.toString() + "]", list[i]);
+    if (item === null || !item.allowOnly("name, weight, value")) return null;
+    const name = item.string("name");
+    if (name === null || !isToken(name)) return fail(reader, item.name("name") + " must be a cookie-safe token (no spaces, ';', ',', '=')");
     for (let j = 0; j < s.variants.length; j++) {
-      if (s.variants[j].name == name) return fail(where + ".name \"" + name + "\" is listed twice");
+      if (s.variants[j].name == name) return fail(reader, item.name("name") + " \"" + name + "\" is listed twice");
     }
-    const weight = item.getNumber("weight", -1);
-    if (!(weight >= 0 && weight <= 1e6)) return fail(where + ".weight must be a number from 0 to 1000000");
-    const value = item.getString("value");
+    const weight = item.number("weight", -1);
+    if (!(weight >= 0 && weight <= 1e6)) return fail(reader, item.name("weight") + " must be a number from 0 to 1000000");
+    const value = item.string("value", name)!;
     total += weight;
-    s.variants.push(new Variant(name, value !== null ? value : name, weight));
+    s.variants.push(new Variant(name, value, weight));
   }
-  if (!(total > 0)) return fail("\"variants\" weights must add up to more than 0");
+  if (!(total > 0)) return fail(reader, "\"variants\" weights must add up to more than 0");
   let sum: f64 = 0;
   for (let i = 0; i < s.variants.length; i++) {
     sum += s.variants[i].weight;
     s.variants[i].upTo = i == s.variants.length - 1 ? BUCKETS : <u32>Math.round(sum / total * <f64>BUCKETS);
   }
-  const header = config.getString("header");
+  const header = reader.string("header");
   if (header !== null) {
-    if (!isToken(header) || header.toLowerCase() != header) return fail("\"header\" must be a lower-case header name");
+    if (!isToken(header) || header.toLowerCase() != header) return fail(reader, "\"header\" must be a lower-case header name");
     s.header = header;
   }
-  const keyCookie = config.getString("key_cookie");
+  const keyCookie = reader.string("key_cookie");
   if (keyCookie !== null) {
-    if (!isToken(keyCookie)) return fail("\"key_cookie\" must be a cookie name");
+    if (!isToken(keyCookie)) return fail(reader, "\"key_cookie\" must be a cookie name");
     s.keyCookie = keyCookie;
   }
-  const keyHeader = config.getString("key_header");
+  const keyHeader = reader.string("key_header");
   if (keyHeader !== null) {
-    if (!isToken(keyHeader)) return fail("\"key_header\" must be a header name");
+    if (!isToken(keyHeader)) return fail(reader, "\"key_header\" must be a header name");
     s.keyHeader = keyHeader.toLowerCase();
   }
   let maxAge: f64 = 86400;
   let path = "/";
   let sameSite = "Lax";
   let secure = false;
-  if (config.has("cookie")) {
-    const cookie = config.getObject("cookie");
-    if (cookie === null) return fail("\"cookie\" must be an object");
-    const name = cookie.getString("name");
+  const cookieValue = reader.value("cookie");
+  if (cookieValue !== null) {
+    const cookie = reader.nested("cookie", cookieValue);
+    if (cookie === null || !cookie.allowOnly("name, max_age, path, same_site, secure")) return null;
+    const name = cookie.string("name");
     if (name !== null) {
-      if (!isToken(name)) return fail("\"cookie.name\" must be a cookie name");
+      if (!isToken(name)) return fail(reader, "\"cookie.name\" must be a cookie name");
       s.cookieName = name;
     }
-    maxAge = cookie.getNumber("max_age", 86400);
-    if (!(maxAge >= 0 && maxAge <= 400 * 86400) || maxAge != Math.floor(maxAge)) {
-      return fail("\"cookie.max_age\" must be a whole number of seconds from 0 to 34560000");
-    }
-    const cookiePath = cookie.getString("path");
+    maxAge = cookie.wholeNumber("max_age", 86400, 0, 400 * 86400);
+    const cookiePath = cookie.string("path");
     if (cookiePath !== null) {
-      if (!cookiePath.startsWith("/") || cookiePath.includes(";")) return fail("\"cookie.path\" must start with '/' and hold no ';'");
+      if (!cookiePath.startsWith("/") || cookiePath.includes(";")) return fail(reader, "\"cookie.path\" must start with '/' and hold no ';'");
       path = cookiePath;
     }
-    const site = cookie.getString("same_site");
+    const site = cookie.string("same_site");
     if (site !== null) {
-      if (site != "Strict" && site != "Lax" && site != "None") return fail("\"cookie.same_site\" must be \"Strict\", \"Lax\" or \"None\"");
+      if (site != "Strict" && site != "Lax" && site != "None") return fail(reader, "\"cookie.same_site\" must be \"Strict\", \"Lax\" or \"None\"");
       sameSite = site;
     }
-    secure = cookie.getBool("secure", false);
+    secure = cookie.bool("secure", false);
+    if (!reader.ok) return null;
   }
   // Browsers drop SameSite=None cookies that are not Secure.
   if (sameSite == "None") secure = true;
   const attributes = "; Max-Age=" + (<i64>maxAge).toString() + "; Path=" + path + "; SameSite=" + sameSite +
     (secure ? "; Secure" : "");
   for (let i = 0; i < s.variants.length; i++) s.variants[i].setCookie = s.cookieName + "=" + s.variants[i].name + attributes;
-  return s;
+  return reader.ok ? s : null;
 }
 
 class CanaryStream extends HttpContext {

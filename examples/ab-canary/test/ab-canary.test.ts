@@ -103,10 +103,10 @@ test("cookie attributes come from configuration; SameSite=None is always Secure"
 
 const BAD: Array<[string, object | string, RegExp]> = [
   ["no variants", {}, /"variants" must be a non-empty array/],
-  ["a variant that is not an object", { variants: [1] }, /"variants"\[0\] must be an object/],
-  ["a variant name with a space", { variants: [{ name: "a b", weight: 1 }] }, /"variants"\[0\]\.name must be a cookie-safe token/],
-  ["a variant listed twice", { variants: [{ name: "a", weight: 1 }, { name: "a", weight: 1 }] }, /"variants"\[1\]\.name "a" is listed twice/],
-  ["a negative weight", { variants: [{ name: "a", weight: -1 }] }, /"variants"\[0\]\.weight must be a number/],
+  ["a variant that is not an object", { variants: [1] }, /"variants\[0\]" must be an object, not a number/],
+  ["a variant name with a space", { variants: [{ name: "a b", weight: 1 }] }, /"variants\[0\]\.name" must be a cookie-safe token/],
+  ["a variant listed twice", { variants: [{ name: "a", weight: 1 }, { name: "a", weight: 1 }] }, /"variants\[1\]\.name" "a" is listed twice/],
+  ["a negative weight", { variants: [{ name: "a", weight: -1 }] }, /"variants\[0\]\.weight" must be a number/],
   ["weights adding up to 0", { variants: [{ name: "a", weight: 0 }] }, /weights must add up to more than 0/],
   ["an upper-case header", { header: "X-Canary", variants: [{ name: "a", weight: 1 }] }, /"header" must be a lower-case header name/],
   ["a bad SameSite", { variants: [{ name: "a", weight: 1 }], cookie: { same_site: "lax" } }, /"cookie.same_site" must be/],

@@ -8,7 +8,7 @@
 //
 // Configuration (JSON, the same for both roots): see README.md.
 import {
-  Attributes, Counter, FilterDataStatus, Gauge, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject,
+  Attributes, ConfigReader, Counter, FilterDataStatus, Gauge, HeaderPair, HttpCallResponse, HttpCallback, HttpContext,
   RootContext, SharedQueue, WasmResult, callForeignFunction, getPropertyInt, httpCall, log,
   pluginConfigurationObject, registerRootContext, registerRootContextFor,
 } from "proxy-wasm-as";
@@ -31,56 +31,25 @@ class ShipperSettings {
   compress: bool = false;
 }
 
-function fail(message: string): ShipperSettings | null {
-  log.critical("access-log-shipper: " + message);
-  return null;
-}
-
-/** A whole number in [min, max] named `field`, or NaN after logging why not. */
-function wholeNumber(config: JsonObject, field: string, fallback: f64, min: f64, max: f64): f64 {
-  const given = config.get(field);
-  const value = given !== null ? given.asNumber() : fallback; // NaN when not a number
-  if (value >= min && value <= max && value == Math.floor(value)) return value;
-  log.critical("access-log-shipper: \"" + field + "\" must be a whole number from " + (<i64>min).toString() + " to " +
-    (<i64>max).toString());
-  return NaN;
-}
-
 function readSettings(singleton: bool): ShipperSettings | null {
   const config = pluginConfigurationObject("access-log-shipper");
   if (config === null) return null;
   const s = new ShipperSettings();
-  const queue = config.getString("queue");
-  if (config.has("queue") && (queue === null || queue.length == 0)) return fail("\"queue\" must be a non-empty string");
-  if (queue !== null) s.queue = queue;
-  const cluster = config.getString("cluster");
-  if (config.has("cluster") && cluster === null) return fail("\"cluster\" must be a string");
-  if (cluster !== null) s.cluster = cluster;
-  if (singleton && s.cluster.length == 0) return fail("\"cluster\" (the collector's Envoy cluster) must be a non-empty string");
-  const authority = config.getString("authority");
-  s.authority = authority !== null ? authority : s.cluster;
-  const path = config.getString("path");
-  if (path !== null) {
-    if (!path.startsWith("/")) return fail("\"path\" must start with '/'");
-    s.path = path;
-  }
   // The first bad field is the one reported.
-  const timeout = wholeNumber(config, "timeout_ms", 2000, 1, 60000);
-  if (isNaN(timeout)) return null;
-  s.timeoutMs = <u32>timeout;
-  const batchSize = wholeNumber(config, "batch_size", 100, 1, 10000);
-  if (isNaN(batchSize)) return null;
-  s.batchSize = <i32>batchSize;
-  const age = wholeNumber(config, "batch_max_age_ms", 1000, 10, 600000);
-  if (isNaN(age)) return null;
-  s.batchMaxAgeMs = <u32>age;
-  const backlog = wholeNumber(config, "max_backlog", 10000, 1, 1000000);
-  if (isNaN(backlog)) return null;
-  s.maxBacklog = <i32>backlog;
-  const compress = config.get("compress");
-  if (compress !== null && !compress.isBool()) return fail("\"compress\" must be true or false");
-  s.compress = compress !== null && compress.asBool();
-  return s;
+  const reader = new ConfigReader(config, "access-log-shipper");
+  reader.allowOnly("queue, cluster, authority, path, timeout_ms, batch_size, batch_max_age_ms, max_backlog, compress");
+  if (config.has("queue")) s.queue = reader.requiredString("queue");
+  s.cluster = reader.string("cluster", s.cluster)!;
+  if (singleton && s.cluster.length == 0) reader.fail("\"cluster\" (the collector's Envoy cluster) must be a non-empty string");
+  s.authority = reader.string("authority", s.cluster)!;
+  s.path = reader.string("path", s.path)!;
+  if (!s.path.startsWith("/")) reader.fail("\"path\" must start with '/'");
+  s.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 2000, 1, 60000);
+  s.batchSize = <i32>reader.wholeNumber("batch_size", 100, 1, 10000);
+  s.batchMaxAgeMs = <u32>reader.wholeNumber("batch_max_age_ms", 1000, 10, 600000);
+  s.maxBacklog = <i32>reader.wholeNumber("max_backlog", 10000, 1, 1000000);
+  s.compress = reader.bool("compress", false);
+  return reader.ok ? s : null;
 }
 
 /** `text` as a JSON string literal. */

@@ -12,7 +12,7 @@
 //   principal_header header set to the user or key name on success (default: none)
 //   forward_credentials  keep Authorization / the API key header upstream (default false)
 import {
-  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log,
   registerRootContext, requestHeaders, asciiLowerCase,
 } from "proxy-wasm-as";
 import { base64, hex } from "proxy-wasm-as/encoding";
@@ -46,21 +46,15 @@ class Settings {
   forwardCredentials: bool = false;
 }
 
-/** `{ name: hex digest }` under `field` of a set, or null after logging the problem (never the value). */
-function readDigests(set: JsonObject, where: string, field: string, out: Credential[]): bool {
-  const value = set.get(field);
-  if (value === null) return true;
-  const object = value.asObject();
-  if (object === null) {
-    log.critical(NAME + ": " + where + "." + field + " must be an object of name → hex SHA-256");
-    return false;
-  }
+/** `{ name: hex digest }` under `field` of a set, or false after recording the problem (never the value). */
+function readDigests(set: ConfigReader, field: string, out: Credential[]): bool {
+  const object = set.object(field, "an object of name → hex SHA-256");
+  if (object === null) return set.ok;
   for (let i = 0; i < object.size; i++) {
     const text = object.valueAt(i).asString();
     const digest = text !== null ? hex.decode(text) : null;
     if (digest === null || digest.length != SHA256_DIGEST_LENGTH) {
-      log.critical(NAME + ": " + where + "." + field + "." + object.keyAt(i) + " must be 64 hex digits (a SHA-256 digest)");
-      return false;
+      return set.fail(set.name(field + "." + object.keyAt(i)) + " must be 64 hex digits (a SHA-256 digest)");
     }
     out.push(new Credential(object.keyAt(i), digest));
   }
@@ -69,76 +63,69 @@ function readDigests(set: JsonObject, where: string, field: string, out: Credent
 
 function readSettings(config: JsonObject): Settings | null {
   const settings = new Settings();
-  const sets = config.getObject("credential_sets");
+  const reader = new ConfigReader(config, NAME);
+  if (!reader.allowOnly("credential_sets, rules, api_key_header, principal_header, forward_credentials")) return null;
+  const sets = reader.object("credential_sets", "an object of named credential sets");
   if (sets === null) {
-    log.critical(NAME + ": \"credential_sets\" must be an object of named credential sets");
+    reader.fail("\"credential_sets\" must be an object of named credential sets");
     return null;
   }
   for (let i = 0; i < sets.size; i++) {
     const name = sets.keyAt(i);
-    const where = "credential_sets." + name;
-    const object = sets.valueAt(i).asObject();
-    if (object === null) {
-      log.critical(NAME + ": " + where + " must be an object");
-      return null;
-    }
+    const object = reader.nested("credential_sets." + name, sets.valueAt(i));
+    if (object === null || !object.allowOnly("realm, users, api_keys")) return null;
     const set = new CredentialSet();
-    const realm = object.has("realm") ? object.getString("realm") : name;
+    const realm = object.string("realm", name);
     if (realm === null || realm.includes("\"") || realm.includes("\\")) {
-      log.critical(NAME + ": " + where + ".realm must be a string without quotes or backslashes");
+      object.fail(object.name("realm") + " must be a string without quotes or backslashes");
       return null;
     }
     set.realm = realm;
-    if (!readDigests(object, where, "users", set.users) || !readDigests(object, where, "api_keys", set.keys)) return null;
+    if (!readDigests(object, "users", set.users) || !readDigests(object, "api_keys", set.keys)) return null;
     for (let u = 0; u < set.users.length; u++) {
       if (set.users[u].name.includes(":")) {
-        log.critical(NAME + ": " + where + ".users: a user name cannot contain ':' (RFC 7617)");
+        object.fail(object.name("users") + ": a user name cannot contain ':' (RFC 7617)");
         return null;
       }
     }
     if (set.users.length + set.keys.length == 0) {
-      log.critical(NAME + ": " + where + " has no users and no api_keys");
+      reader.fail(reader.name("credential_sets." + name) + " has no users and no api_keys");
       return null;
     }
     if (set.users.length > 0) set.challenge = "Basic realm=\"" + realm + "\", charset=\"UTF-8\"";
     settings.sets.set(name, set);
   }
-  const rules = config.getArray("rules");
+  const rules = reader.array("rules", "an array of { prefix, credentials | public }");
   if (rules === null) {
-    log.critical(NAME + ": \"rules\" must be an array of { prefix, credentials | public }");
+    reader.fail("\"rules\" must be an array of { prefix, credentials | public }");
     return null;
   }
   for (let i = 0; i < rules.length; i++) {
-    const where = "rules[" + i.toString() + "]";
-    const rule = rules[i].asObject();
-    const prefix = rule !== null ? rule.getString("prefix") : null;
-    if (rule === null || prefix === null || !prefix.startsWith("/")) {
-      log.critical(NAME + ": " + where + ".prefix must be a path starting with '/'");
+    const rule = reader.nested("rules[" + i.toString() + "]", rules[i]);
+    if (rule === null || !rule.allowOnly("prefix, credentials, public")) return null;
+    const prefix = rule.string("prefix");
+    if (prefix === null || !prefix.startsWith("/")) {
+      rule.fail(rule.name("prefix") + " must be a path starting with '/'");
       return null;
     }
-    if (rule.getBool("public")) {
+    if (rule.bool("public", false)) {
       settings.rules.push(new Rule(prefix, null));
       continue;
     }
-    const name = rule.getString("credentials");
+    const name = rule.string("credentials");
     if (name === null || !settings.sets.has(name)) {
-      log.critical(NAME + ": " + where + " needs \"public\": true or \"credentials\" naming a credential set");
+      rule.fail(reader.name("rules[" + i.toString() + "]") + " needs \"public\": true or \"credentials\" naming a credential set");
       return null;
     }
     settings.rules.push(new Rule(prefix, settings.sets.get(name)));
   }
-  if (config.has("api_key_header")) {
-    const header = config.getString("api_key_header");
-    if (header === null || header.length == 0 || header.startsWith(":")) {
-      log.critical(NAME + ": \"api_key_header\" must be a header name");
-      return null;
-    }
-    settings.apiKeyHeader = asciiLowerCase(header);
-  }
-  const principal = config.getString("principal_header");
+  const header = reader.string("api_key_header", settings.apiKeyHeader)!;
+  if (header.length == 0 || header.startsWith(":")) reader.fail("\"api_key_header\" must be a header name");
+  settings.apiKeyHeader = asciiLowerCase(header);
+  const principal = reader.string("principal_header");
   if (principal !== null) settings.principalHeader = asciiLowerCase(principal);
-  settings.forwardCredentials = config.getBool("forward_credentials");
-  return settings;
+  settings.forwardCredentials = reader.bool("forward_credentials", false);
+  return reader.ok ? settings : null;
 }
 
 /**

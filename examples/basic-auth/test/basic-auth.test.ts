@@ -137,15 +137,15 @@ test("two workers of the same plugin decide alike", async () => {
 const SETS = CONFIG.credential_sets;
 const BAD: Array<[string, object | string, RegExp]> = [
   ["no credential_sets", { rules: [] }, /"credential_sets" must be an object/],
-  ["a short digest", { credential_sets: { a: { users: { u: "abcd" } } }, rules: [] }, /credential_sets\.a\.users\.u must be 64 hex digits/],
-  ["a non-hex digest", { credential_sets: { a: { api_keys: { k: "z".repeat(64) } } }, rules: [] }, /credential_sets\.a\.api_keys\.k must be 64 hex digits/],
-  ["users not an object", { credential_sets: { a: { users: ["u"] } }, rules: [] }, /credential_sets\.a\.users must be an object/],
-  ["an empty set", { credential_sets: { a: {} }, rules: [] }, /credential_sets\.a has no users and no api_keys/],
+  ["a short digest", { credential_sets: { a: { users: { u: "abcd" } } }, rules: [] }, /"credential_sets\.a\.users\.u" must be 64 hex digits/],
+  ["a non-hex digest", { credential_sets: { a: { api_keys: { k: "z".repeat(64) } } }, rules: [] }, /"credential_sets\.a\.api_keys\.k" must be 64 hex digits/],
+  ["users not an object", { credential_sets: { a: { users: ["u"] } }, rules: [] }, /"credential_sets\.a\.users" must be an object of name → hex SHA-256, not an array/],
+  ["an empty set", { credential_sets: { a: {} }, rules: [] }, /"credential_sets\.a" has no users and no api_keys/],
   ["a user name with ':'", { credential_sets: { a: { users: { "u:v": sha("x") } } }, rules: [] }, /cannot contain ':'/],
-  ["a quote in the realm", { credential_sets: { a: { realm: 'x"y', users: { u: sha("x") } } }, rules: [] }, /\.realm must be a string without quotes/],
+  ["a quote in the realm", { credential_sets: { a: { realm: 'x"y', users: { u: sha("x") } } }, rules: [] }, /\.realm" must be a string without quotes/],
   ["no rules", { credential_sets: SETS }, /"rules" must be an array/],
-  ["a rule without a prefix", { credential_sets: SETS, rules: [{ public: true }] }, /rules\[0\]\.prefix must be a path/],
-  ["a rule naming no set", { credential_sets: SETS, rules: [{ prefix: "/", credentials: "nobody" }] }, /rules\[0\] needs "public": true or "credentials"/],
+  ["a rule without a prefix", { credential_sets: SETS, rules: [{ public: true }] }, /"rules\[0\]\.prefix" must be a path/],
+  ["a rule naming no set", { credential_sets: SETS, rules: [{ prefix: "/", credentials: "nobody" }] }, /"rules\[0\]" needs "public": true or "credentials"/],
   ["an empty api_key_header", { ...CONFIG, api_key_header: "" }, /"api_key_header" must be a header name/],
   ["not JSON", "{credential_sets", /not valid JSON: at byte 1/],
 ];

@@ -5,7 +5,7 @@
 // allowed get no CORS headers at all, so the browser refuses the response.
 // Configuration: see README.md.
 import {
-  ConfiguredRoot, Counter, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, asciiLowerCase, log,
+  ConfigReader, ConfiguredRoot, Counter, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, asciiLowerCase,
   registerRootContext, requestHeaders, responseHeaders,
 } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
@@ -72,30 +72,22 @@ class CorsPolicy {
   }
 }
 
-/** A JSON array of strings, or null after logging which field is wrong. */
-function stringList(config: JsonObject, field: string): string[] | null {
-  const value = config.get(field);
-  const out: string[] = [];
-  if (value === null) return out;
-  const items = value.asArray();
-  if (items === null) {
-    log.critical(NAME + ": \"" + field + "\" must be an array of strings");
-    return null;
-  }
-  for (let i = 0; i < items.length; i++) {
-    const s = items[i].asString();
-    if (s === null || s.length == 0) {
-      log.critical(NAME + ": \"" + field + "\"[" + i.toString() + "] must be a non-empty string");
+/** A JSON array of non-empty strings (empty when absent), or null after recording which field is wrong. */
+function stringList(reader: ConfigReader, field: string): string[] | null {
+  const list = reader.strings(field);
+  if (list === null) return reader.ok ? [] : null;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].length == 0) {
+      reader.fail("\"" + field + "\"[" + i.toString() + "] must be a non-empty string");
       return null;
     }
-    out.push(s);
   }
-  return out;
+  return list;
 }
 
 /** Header names must be HTTP tokens (RFC 9110); the list is sent joined by ", ". */
-function tokenList(config: JsonObject, field: string): string | null {
-  const list = stringList(config, field);
+function tokenList(reader: ConfigReader, field: string): string | null {
+  const list = stringList(reader, field);
   if (list === null) return null;
   for (let i = 0; i < list.length; i++) {
     const s = list[i];
@@ -103,7 +95,7 @@ function tokenList(config: JsonObject, field: string): string | null {
       const c = s.charCodeAt(j);
       const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
       if (!ok) {
-        log.critical(NAME + ": \"" + field + "\"[" + i.toString() + "] is not a valid token: \"" + s + "\"");
+        reader.fail("\"" + field + "\"[" + i.toString() + "] is not a valid token: \"" + s + "\"");
         return null;
       }
     }
@@ -113,7 +105,9 @@ function tokenList(config: JsonObject, field: string): string | null {
 
 function readPolicy(config: JsonObject): CorsPolicy | null {
   const policy = new CorsPolicy();
-  const origins = stringList(config, "allow_origins");
+  const reader = new ConfigReader(config, NAME);
+  reader.allowOnly("allow_origins, allow_origin_regex, allow_methods, allow_headers, expose_headers, max_age, allow_credentials");
+  const origins = stringList(reader, "allow_origins");
   if (origins === null) return null;
   for (let i = 0; i < origins.length; i++) {
     const entry = asciiLowerCase(origins[i]);
@@ -127,55 +121,40 @@ function readPolicy(config: JsonObject): CorsPolicy | null {
       const hostStart = scheme < 0 ? 0 : scheme + 3;
       // Only a leading "*." in the host is a wildcard: "https://*.example.com", "*.example.com".
       if (star != hostStart || entry.charCodeAt(star + 1) != 0x2E || entry.indexOf("*", star + 1) >= 0) {
-        log.critical(NAME + ": \"allow_origins\"[" + i.toString() + "] may only have \"*.\" at the start of the host: \"" + origins[i] + "\"");
+        reader.fail("\"allow_origins\"[" + i.toString() + "] may only have \"*.\" at the start of the host: \"" + origins[i] + "\"");
         return null;
       }
       policy.wildcards.push(new Wildcard(entry.substring(0, star), entry.substring(star + 1), scheme >= 0));
     }
   }
-  const patterns = stringList(config, "allow_origin_regex");
+  const patterns = stringList(reader, "allow_origin_regex");
   if (patterns === null) return null;
   for (let i = 0; i < patterns.length; i++) {
     const compiled = Regex.compile(patterns[i]);
     if (!compiled.ok) {
-      log.critical(NAME + ": \"allow_origin_regex\"[" + i.toString() + "] is not a valid pattern: at " + compiled.position.toString() + ": " + compiled.error!);
+      reader.fail("\"allow_origin_regex\"[" + i.toString() + "] is not a valid pattern: at " + compiled.position.toString() + ": " + compiled.error!);
       return null;
     }
     policy.regexes.push(compiled.regex!);
   }
   if (!policy.anyOrigin && policy.exact.length == 0 && policy.wildcards.length == 0 && policy.regexes.length == 0) {
-    log.critical(NAME + ": no origin is allowed: give \"allow_origins\" or \"allow_origin_regex\"");
+    reader.fail("no origin is allowed: give \"allow_origins\" or \"allow_origin_regex\"");
     return null;
   }
   if (config.has("allow_methods")) {
-    const methods = tokenList(config, "allow_methods");
+    const methods = tokenList(reader, "allow_methods");
     if (methods === null) return null;
     policy.allowMethods = methods;
   }
-  const headers = tokenList(config, "allow_headers");
+  const headers = tokenList(reader, "allow_headers");
   if (headers === null) return null;
   policy.allowHeaders = headers;
-  const expose = tokenList(config, "expose_headers");
+  const expose = tokenList(reader, "expose_headers");
   if (expose === null) return null;
   policy.exposeHeaders = expose;
-  const maxAge = config.get("max_age");
-  if (maxAge !== null) {
-    const seconds = maxAge.asNumber();
-    if (!(seconds >= 0 && seconds <= 86400) || seconds != Math.floor(seconds)) {
-      log.critical(NAME + ": \"max_age\" must be a whole number of seconds from 0 to 86400");
-      return null;
-    }
-    policy.maxAge = (<i32>seconds).toString();
-  }
-  const credentials = config.get("allow_credentials");
-  if (credentials !== null) {
-    if (!credentials.isBool()) {
-      log.critical(NAME + ": \"allow_credentials\" must be true or false");
-      return null;
-    }
-    policy.credentials = credentials.asBool();
-  }
-  return policy;
+  if (config.has("max_age")) policy.maxAge = (<i32>reader.wholeNumber("max_age", 0, 0, 86400)).toString();
+  policy.credentials = reader.bool("allow_credentials", policy.credentials);
+  return reader.ok ? policy : null;
 }
 
 /** Adds "Vary: Origin" unless a Vary header already names Origin (or is "*"). */

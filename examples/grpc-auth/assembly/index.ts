@@ -13,7 +13,7 @@
 //   method      method name (default "Check")
 //   timeout_ms  deadline (default 1000)
 import {
-  ConfiguredRoot, FilterHeadersStatus, GrpcCallback, GrpcStatus, HttpContext, JsonObject, RootContext, grpcCall, log,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, GrpcCallback, GrpcStatus, HttpContext, JsonObject, RootContext, grpcCall, log,
   registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 import { ProtoWriter, readCheckReply } from "./proto";
@@ -30,23 +30,13 @@ class Settings {
 /** The settings in the configuration, or null (with the reason logged) when they are invalid. */
 function readSettings(config: JsonObject): Settings | null {
   const settings = new Settings();
-  const cluster = config.getString("cluster");
-  if (cluster === null || cluster.length == 0) {
-    log.critical("grpc-auth: \"cluster\" (the Envoy cluster of the auth service) must be a non-empty string");
-    return null;
-  }
-  settings.cluster = cluster;
-  const service = config.getString("service");
-  if (service !== null) settings.service = service;
-  const method = config.getString("method");
-  if (method !== null) settings.method = method;
-  const timeout = config.getNumber("timeout_ms", 1000);
-  if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
-    log.critical("grpc-auth: \"timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
-    return null;
-  }
-  settings.timeoutMs = <u32>timeout;
-  return settings;
+  const reader = new ConfigReader(config, "grpc-auth");
+  reader.allowOnly("cluster, service, method, timeout_ms");
+  settings.cluster = reader.requiredString("cluster", "the Envoy cluster of the auth service");
+  settings.service = reader.string("service", settings.service)!;
+  settings.method = reader.string("method", settings.method)!;
+  settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
+  return reader.ok ? settings : null;
 }
 
 function headerOrEmpty(name: string): string {

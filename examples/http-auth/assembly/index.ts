@@ -11,7 +11,7 @@
 //   deny_body      body of the 403 reply (default "access denied\n")
 //   allow_headers  names of auth-response headers copied onto the allowed request
 import {
-  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallback, HttpCallResponse, HttpContext, JsonObject,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallback, HttpCallResponse, HttpContext, JsonObject,
   RootContext, httpCall, log, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 
@@ -28,47 +28,19 @@ class AuthSettings {
 
 function readSettings(config: JsonObject): AuthSettings | null {
   const settings = new AuthSettings();
-  const cluster = config.getString("cluster");
-  if (cluster === null || cluster.length == 0) {
-    log.critical("http-auth: \"cluster\" (the Envoy cluster of the auth service) must be a non-empty string");
-    return null;
-  }
+  const reader = new ConfigReader(config, "http-auth");
+  reader.allowOnly("cluster, authority, path, timeout_ms, deny_body, allow_headers");
+  const cluster = reader.requiredString("cluster", "the Envoy cluster of the auth service");
   settings.cluster = cluster;
-  const authority = config.getString("authority");
-  settings.authority = authority !== null ? authority : cluster;
-  const path = config.getString("path");
-  if (path !== null) {
-    if (!path.startsWith("/")) {
-      log.critical("http-auth: \"path\" must start with '/'");
-      return null;
-    }
-    settings.path = path;
-  }
-  const timeout = config.getNumber("timeout_ms", 1000);
-  if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
-    log.critical("http-auth: \"timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
-    return null;
-  }
-  settings.timeoutMs = <u32>timeout;
-  const denyBody = config.getString("deny_body");
-  if (denyBody !== null) settings.denyBody = denyBody;
-  const allow = config.get("allow_headers");
-  if (allow !== null) {
-    const names = allow.asArray();
-    if (names === null) {
-      log.critical("http-auth: \"allow_headers\" must be an array of header names");
-      return null;
-    }
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i].asString();
-      if (name === null) {
-        log.critical("http-auth: \"allow_headers\" must contain only strings");
-        return null;
-      }
-      settings.allowHeaders.push(name);
-    }
-  }
-  return settings;
+  settings.authority = reader.string("authority", cluster)!;
+  const path = reader.string("path", settings.path)!;
+  if (!path.startsWith("/")) reader.fail("\"path\" must start with '/'");
+  settings.path = path;
+  settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
+  settings.denyBody = reader.string("deny_body", settings.denyBody)!;
+  const allow = reader.strings("allow_headers", "an array of header names");
+  if (allow !== null) settings.allowHeaders = allow;
+  return reader.ok ? settings : null;
 }
 
 class AuthStream extends HttpContext {

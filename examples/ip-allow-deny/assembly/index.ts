@@ -13,7 +13,7 @@
 //                     N-1 right-most X-Forwarded-For entries are trusted proxies,
 //                     the client is the N-th entry from the right.
 import {
-  Attributes, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext,
+  Attributes, ConfigReader, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext,
   requestHeaders,
 } from "proxy-wasm-as";
 import { CidrList, ParseError, formatAddress, hostOf, parseAddress } from "proxy-wasm-as/net";
@@ -29,56 +29,31 @@ class Rules {
   trustedHops: i32 = 0;
 }
 
-/** The CIDR list under `field`, or null after logging what is wrong with it. */
-function readList(config: JsonObject, field: string): CidrList | null {
-  const value = config.get(field);
-  if (value === null) return new CidrList();
-  const items = value.asArray();
-  if (items === null) {
-    log.critical(NAME + ": \"" + field + "\" must be an array of CIDR ranges");
-    return null;
-  }
-  const texts = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const text = items[i].asString();
-    if (text === null) {
-      log.critical(NAME + ": \"" + field + "\"[" + i.toString() + "] must be a string");
-      return null;
-    }
-    texts[i] = text;
-  }
+/** The CIDR list under `field`, or null after recording what is wrong with it. */
+function readList(reader: ConfigReader, field: string): CidrList | null {
+  const texts = reader.strings(field, "an array of CIDR ranges");
+  if (texts === null) return reader.ok ? new CidrList() : null;
   const error = new ParseError();
   const list = CidrList.parse(texts, error);
-  if (list === null) log.critical(NAME + ": \"" + field + "\": " + error.reason);
+  if (list === null) reader.fail("\"" + field + "\": " + error.reason);
   return list;
 }
 
 function readRules(config: JsonObject): Rules | null {
   const rules = new Rules();
-  const allow = readList(config, "allow");
+  const reader = new ConfigReader(config, NAME);
+  if (!reader.allowOnly("allow, deny, default_action, xff_trusted_hops")) return null;
+  const allow = readList(reader, "allow");
   if (allow === null) return null;
-  const deny = readList(config, "deny");
+  const deny = readList(reader, "deny");
   if (deny === null) return null;
   rules.allow = allow;
   rules.deny = deny;
-  rules.defaultAllow = allow.length == 0;
-  if (config.has("default_action")) {
-    const action = config.getString("default_action");
-    if (action === null || (action != "allow" && action != "deny")) {
-      log.critical(NAME + ": \"default_action\" must be \"allow\" or \"deny\"");
-      return null;
-    }
-    rules.defaultAllow = action == "allow";
-  }
-  if (config.has("xff_trusted_hops")) {
-    const hops = config.getNumber("xff_trusted_hops", -1);
-    if (!(hops >= 0 && hops <= 16) || hops != Math.floor(hops)) {
-      log.critical(NAME + ": \"xff_trusted_hops\" must be a whole number from 0 to 16");
-      return null;
-    }
-    rules.trustedHops = <i32>hops;
-  }
-  return rules;
+  const action = reader.string("default_action", allow.length == 0 ? "allow" : "deny")!;
+  if (action != "allow" && action != "deny") reader.fail("\"default_action\" must be \"allow\" or \"deny\"");
+  rules.defaultAllow = action == "allow";
+  rules.trustedHops = <i32>reader.wholeNumber("xff_trusted_hops", 0, 0, 16);
+  return reader.ok ? rules : null;
 }
 
 /** The N-th comma-separated entry from the right of `list` (N ≥ 1), trimmed; null when there are fewer. */

@@ -94,7 +94,7 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["a bad CIDR", { allow: ["10.0.0.0/40"] }, /"allow": "10\.0\.0\.0\/40": prefix length "40" must be a number from 0 to 32/],
   ["a bad IPv6 range", { deny: ["2001:db8::1::/64"] }, /"deny": "2001:db8::1::\/64": .*"::" only once/],
   ["allow not an array", { allow: "10.0.0.0/8" }, /"allow" must be an array of CIDR ranges/],
-  ["a number in deny", { deny: [7] }, /"deny"\[0\] must be a string/],
+  ["a number in deny", { deny: [7] }, /"deny\[0\]" must be a string, not a number/],
   ["a bad default_action", { default_action: "block" }, /"default_action" must be "allow" or "deny"/],
   ["a bad xff_trusted_hops", { xff_trusted_hops: 1.5 }, /"xff_trusted_hops" must be a whole number from 0 to 16/],
   ["not JSON", "{allow", /not valid JSON: at byte 1/],

@@ -9,7 +9,7 @@
 // Configuration: see README.md (keys, jwks_fetch, issuers, audiences,
 // clock_skew_seconds, require_exp, claims_to_headers, realm, forward_token).
 import {
-  FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, SharedData, SharedValue,
+  ConfigReader, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, JsonValue, RootContext, SharedData, SharedValue,
   asciiLowerCase, currentTimeNanoseconds, httpCall, log, pluginConfigurationObject, registerRootContext, requestHeaders,
   WasmResult,
 } from "proxy-wasm-as";
@@ -41,14 +41,14 @@ class Settings {
   forwardToken: bool = true;
 }
 
-function bad(message: string): Settings | null {
-  log.critical(NAME + ": " + message);
+function bad(reader: ConfigReader, message: string): Settings | null {
+  reader.fail(message);
   return null;
 }
 
-/** A list of strings given as one string or an array; null (after logging) when it is neither. */
-function readStrings(config: JsonObject, field: string, out: string[]): bool {
-  const value = config.get(field);
+/** A list of strings given as one string or an array (two kinds allowed); false after recording when it is neither. */
+function readStrings(reader: ConfigReader, field: string, out: string[]): bool {
+  const value = reader.value(field);
   if (value === null) return true;
   const one = value.asString();
   if (one !== null) {
@@ -61,92 +61,66 @@ function readStrings(config: JsonObject, field: string, out: string[]): bool {
     if (item === null) break;
     out.push(item);
   }
-  if (items !== null && out.length == items.length) return true;
-  log.critical(NAME + ": \"" + field + "\" must be a string or an array of strings");
-  return false;
+  return items !== null && out.length == items.length || reader.mismatch(field, "a string or an array of strings", value);
 }
 
-/** A whole number of `field` in [min, max], `fallback` when absent; -1 after logging. */
-function readWhole(config: JsonObject, field: string, fallback: f64, min: f64, max: f64): f64 {
-  if (!config.has(field)) return fallback;
-  const n = config.getNumber(field, NaN);
-  if (n >= min && n <= max && n == Math.floor(n)) return n;
-  log.critical(NAME + ": \"" + field + "\" must be a whole number from " + (<i64>min).toString() + " to " + (<i64>max).toString());
-  return -1;
-}
-
-function readFetch(object: JsonObject): JwksFetch | null {
+function readFetch(reader: ConfigReader, value: JsonValue): JwksFetch | null {
+  const object = reader.nested("jwks_fetch", value, "an object { cluster, path, … }");
+  if (object === null) return null;
+  object.allowOnly("cluster, path, authority, interval_seconds, retry_seconds, timeout_ms");
   const fetch = new JwksFetch();
-  const cluster = object.getString("cluster");
-  const path = object.getString("path");
-  if (cluster === null || cluster.length == 0) {
-    log.critical(NAME + ": \"jwks_fetch.cluster\" must be a non-empty string");
-    return null;
-  }
-  if (path === null || !path.startsWith("/")) {
-    log.critical(NAME + ": \"jwks_fetch.path\" must be a path starting with '/'");
-    return null;
-  }
+  const cluster = object.requiredString("cluster");
+  const path = object.string("path", "")!;
+  if (!path.startsWith("/")) object.fail(object.name("path") + " must be a path starting with '/'");
   fetch.cluster = cluster;
   fetch.path = path;
-  const authority = object.getString("authority");
-  fetch.authority = authority !== null ? authority : cluster;
-  const interval = readWhole(object, "interval_seconds", 300, 1, 86400);
-  const retry = readWhole(object, "retry_seconds", 5, 1, 3600);
-  const timeout = readWhole(object, "timeout_ms", 2000, 1, 60000);
-  if (interval < 0 || retry < 0 || timeout < 0) return null;
-  fetch.intervalMs = <u32>interval * 1000;
-  fetch.retryMs = <u32>retry * 1000;
-  fetch.timeoutMs = <u32>timeout;
+  fetch.authority = object.string("authority", cluster)!;
+  fetch.intervalMs = <u32>object.wholeNumber("interval_seconds", 300, 1, 86400) * 1000;
+  fetch.retryMs = <u32>object.wholeNumber("retry_seconds", 5, 1, 3600) * 1000;
+  fetch.timeoutMs = <u32>object.wholeNumber("timeout_ms", 2000, 1, 60000);
   fetch.sharedKey = NAME + ".jwks|" + cluster + "|" + fetch.authority + "|" + path;
   return fetch;
 }
 
 function readSettings(config: JsonObject): Settings | null {
   const s = new Settings();
-  const keys = config.get("keys");
-  if (keys !== null) {
-    const items = keys.asArray();
-    if (items === null) return bad("\"keys\" must be an array of JWKs");
+  const reader = new ConfigReader(config, NAME);
+  if (!reader.allowOnly("keys, jwks_fetch, issuers, audiences, clock_skew_seconds, require_exp, claims_to_headers, realm, forward_token")) return null;
+  // A JWK may carry members of its own (use, alg, x5c, …), so keys are read by keys.ts, not checked for unknown members.
+  const items = reader.array("keys", "an array of JWKs");
+  if (items !== null) {
     const error = new KeyError();
     const read = readKeyArray(items, error);
-    if (read === null) return bad(error.reason);
+    if (read === null) return bad(reader, error.reason);
     s.keys = read;
   }
-  const fetchConfig = config.get("jwks_fetch");
+  const fetchConfig = reader.value("jwks_fetch");
   if (fetchConfig !== null) {
-    const object = fetchConfig.asObject();
-    if (object === null) return bad("\"jwks_fetch\" must be an object { cluster, path, … }");
-    s.fetch = readFetch(object);
-    if (s.fetch === null) return null;
+    s.fetch = readFetch(reader, fetchConfig);
+    if (!reader.ok) return null;
   }
-  if (s.keys.length == 0 && s.fetch === null) return bad("configure \"keys\", \"jwks_fetch\" or both");
+  if (!reader.ok) return null;
+  if (s.keys.length == 0 && s.fetch === null) return bad(reader, "configure \"keys\", \"jwks_fetch\" or both");
   const policy = s.policy;
-  if (!readStrings(config, "issuers", policy.issuers) || !readStrings(config, "audiences", policy.audiences)) return null;
-  const skew = readWhole(config, "clock_skew_seconds", 60, 0, 3600);
-  if (skew < 0) return null;
-  policy.skewSeconds = skew;
-  policy.requireExp = config.getBool("require_exp", true);
-  const claims = config.get("claims_to_headers");
-  if (claims !== null) {
-    const object = claims.asObject();
-    if (object === null) return bad("\"claims_to_headers\" must be an object { claim: header }");
+  if (!readStrings(reader, "issuers", policy.issuers) || !readStrings(reader, "audiences", policy.audiences)) return null;
+  policy.skewSeconds = reader.wholeNumber("clock_skew_seconds", 60, 0, 3600);
+  policy.requireExp = reader.bool("require_exp", true);
+  const object = reader.object("claims_to_headers", "an object { claim: header }");
+  if (object !== null) {
     for (let i = 0; i < object.size; i++) {
       const header = object.valueAt(i).asString();
       if (header === null || header.length == 0 || header.startsWith(":")) {
-        return bad("\"claims_to_headers\".\"" + object.keyAt(i) + "\" must be a header name");
+        return bad(reader, "\"claims_to_headers\".\"" + object.keyAt(i) + "\" must be a header name");
       }
       s.claimNames.push(object.keyAt(i));
       s.claimHeaders.push(asciiLowerCase(header));
     }
   }
-  if (config.has("realm")) {
-    const realm = config.getString("realm");
-    if (realm === null || realm.includes("\"") || realm.includes("\\")) return bad("\"realm\" must be a string without quotes or backslashes");
-    s.realm = realm;
-  }
-  s.forwardToken = config.getBool("forward_token", true);
-  return s;
+  const realm = reader.string("realm", "")!;
+  if (realm.includes("\"") || realm.includes("\\")) return bad(reader, "\"realm\" must be a string without quotes or backslashes");
+  s.realm = realm;
+  s.forwardToken = reader.bool("forward_token", true);
+  return reader.ok ? s : null;
 }
 
 /** Text fit for a quoted-string in WWW-Authenticate (RFC 6750 §3: printable ASCII without `"` and `\`), at most 120 characters. */

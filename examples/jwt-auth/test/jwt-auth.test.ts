@@ -286,7 +286,7 @@ const BAD: Array<[string, object | string, RegExp]> = [
   ["an unknown kty", { keys: [{ kty: "OKP" }] }, /keys\[0\]: "kty" "OKP" is not supported/],
   ["jwks_fetch without a cluster", { jwks_fetch: { path: "/jwks" } }, /"jwks_fetch.cluster" must be a non-empty string/],
   ["jwks_fetch with a relative path", { jwks_fetch: { cluster: "idp", path: "jwks" } }, /"jwks_fetch.path" must be a path/],
-  ["a bad interval", { jwks_fetch: { ...FETCH, interval_seconds: 0 } }, /"interval_seconds" must be a whole number from 1 to 86400/],
+  ["a bad interval", { jwks_fetch: { ...FETCH, interval_seconds: 0 } }, /"jwks_fetch\.interval_seconds" must be a whole number from 1 to 86400/],
   ["issuers of numbers", { keys: [HS_JWK], issuers: [1] }, /"issuers" must be a string or an array of strings/],
   ["a bad clock skew", { keys: [HS_JWK], clock_skew_seconds: -1 }, /"clock_skew_seconds" must be a whole number from 0 to 3600/],
   ["a pseudo-header for a claim", { keys: [HS_JWK], claims_to_headers: { sub: ":path" } }, /"claims_to_headers"."sub" must be a header name/],

@@ -11,7 +11,7 @@
 // Configuration (JSON, optional):
 //   prefix   metric name prefix (default "http")
 import {
-  Counter, FilterHeadersStatus, Histogram, HttpContext, RootContext, currentTimeNanoseconds, log,
+  ConfigReader, Counter, FilterHeadersStatus, Histogram, HttpContext, RootContext, currentTimeNanoseconds,
   pluginConfigurationObject, registerRootContext, requestHeaders, responseHeaders, taggedName,
 } from "proxy-wasm-as";
 
@@ -45,14 +45,11 @@ class MetricsRoot extends RootContext {
   onConfigure(size: u32): bool {
     const config = pluginConfigurationObject("metrics");
     if (config === null) return false;
-    const prefix = config.getString("prefix");
-    if (prefix !== null) {
-      if (prefix.length == 0) {
-        log.critical("metrics: \"prefix\" must not be empty");
-        return false;
-      }
-      this.prefix = prefix;
-    }
+    const reader = new ConfigReader(config, "metrics");
+    reader.allowOnly("prefix");
+    const prefix = config.has("prefix") ? reader.requiredString("prefix") : this.prefix;
+    if (!reader.ok) return false;
+    this.prefix = prefix;
     this.duration = new Histogram(this.prefix + ".request_duration_ms");
     this.counters.clear();
     return true;

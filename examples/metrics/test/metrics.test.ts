@@ -47,5 +47,5 @@ test("the prefix comes from the configuration", async () => {
 test("rejects an empty prefix", async () => {
   const plugin = await startPlugin({ module: MODULE, configuration: '{"prefix": ""}' });
   assert.equal(plugin.configured, false);
-  assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), /"prefix" must not be empty/);
+  assert.match(plugin.logsAt(LogLevel.Critical).join("\n"), /"prefix" must be a non-empty string/);
 });

@@ -13,7 +13,7 @@
 //   fail_open        let requests through when the service cannot answer (default false)
 //   status_on_error  status of the refusal when failing closed (default 403)
 import {
-  Attributes, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallback, HttpCallResponse, HttpContext, JsonObject,
+  Attributes, ConfigReader, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallback, HttpCallResponse, HttpContext, JsonObject,
   RootContext, asciiLowerCase, httpCall, log, parseJsonBytes, registerRootContext, requestHeaders, utf8,
 } from "proxy-wasm-as";
 
@@ -31,58 +31,31 @@ class Settings {
   statusOnError: u32 = 403;
 }
 
-/** A whole number in [min, max] under `field`, `fallback` when absent, or -1 after logging. */
-function readInteger(config: JsonObject, field: string, fallback: i32, min: i32, max: i32): i32 {
-  if (!config.has(field)) return fallback;
-  const n = config.getNumber(field, NaN);
-  if (!(n >= min && n <= max) || n != Math.floor(n)) {
-    log.critical(NAME + ": \"" + field + "\" must be a whole number from " + min.toString() + " to " + max.toString());
-    return -1;
-  }
-  return <i32>n;
-}
-
 function readSettings(config: JsonObject): Settings | null {
   const s = new Settings();
-  const cluster = config.getString("cluster");
-  if (cluster === null || cluster.length == 0) {
-    log.critical(NAME + ": \"cluster\" (the Envoy cluster of the policy service) must be a non-empty string");
-    return null;
-  }
+  const reader = new ConfigReader(config, NAME);
+  reader.allowOnly("cluster, authority, path, timeout_ms, status_on_error, headers, fail_open");
+  const cluster = reader.requiredString("cluster", "the Envoy cluster of the policy service");
   s.cluster = cluster;
-  const authority = config.getString("authority");
-  s.authority = authority !== null ? authority : cluster;
-  if (config.has("path")) {
-    const path = config.getString("path");
-    if (path === null || !path.startsWith("/")) {
-      log.critical(NAME + ": \"path\" must start with '/'");
-      return null;
-    }
-    s.path = path;
-  }
-  const timeout = readInteger(config, "timeout_ms", 200, 1, 60000);
-  const status = readInteger(config, "status_on_error", 403, 200, 599);
-  if (timeout < 0 || status < 0) return null;
-  s.timeoutMs = <u32>timeout;
-  s.statusOnError = <u32>status;
-  const names = config.get("headers");
+  s.authority = reader.string("authority", cluster)!;
+  const path = reader.string("path", s.path)!;
+  if (!path.startsWith("/")) reader.fail("\"path\" must start with '/'");
+  s.path = path;
+  s.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 200, 1, 60000);
+  s.statusOnError = <u32>reader.wholeNumber("status_on_error", 403, 200, 599);
+  const names = reader.strings("headers", "an array of header names");
   if (names !== null) {
-    const items = names.asArray();
-    if (items === null) {
-      log.critical(NAME + ": \"headers\" must be an array of header names");
-      return null;
-    }
-    for (let i = 0; i < items.length; i++) {
-      const name = items[i].asString();
-      if (name === null || name.length == 0) {
-        log.critical(NAME + ": \"headers\"[" + i.toString() + "] must be a header name");
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name.length == 0) {
+        reader.fail("\"headers\"[" + i.toString() + "] must be a header name");
         return null;
       }
       s.headers.push(asciiLowerCase(name));
     }
   }
-  s.failOpen = config.getBool("fail_open");
-  return s;
+  s.failOpen = reader.bool("fail_open", false);
+  return reader.ok ? s : null;
 }
 
 /** `text` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters escaped). */

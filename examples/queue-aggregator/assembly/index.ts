@@ -7,7 +7,7 @@
 //   queue   shared queue name (default "request-facts")
 //   metric  gauge name prefix (default "requests_by_path"); each path is a tag
 import {
-  FilterHeadersStatus, Gauge, HttpContext, RootContext, SharedQueue, WasmResult, log, pluginConfigurationObject,
+  ConfigReader, FilterHeadersStatus, Gauge, HttpContext, RootContext, SharedQueue, WasmResult, log, pluginConfigurationObject,
   registerRootContext, requestHeaders, taggedName,
 } from "proxy-wasm-as";
 
@@ -23,10 +23,13 @@ class AggregatorRoot extends RootContext {
   onConfigure(size: u32): bool {
     const config = pluginConfigurationObject("queue-aggregator");
     if (config === null) return false;
-    const queueName = config.getString("queue");
-    if (queueName !== null) this.queueName = queueName;
-    const metric = config.getString("metric");
-    if (metric !== null) this.metric = metric;
+    const reader = new ConfigReader(config, "queue-aggregator");
+    reader.allowOnly("queue, metric");
+    const queueName = reader.string("queue", this.queueName)!;
+    const metric = reader.string("metric", this.metric)!;
+    if (!reader.ok) return false;
+    this.queueName = queueName;
+    this.metric = metric;
     const queue = SharedQueue.register(this.queueName);
     if (!queue.ok) {
       log.critical("queue-aggregator: cannot register shared queue \"" + this.queueName + "\" (status " +

@@ -17,7 +17,7 @@
 // nothing). When all of them are busy the client shares the first one's
 // bucket: with more active clients than slots, limits err on the strict side.
 import {
-  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, SharedData, SharedDataUpdater,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, SharedData, SharedDataUpdater,
   SharedValue, WasmResult, Attributes, currentTimeNanoseconds, log, registerRootContext, requestHeaders, responseHeaders,
   utf8,
 } from "proxy-wasm-as";
@@ -100,25 +100,15 @@ class TakeToken extends SharedDataUpdater {
 /** The limits in the configuration, or null (with the reason logged) when they are invalid. */
 function readLimits(config: JsonObject): Limits | null {
   const limits = new Limits();
-  limits.rate = config.getNumber("requests_per_second", 0);
-  if (!(limits.rate > 0) || !isFinite(limits.rate)) {
-    log.critical("rate-limit: \"requests_per_second\" must be a number greater than 0");
-    return null;
-  }
-  limits.burst = config.getNumber("burst", Math.max(1, Math.floor(limits.rate)));
-  if (!(limits.burst >= 1) || limits.burst != Math.floor(limits.burst)) {
-    log.critical("rate-limit: \"burst\" must be a whole number of at least 1");
-    return null;
-  }
-  const keyHeader = config.getString("key_header");
-  if (keyHeader !== null) limits.keyHeader = keyHeader;
-  const maxClients = config.getNumber("max_clients", 4096);
-  if (!(maxClients >= 1 && maxClients <= 1048576) || maxClients != Math.floor(maxClients)) {
-    log.critical("rate-limit: \"max_clients\" must be a whole number from 1 to 1048576");
-    return null;
-  }
-  limits.maxClients = <u32>maxClients;
-  return limits;
+  const reader = new ConfigReader(config, "rate-limit");
+  reader.allowOnly("requests_per_second, burst, key_header, max_clients");
+  limits.rate = reader.number("requests_per_second", 0);
+  if (!(limits.rate > 0) || !isFinite(limits.rate)) reader.fail("\"requests_per_second\" must be a number greater than 0");
+  limits.burst = reader.number("burst", Math.max(1, Math.floor(limits.rate)));
+  if (!(limits.burst >= 1) || limits.burst != Math.floor(limits.burst)) reader.fail("\"burst\" must be a whole number of at least 1");
+  limits.keyHeader = reader.string("key_header", limits.keyHeader)!;
+  limits.maxClients = <u32>reader.wholeNumber("max_clients", 4096, 1, 1048576);
+  return reader.ok ? limits : null;
 }
 
 class RateLimited extends HttpContext {

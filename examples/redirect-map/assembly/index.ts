@@ -12,7 +12,7 @@
 // Configuration (JSON): see README.md.
 //   rules  [{ "exact" | "prefix" | "regex": …, "to": …, "status"?, "rewrite"?, "query"? }]
 import {
-  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, log, registerRootContext,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpContext, JsonObject, RootContext, registerRootContext,
   requestHeaders,
 } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
@@ -91,61 +91,64 @@ function targetOf(rule: Rule, path: string): string {
   return rule.to + path.substring(rule.key.length);
 }
 
-function fail(message: string): RedirectTable | null {
-  log.critical("redirect-map: " + message);
+function fail(reader: ConfigReader, message: string): RedirectTable | null {
+  reader.fail(message);
   return null;
 }
 
 function readTable(config: JsonObject): RedirectTable | null {
-  const rules = config.getArray("rules");
-  if (rules === null) return fail("\"rules\" must be an array of rules");
+  const reader = new ConfigReader(config, "redirect-map");
+  if (!reader.allowOnly("rules")) return null;
+  const rules = reader.array("rules", "an array of rules");
+  if (rules === null) return fail(reader, "\"rules\" must be an array of rules");
   const table = new RedirectTable();
   let longest = 0;
   for (let i = 0; i < rules.length; i++) {
-    const where = "rules[" + i.toString() + "]";
-    const item = rules[i].asObject();
-    if (item === null) return fail(where + " must be an object");
+    const where = "\"rules[" + i.toString() + "]\"";
+    const item = reader.nested("rules[" + i.toString() + "]", rules[i]);
+    if (item === null || !item.allowOnly("exact, prefix, regex, to, rewrite, status, query")) return null;
     const rule = new Rule();
-    const exact = item.getString("exact");
-    const prefix = item.getString("prefix");
-    const pattern = item.getString("regex");
+    const exact = item.string("exact");
+    const prefix = item.string("prefix");
+    const pattern = item.string("regex");
+    if (!reader.ok) return null;
     const kinds = (exact !== null ? 1 : 0) + (prefix !== null ? 1 : 0) + (pattern !== null ? 1 : 0);
-    if (kinds != 1) return fail(where + " must have exactly one of \"exact\", \"prefix\", \"regex\" (a string)");
-    const to = item.getString("to");
-    if (to === null || to.length == 0) return fail(where + ".to must be a non-empty string");
+    if (kinds != 1) return fail(reader, where + " must have exactly one of \"exact\", \"prefix\", \"regex\" (a string)");
+    const to = item.requiredString("to");
     rule.to = to;
-    const rewrite = item.getBool("rewrite", false);
+    const rewrite = item.bool("rewrite", false);
     if (rewrite) {
-      if (item.has("status")) return fail(where + " is a rewrite: it takes no \"status\"");
-      if (!to.startsWith("/")) return fail(where + ".to must be a path starting with '/' for a rewrite");
+      if (item.config.has("status")) return fail(reader, where + " is a rewrite: it takes no \"status\"");
+      if (!to.startsWith("/")) return fail(reader, item.name("to") + " must be a path starting with '/' for a rewrite");
       rule.status = 0;
     } else {
-      const status = item.getNumber("status", 301);
+      const status = item.number("status", 301);
       if (status != 301 && status != 302 && status != 307 && status != 308) {
-        return fail(where + ".status must be 301, 302, 307 or 308");
+        return fail(reader, item.name("status") + " must be 301, 302, 307 or 308");
       }
       rule.status = <u32>status;
     }
-    const query = item.getString("query");
-    if (query !== null && query != "keep" && query != "drop") return fail(where + ".query must be \"keep\" or \"drop\"");
-    rule.keepQuery = query === null || query == "keep";
+    const query = item.string("query", "keep")!;
+    if (query != "keep" && query != "drop") return fail(reader, item.name("query") + " must be \"keep\" or \"drop\"");
+    rule.keepQuery = query == "keep";
+    if (!reader.ok) return null;
     if (exact !== null) {
-      if (!exact.startsWith("/")) return fail(where + ".exact must start with '/'");
-      if (table.exact.has(exact)) return fail(where + ".exact \"" + exact + "\" is listed twice");
+      if (!exact.startsWith("/")) return fail(reader, item.name("exact") + " must start with '/'");
+      if (table.exact.has(exact)) return fail(reader, item.name("exact") + " \"" + exact + "\" is listed twice");
       rule.key = exact;
       table.exact.set(exact, rule);
     } else if (prefix !== null) {
-      if (!prefix.startsWith("/")) return fail(where + ".prefix must start with '/'");
+      if (!prefix.startsWith("/")) return fail(reader, item.name("prefix") + " must start with '/'");
       rule.key = prefix;
       const h = hashOf(prefix);
-      if (table.hasPrefix(h, prefix)) return fail(where + ".prefix \"" + prefix + "\" is listed twice");
+      if (table.hasPrefix(h, prefix)) return fail(reader, item.name("prefix") + " \"" + prefix + "\" is listed twice");
       rule.next = table.prefixes.has(h) ? table.prefixes.get(h) : null;
       table.prefixes.set(h, rule);
       if (prefix.length > longest) longest = prefix.length;
     } else {
       // Checked alone first, so that the position is the user's and a stray ')' cannot escape the anchors.
       const alone = Regex.compile(pattern!);
-      if (!alone.ok) return fail(where + ".regex: " + alone.error! + " at " + alone.position.toString());
+      if (!alone.ok) return fail(reader, item.name("regex") + ": " + alone.error! + " at " + alone.position.toString());
       // The whole path must match, so the replacement of the match is the target.
       rule.regex = Regex.compile("^(?:" + pattern! + ")$").regex;
       table.regexRules.push(rule);

@@ -1,6 +1,6 @@
 // request-validation's configuration: routes chosen by path prefix and method, each with its
 // content types, body size limit and required JSON fields (README.md, "Configuration").
-import { JsonKind, JsonObject, JsonValue, asciiLowerCase, describeJsonKind, log } from "proxy-wasm-as";
+import { ConfigReader, JsonKind, JsonObject, JsonValue, asciiLowerCase, describeJsonKind, log } from "proxy-wasm-as";
 
 export const NAME = "request-validation";
 
@@ -72,25 +72,23 @@ function readRequired(value: JsonValue, field: string): RequiredField[] | null {
   return out;
 }
 
-function readRoute(value: JsonValue, index: i32): Route | null {
+function readRoute(reader: ConfigReader, value: JsonValue, index: i32): Route | null {
   const field = "\"routes\"[" + index.toString() + "]";
-  const object = value.asObject();
-  if (object === null) return fail<Route>(field, "must be an object");
+  const object = reader.nested("routes[" + index.toString() + "]", value);
+  if (object === null || !object.allowOnly("prefix, methods, content_types, max_body_bytes, required")) return null;
   const route = new Route();
-  const prefix = object.get("prefix");
-  if (prefix !== null) {
-    const p = prefix.asString();
-    if (p === null || !p.startsWith("/")) return fail<Route>(field + ".prefix", "must be a string starting with '/'");
-    route.prefix = p;
-  }
-  const methods = stringList(object.get("methods"), field + ".methods", false);
+  const prefix = object.string("prefix", route.prefix)!;
+  if (!object.ok) return null;
+  if (!prefix.startsWith("/")) return fail<Route>(field + ".prefix", "must be a string starting with '/'");
+  route.prefix = prefix;
+  const methods = stringList(object.value("methods"), field + ".methods", false);
   if (methods === null) return null;
   for (let i = 0; i < methods.length; i++) methods[i] = methods[i].toUpperCase();
   route.methods = methods;
-  const types = stringList(object.get("content_types"), field + ".content_types", true);
+  const types = stringList(object.value("content_types"), field + ".content_types", true);
   if (types === null) return null;
   route.contentTypes = types;
-  const max = object.get("max_body_bytes");
+  const max = object.value("max_body_bytes");
   if (max !== null) {
     const n = max.asNumber();
     if (!(n >= 0 && n <= MAX_MAX_BODY) || n != Math.floor(n)) {
@@ -98,7 +96,7 @@ function readRoute(value: JsonValue, index: i32): Route | null {
     }
     route.maxBody = n;
   }
-  const required = object.get("required");
+  const required = object.value("required");
   if (required !== null) {
     const fields = readRequired(required, field + ".required");
     if (fields === null) return null;
@@ -108,11 +106,13 @@ function readRoute(value: JsonValue, index: i32): Route | null {
 }
 
 export function readRoutes(config: JsonObject): Route[] | null {
+  const reader = new ConfigReader(config, NAME);
+  if (!reader.allowOnly("routes")) return null;
   const routes = config.getArray("routes");
   if (routes === null || routes.length == 0) return fail<Route[]>("\"routes\"", "must be a non-empty array of routes");
   const out: Route[] = [];
   for (let i = 0; i < routes.length; i++) {
-    const route = readRoute(routes[i], i);
+    const route = readRoute(reader, routes[i], i);
     if (route === null) return null;
     out.push(route);
   }

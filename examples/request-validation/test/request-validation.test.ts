@@ -180,7 +180,7 @@ test("a body that ends with trailers is checked at the trailers", async () => {
 const BAD: Array<[string, unknown, RegExp]> = [
   ["not JSON", "{\"routes\": [}", /configuration is not valid JSON: at byte 12/],
   ["no routes", {}, /"routes" must be a non-empty array of routes/],
-  ["a route that is not an object", { routes: [1] }, /"routes"\[0\] must be an object/],
+  ["a route that is not an object", { routes: [1] }, /"routes\[0\]" must be an object, not a number/],
   ["a relative prefix", { routes: [{ prefix: "api" }] }, /"routes"\[0\]\.prefix must be a string starting with '\/'/],
   ["methods not an array", { routes: [{ methods: "POST" }] }, /"routes"\[0\]\.methods must be an array of strings/],
   ["an empty content type", { routes: [{}, { content_types: [""] }] }, /"routes"\[1\]\.content_types\[0\] must be a non-empty string/],

@@ -5,7 +5,7 @@
 // Configuration (JSON, optional):
 //   deny_cidrs   ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"]: clients refused at connect
 import {
-  Attributes, Counter, FilterStatus, PeerType, RootContext, StreamContext, log, pluginConfigurationObject,
+  Attributes, ConfigReader, Counter, FilterStatus, PeerType, RootContext, StreamContext, log, pluginConfigurationObject,
   registerRootContext,
 } from "proxy-wasm-as";
 import { Cidr, hostOf, parseAddress, parseCidr } from "proxy-wasm-as/net";
@@ -23,22 +23,14 @@ class StatsRoot extends RootContext {
     const config = pluginConfigurationObject("tcp-stats");
     if (config === null) return false;
     const deny = new Array<Cidr>();
-    const list = config.get("deny_cidrs");
-    if (list !== null) {
-      const items = list.asArray();
-      if (items === null) {
-        log.critical("tcp-stats: \"deny_cidrs\" must be an array of CIDR strings");
-        return false;
-      }
-      for (let i = 0; i < items.length; i++) {
-        const text = items[i].asString();
-        const cidr = text !== null ? parseCidr(text) : null;
-        if (cidr === null) {
-          log.critical("tcp-stats: deny_cidrs[" + i.toString() + "] is not a valid address or CIDR range: " + items[i].toString());
-          return false;
-        }
-        deny.push(cidr);
-      }
+    const reader = new ConfigReader(config, "tcp-stats");
+    reader.allowOnly("deny_cidrs");
+    const list = reader.strings("deny_cidrs", "an array of CIDR strings");
+    if (!reader.ok) return false;
+    for (let i = 0; list !== null && i < list.length; i++) {
+      const cidr = parseCidr(list[i]);
+      if (cidr === null) return reader.fail("deny_cidrs[" + i.toString() + "] is not a valid address or CIDR range: " + reader.name(list[i]));
+      deny.push(cidr);
     }
     this.deny = deny;
     return true;

@@ -75,7 +75,7 @@ test("no configuration denies nothing", async () => {
 
 const BAD: Array<[string, string, RegExp]> = [
   ["a bad range", '{"deny_cidrs": ["10.0.0.0/33"]}', /deny_cidrs\[0\] is not a valid address or CIDR range: "10\.0\.0\.0\/33"/],
-  ["a non-string range", '{"deny_cidrs": [42]}', /deny_cidrs\[0\] is not a valid address or CIDR range: 42/],
+  ["a non-string range", '{"deny_cidrs": [42]}', /"deny_cidrs\[0\]" must be a string, not a number/],
   ["deny_cidrs not an array", '{"deny_cidrs": "10.0.0.0/8"}', /"deny_cidrs" must be an array/],
 ];
 

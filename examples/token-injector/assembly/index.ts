@@ -15,7 +15,7 @@
 //
 // Configuration (JSON): see README.md.
 import {
-  BaseContext, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, SharedData,
+  BaseContext, ConfigReader, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext, SharedData,
   WasmResult, currentTimeNanoseconds, httpCall, log, parseJsonBytes, pluginConfigurationObject, registerRootContext,
   requestHeaders,
 } from "proxy-wasm-as";
@@ -89,61 +89,28 @@ function formEncode(text: string): string {
   return out;
 }
 
-function fail(message: string): TokenSettings | null {
-  log.critical("token-injector: " + message);
-  return null;
-}
-
 function readSettings(config: JsonObject): TokenSettings | null {
   const s = new TokenSettings();
-  const cluster = config.getString("cluster");
-  if (cluster === null || cluster.length == 0) return fail("\"cluster\" (the token endpoint's Envoy cluster) must be a non-empty string");
+  const reader = new ConfigReader(config, "token-injector");
+  reader.allowOnly("cluster, authority, path, client_id, client_secret, scope, refresh_margin_s, fetch_timeout_ms, wait_timeout_ms, poll_ms, shared_key");
+  const cluster = reader.requiredString("cluster", "the token endpoint's Envoy cluster");
   s.cluster = cluster;
-  const authority = config.getString("authority");
-  s.authority = authority !== null ? authority : cluster;
-  const path = config.getString("path");
-  if (path !== null) {
-    if (!path.startsWith("/")) return fail("\"path\" must start with '/'");
-    s.path = path;
-  }
-  const id = config.getString("client_id");
-  if (id === null || id.length == 0) return fail("\"client_id\" must be a non-empty string");
-  // Never echo the secret's value, not even in a rejection.
-  const secret = config.getString("client_secret");
-  if (secret === null || secret.length == 0) return fail("\"client_secret\" must be a non-empty string");
+  s.authority = reader.string("authority", cluster)!;
+  s.path = reader.string("path", s.path)!;
+  if (!s.path.startsWith("/")) reader.fail("\"path\" must start with '/'");
+  const id = reader.requiredString("client_id");
+  // Never echo the secret's value, not even in a rejection (the reader names kinds, never values).
+  const secret = reader.requiredString("client_secret");
   s.basic = "Basic " + base64.encodeString(formEncode(id) + ":" + formEncode(secret));
   s.form = "grant_type=client_credentials";
-  if (config.has("scope")) {
-    const scope = config.getString("scope");
-    if (scope === null) return fail("\"scope\" must be a string");
-    s.form += "&scope=" + formEncode(scope);
-  }
-  const margin = config.getNumber("refresh_margin_s", 60);
-  if (!(margin >= 0 && margin <= 86400) || margin != Math.floor(margin)) {
-    return fail("\"refresh_margin_s\" must be a whole number of seconds from 0 to 86400");
-  }
-  s.marginMs = <i64>margin * 1000;
-  const fetchTimeout = config.getNumber("fetch_timeout_ms", 2000);
-  if (!(fetchTimeout >= 1 && fetchTimeout <= 60000) || fetchTimeout != Math.floor(fetchTimeout)) {
-    return fail("\"fetch_timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
-  }
-  s.fetchTimeoutMs = <u32>fetchTimeout;
-  const wait = config.getNumber("wait_timeout_ms", 5000);
-  if (!(wait >= 1 && wait <= 60000) || wait != Math.floor(wait)) {
-    return fail("\"wait_timeout_ms\" must be a whole number of milliseconds from 1 to 60000");
-  }
-  s.waitTimeoutMs = <i64>wait;
-  const poll = config.getNumber("poll_ms", 100);
-  if (!(poll >= 10 && poll <= 10000) || poll != Math.floor(poll)) {
-    return fail("\"poll_ms\" must be a whole number of milliseconds from 10 to 10000");
-  }
-  s.pollMs = <u32>poll;
-  const key = config.getString("shared_key");
-  if (key !== null) {
-    if (key.length == 0) return fail("\"shared_key\" must be a non-empty string");
-    s.key = key;
-  }
-  return s;
+  const scope = reader.string("scope");
+  if (scope !== null) s.form += "&scope=" + formEncode(scope);
+  s.marginMs = <i64>reader.wholeNumber("refresh_margin_s", 60, 0, 86400) * 1000;
+  s.fetchTimeoutMs = <u32>reader.wholeNumber("fetch_timeout_ms", 2000, 1, 60000);
+  s.waitTimeoutMs = <i64>reader.wholeNumber("wait_timeout_ms", 5000, 1, 60000);
+  s.pollMs = <u32>reader.wholeNumber("poll_ms", 100, 10, 10000);
+  if (config.has("shared_key")) s.key = reader.requiredString("shared_key");
+  return reader.ok ? s : null;
 }
 
 class TokenRoot extends RootContext {

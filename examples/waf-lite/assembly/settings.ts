@@ -1,6 +1,6 @@
 // waf-lite's configuration: the rules, the mode, the anomaly threshold and the body limit
 // (README.md, "Configuration"). Every problem is logged with the field it is in.
-import { Counter, JsonObject, JsonValue, log, asciiLowerCase } from "proxy-wasm-as";
+import { ConfigReader, Counter, JsonObject, JsonValue, log, asciiLowerCase } from "proxy-wasm-as";
 import { Regex } from "proxy-wasm-as/regex";
 
 export const NAME = "waf-lite";
@@ -72,10 +72,11 @@ function readTargets(rule: Rule, value: JsonValue | null, field: string): bool {
   return true;
 }
 
-function readRule(value: JsonValue, index: i32, seen: Set<string>): Rule | null {
+function readRule(reader: ConfigReader, value: JsonValue, index: i32, seen: Set<string>): Rule | null {
   const field = "\"rules\"[" + index.toString() + "]";
-  const object = value.asObject();
-  if (object === null) return fail<Rule>(field, "must be an object with \"id\", \"pattern\", \"targets\" and \"score\"");
+  const rule = reader.nested("rules[" + index.toString() + "]", value, "an object with \"id\", \"pattern\", \"targets\" and \"score\"");
+  if (rule === null || !rule.allowOnly("id, pattern, flags, targets, score")) return null;
+  const object = rule.config;
   const id = object.getString("id");
   if (id === null || id.length == 0 || id.length > 64) return fail<Rule>(field + ".id", "must be a string of 1 to 64 characters");
   for (let i = 0; i < id.length; i++) {
@@ -104,9 +105,9 @@ function readRule(value: JsonValue, index: i32, seen: Set<string>): Rule | null 
   }
   const matches = new Counter("waf_lite.rule." + id);
   matches.increment(0); // defined now, so a dashboard shows the rule before it first matches
-  const rule = new Rule(id, compiled.regex!, score, matches);
-  if (!readTargets(rule, object.get("targets"), field + ".targets")) return null;
-  return rule;
+  const read = new Rule(id, compiled.regex!, score, matches);
+  if (!readTargets(read, object.get("targets"), field + ".targets")) return null;
+  return read;
 }
 
 /** A field naming one of two words: 0 for the first (also when absent), 1 for the second, -1 (logged) otherwise. */
@@ -132,6 +133,8 @@ function wholeField(config: JsonObject, field: string, min: i32, max: i32, fallb
 export function readSettings(config: JsonObject): WafSettings | null {
   const s = new WafSettings();
   // The first problem found is the one reported.
+  const reader = new ConfigReader(config, NAME);
+  if (!reader.allowOnly("mode, threshold, body_limit, body_over_limit, rules")) return null;
   const mode = choice(config, "mode", "block", "detect");
   if (mode < 0) return null;
   s.block = mode == 0;
@@ -146,7 +149,7 @@ export function readSettings(config: JsonObject): WafSettings | null {
   if (rules === null || rules.length == 0) return fail<WafSettings>("\"rules\"", "must be a non-empty array of rules");
   const seen = new Set<string>();
   for (let i = 0; i < rules.length; i++) {
-    const rule = readRule(rules[i], i, seen);
+    const rule = readRule(reader, rules[i], i, seen);
     if (rule === null) return null;
     s.rules.push(rule);
     s.targets |= rule.targets | (rule.headerNames.length > 0 ? TARGET_HEADERS : 0);

@@ -202,7 +202,7 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ["a body limit over 1 MiB", { body_limit: 2 * MIB, rules: [ONE_RULE] }, /"body_limit" must be a whole number of bytes from 0 to 1048576/],
   ["a bad over-limit action", { body_over_limit: "drop", rules: [ONE_RULE] }, /"body_over_limit" must be "inspect_prefix" or "reject"/],
   ["a body rule with no body limit", { body_limit: 0, rules: [{ ...ONE_RULE, targets: ["body"] }] }, /"body_limit" is 0, but a rule inspects the body/],
-  ["a rule that is not an object", { rules: ["x"] }, /"rules"\[0\] must be an object/],
+  ["a rule that is not an object", { rules: ["x"] }, /"rules\[0\]" must be an object with "id", "pattern", "targets" and "score", not a string/],
   ["a rule without id", { rules: [{ targets: ["query"], pattern: "x" }] }, /"rules"\[0\]\.id must be a string of 1 to 64 characters/],
   ["an id with a dot", { rules: [{ ...ONE_RULE, id: "a.b" }] }, /"rules"\[0\]\.id may hold only letters, digits/],
   ["a repeated id", { rules: [ONE_RULE, ONE_RULE] }, /"rules"\[1\]\.id repeats "r"/],

@@ -7,7 +7,7 @@
 //   path        the path the call asks for (default "/check")
 //   timeout_ms  how long to wait for the answer (default 1000)
 import {
-  ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, HeaderPair, HttpCallResponse, HttpCallback, HttpContext, JsonObject, RootContext,
   httpCall, log, registerRootContext, requestHeaders,
 } from "proxy-wasm-as";
 
@@ -25,28 +25,16 @@ class Settings {
 /** The settings in the configuration, or null (with the reason logged) when they are invalid. */
 function readSettings(config: JsonObject): Settings | null {
   const settings = new Settings();
-  const cluster = config.getString("cluster");
-  if (cluster === null || cluster.length == 0) {
-    log.critical(FILTER + ": \"cluster\" (the Envoy cluster to ask) must be a non-empty string");
-    return null;
-  }
-  settings.cluster = cluster;
-  const path = config.getString("path");
-  if (path !== null) {
-    if (!path.startsWith("/")) {
-      log.critical(FILTER + ": \"path\" must start with \"/\"");
-      return null;
-    }
-    settings.path = path;
-  }
-  const timeout = config.getNumber("timeout_ms", 1000);
-  if (!(timeout >= 1 && timeout <= 60000) || timeout != Math.floor(timeout)) {
-    log.critical(FILTER + ": \"timeout_ms\" must be a whole number from 1 to 60000");
-    return null;
-  }
-  settings.timeoutMs = <u32>timeout;
-  return settings;
+  // Records the first problem (an unknown key, a value of the wrong kind) and logs it under the filter's name.
+  const reader = new ConfigReader(config, FILTER);
+  reader.allowOnly("cluster, path, timeout_ms");
+  settings.cluster = reader.requiredString("cluster", "the Envoy cluster to ask");
+  settings.path = reader.string("path", settings.path)!;
+  if (!settings.path.startsWith("/")) reader.fail("\"path\" must start with \"/\"");
+  settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
+  return reader.ok ? settings : null;
 }
+
 
 class Filter extends HttpContext {
   constructor(contextId: u32, root: RootContext, readonly settings: Settings) {

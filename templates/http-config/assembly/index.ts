@@ -5,7 +5,7 @@
 //   deny_prefixes    paths starting with one of these get a 403
 //   response_header  { "name": …, "value": … } added to every response
 import {
-  ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, log, registerRootContext, requestHeaders,
+  ConfigReader, ConfiguredRoot, FilterHeadersStatus, HttpContext, JsonObject, RootContext, registerRootContext, requestHeaders,
   responseHeaders,
 } from "proxy-wasm-as";
 
@@ -23,35 +23,29 @@ class Settings {
 /** The settings in the configuration, or null (with the reason logged) when they are invalid. */
 function readSettings(config: JsonObject): Settings | null {
   const settings = new Settings();
-  const prefixes = config.get("deny_prefixes");
+  // Records the first problem (an unknown key, a value of the wrong kind) and logs it under the filter's name.
+  const reader = new ConfigReader(config, FILTER);
+  reader.allowOnly("deny_prefixes, response_header");
+  const prefixes = reader.strings("deny_prefixes");
   if (prefixes !== null) {
-    const items = prefixes.asArray();
-    if (items === null) {
-      log.critical(FILTER + ": \"deny_prefixes\" must be an array of strings");
-      return null;
+    for (let i = 0; i < prefixes.length; i++) {
+      if (!prefixes[i].startsWith("/")) reader.fail("deny_prefixes[" + i.toString() + "] must start with \"/\"");
     }
-    for (let i = 0; i < items.length; i++) {
-      const prefix = items[i].asString();
-      if (prefix === null || !prefix.startsWith("/")) {
-        log.critical(FILTER + ": deny_prefixes[" + i.toString() + "] must be a string starting with \"/\"");
-        return null;
-      }
-      settings.denyPrefixes.push(prefix);
+    settings.denyPrefixes = prefixes;
+  }
+  const headerValue = reader.value("response_header");
+  if (headerValue !== null) {
+    // A nested object has its own reader: its keys are named "response_header.name", … in problems.
+    const header = reader.nested("response_header", headerValue);
+    if (header !== null) {
+      header.allowOnly("name, value");
+      settings.headerName = header.requiredString("name").toLowerCase();
+      const value = header.string("value");
+      if (value === null) header.fail(header.name("value") + " must be a string");
+      else settings.headerValue = value;
     }
   }
-  const header = config.get("response_header");
-  if (header !== null) {
-    const fields = header.asObject();
-    const name = fields !== null ? fields.getString("name") : null;
-    const value = fields !== null ? fields.getString("value") : null;
-    if (name === null || name.length == 0 || value === null) {
-      log.critical(FILTER + ": \"response_header\" must be an object with the strings \"name\" and \"value\"");
-      return null;
-    }
-    settings.headerName = name.toLowerCase();
-    settings.headerValue = value;
-  }
-  return settings;
+  return reader.ok ? settings : null;
 }
 
 class Filter extends HttpContext {

@@ -5,7 +5,8 @@
 // Configuration (a JSON object; every field is optional):
 //   max_bytes_in  bytes a client may send on one connection (default: no limit)
 import {
-  Counter, FilterStatus, PeerType, RootContext, StreamContext, log, pluginConfigurationObject, registerRootContext,
+  ConfigReader, Counter, FilterStatus, PeerType, RootContext, StreamContext, log, pluginConfigurationObject,
+  registerRootContext,
 } from "proxy-wasm-as";
 
 // The functions Envoy calls (proxy_on_*), the allocator and the ABI version marker.
@@ -25,15 +26,15 @@ class Root extends RootContext {
   onConfigure(configurationSize: u32): bool {
     const config = pluginConfigurationObject(FILTER);
     if (config === null) return false;
-    const limit = config.get("max_bytes_in");
-    if (limit !== null) {
-      const value = limit.isNumber() ? limit.asNumber() : -1;
-      if (!(value >= 0 && value <= 9007199254740991) || value != Math.floor(value)) {
-        log.critical(FILTER + ": \"max_bytes_in\" must be a whole number of bytes");
-        return false;
-      }
-      this.maxBytesIn = <u64>value;
+    // Records the first problem (an unknown key, a value of the wrong kind) and logs it under the filter's name.
+    const reader = new ConfigReader(config, FILTER);
+    reader.allowOnly("max_bytes_in");
+    const limit = reader.number("max_bytes_in", -1);
+    if (config.has("max_bytes_in") && (!(limit >= 0 && limit <= 9007199254740991) || limit != Math.floor(limit))) {
+      reader.fail("\"max_bytes_in\" must be a whole number of bytes");
     }
+    if (!reader.ok) return false;
+    if (limit >= 0) this.maxBytesIn = <u64>limit;
     return true;
   }
 
