@@ -12,7 +12,7 @@
 //        npm run bench -- --setup-only [--fresh-peer]   (builds and checks the modules, no timing)
 //
 // Every number comes from one process. Timing rounds are interleaved
-// (ours, floor, peer, ours, ...) and the median round is reported, because
+// (each round in a turned order) and the median round is reported, because
 // the machine is noisy. Targets are reported as met/missed and never fail the
 // run; the exit code is non-zero only on errors (build failures, a module that
 // fails to start or does not append the configured headers, bad arguments).
@@ -296,7 +296,10 @@ async function measure(subjects: readonly Subject[], options: Options): Promise<
   const gc = (globalThis as { gc?: () => void }).gc;
   progress(`timing: ${options.rounds} interleaved rounds of ${options.batch} requests per module (log level ${LEVEL_NAME})`);
   for (let r = 0; r < options.rounds; r++) {
-    for (let k = 0; k < subjects.length; k++) {
+    // The order turns every round, so no module always runs right after the one that
+    // leaves the most garbage behind (the peer leaks) and pays for its collection.
+    for (let j = 0; j < subjects.length; j++) {
+      const k = (j + r) % subjects.length;
       const plugin = plugins[k]!;
       if (gc) gc();
       const logsBefore = callCount(plugin, "proxy_log");
