@@ -3,6 +3,7 @@
 // connections, answers cut short, uploads cut short, delays and slow answers.
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
+import { listenOnLoopback } from "./tools.js";
 
 export type ProxyFault =
   | { kind: "pass" }
@@ -142,12 +143,7 @@ export async function startFaultProxy(registryHost: string): Promise<FaultProxy>
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
     requests,

@@ -2,6 +2,7 @@
 // the failure paths a real registry will not produce on demand.
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { listenOnLoopback } from "./tools.js";
 
 export interface StubRequest {
   method: string;
@@ -119,12 +120,7 @@ export async function startStubRegistry(options: StubOptions = {}): Promise<Stub
       res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
     requests,
