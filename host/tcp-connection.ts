@@ -76,6 +76,11 @@ export class TcpConnection extends FilterContext<TcpSettings> {
   readonly closeEvents: Array<{ callback: string; peer: PeerType }> = [];
   /** Who closed the upstream connection, as given to `closeUpstream`; null until it closed. */
   upstreamClosePeer: PeerType | null = null;
+  /**
+   * Called once a continue or close the module asked for has taken effect. Outside a data
+   * callback (a tick, a callout answer) nothing else tells a proxy that bytes may move.
+   */
+  onDeferred: (() => void) | null = null;
 
   constructor(settings: TcpSettings, options?: TcpConnectionOptions) {
     super(settings, TCP_CALLBACKS, options);
@@ -105,6 +110,13 @@ export class TcpConnection extends FilterContext<TcpSettings> {
   /** Whether end of stream was passed on toward the upstream / the client. */
   get endOfStreamForwarded(): { upstream: boolean; downstream: boolean } {
     return { upstream: this.down.eosForwarded, downstream: this.up.eosForwarded };
+  }
+  /**
+   * Bytes received in each direction that the filter holds and has not passed on (Envoy's
+   * read buffer while the filter is stopped; docs/envoy-semantics.md, "TCP connections").
+   */
+  get held(): { downstream: number; upstream: number } {
+    return { downstream: this.down.buf.length, upstream: this.up.buf.length };
   }
   /** A direction held by the filter (StopIteration): its data waits in Envoy's buffer. */
   get paused(): { downstream: boolean; upstream: boolean } {
@@ -286,6 +298,7 @@ export class TcpConnection extends FilterContext<TcpSettings> {
         this.closeCallback(PeerType.Local);
       }
     }
+    this.onDeferred?.();
   }
 
   // ---- what the host calls see (Context) -------------------------------------------------

@@ -55,6 +55,23 @@ test("proxy_continue_stream(Downstream) resumes after the callback; Upstream is 
   assert.ok(infoLogs(plugin).includes("cont3=12"));
 });
 
+test("held counts what the filter keeps in each direction; onDeferred follows a continue", async () => {
+  const plugin = await start();
+  const conn = plugin.newTcpConnection();
+  let deferred = 0;
+  conn.onDeferred = () => deferred++;
+  conn.connect();
+  assert.deepEqual(conn.held, { downstream: 0, upstream: 0 });
+  conn.sendDownstreamData("Pause");
+  conn.sendDownstreamData(" me");
+  assert.deepEqual(conn.held, { downstream: 8, upstream: 0 }, "held bytes accumulate while stopped");
+  assert.equal(deferred, 0);
+  conn.sendUpstreamData("go");
+  assert.equal(deferred, 1, "the continue asked for in the callback took effect");
+  assert.deepEqual(conn.held, { downstream: 0, upstream: 0 }, "passed on, no longer held");
+  assert.equal(text(conn.forwardedUpstream), "Pause me");
+});
+
 test("proxy_close_stream closes the connection; the filter sees its own local close", async () => {
   const plugin = await start();
   const conn = plugin.newTcpConnection();

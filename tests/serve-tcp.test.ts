@@ -1,13 +1,15 @@
 // serve --tcp on a long connection: what the filters let through is taken from the host's
 // connections as it is sent on, so memory stays flat however many bytes pass, and the
-// bytes arrive intact and in order (docs/serve.md, "TCP").
+// bytes arrive intact and in order; what a filter holds is bounded by --buffer-limit, over
+// which serve stops reading the sender (docs/serve.md, "TCP").
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { startPlugin } from "../host/index.js";
-import { build, startServe } from "./serve-harness.js";
+import { buildWat } from "./fixtures/build.js";
+import { adminStat, build, startServe } from "./serve-harness.js";
 
 const CHUNK = 64 * 1024;
 /** Chunk `i` of the stream: its bytes depend on `i`, so a lost, repeated or reordered chunk changes the digest. */
@@ -117,4 +119,124 @@ test("serve --tcp with no filters passes the bytes straight across, both ways", 
     assert.equal(await serve.stop(), 0);
     await new Promise((r) => echo.close(r));
   }
+});
+
+/** `promise`, or a failure naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const LIMIT = 256 * 1024;
+/** Node reads a socket in chunks of up to 64 KiB: the most serve may read past the limit before it stops. */
+const READ_CHUNK = 64 * 1024;
+
+test("serve --tcp: a filter holding client bytes over --buffer-limit stops serve reading the client; after it continues every byte arrives, nothing is closed", { timeout: 90_000 }, async () => {
+  const upstreamGot = createHash("sha256");
+  let upstreamBytes = 0;
+  let upstreamSocket: net.Socket | null = null;
+  let upstreamEnded!: () => void;
+  const upstreamEnd = new Promise<void>((r) => (upstreamEnded = r));
+  const upstream = net.createServer({ allowHalfOpen: true }, (s) => {
+    upstreamSocket = s;
+    s.on("data", (d: Buffer) => {
+      upstreamGot.update(d);
+      upstreamBytes += d.length;
+    });
+    s.on("end", () => {
+      upstreamEnded();
+      s.end();
+    });
+    s.on("error", () => {});
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+  const port = (upstream.address() as net.AddressInfo).port;
+  const serve = await startServe(["--tcp", "--no-access-log", "--buffer-limit", "256KiB", "--filter", buildWat("tcp-hold"), "--upstream", `tcp://127.0.0.1:${port}`], { admin: true });
+  const stat = (name: string) => adminStat(serve.admin, `envoy_http_serve_tcp_${name}`);
+  const client = net.connect(serve.port, "127.0.0.1");
+  let exitCode: number | null;
+  try {
+    await within(new Promise((resolve, reject) => client.once("connect", resolve).once("error", reject)), 5000, "the connection to serve");
+    let clientError: Error | null = null;
+    let closed = false;
+    let fromUpstream = "";
+    client.on("error", (e) => (clientError = e));
+    client.on("close", () => (closed = true));
+    client.on("data", (d: Buffer) => (fromUpstream += d.toString()));
+    const clientEnd = new Promise<void>((r) => client.on("end", r));
+
+    const sent = createHash("sha256");
+    let sentBytes = 0;
+    let next = 0;
+    /** Writes numbered chunks until `total` bytes went out; true if a write waited `stallMs` for drain in vain (backed up). */
+    const writeUpTo = async (total: number, stallMs: number): Promise<boolean> => {
+      while (sentBytes < total) {
+        const b = chunk(next++);
+        sent.update(b);
+        sentBytes += b.length;
+        if (!client.write(b)) {
+          const drained = await Promise.race([new Promise<boolean>((r) => client.once("drain", () => r(true))), sleep(stallMs).then(() => false)]);
+          if (!drained) return true;
+        }
+      }
+      return false;
+    };
+
+    // Held bytes sampled all along, not only once the client stalled.
+    let maxHeld = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        maxHeld = Math.max(maxHeld, await stat("downstream_cx_rx_bytes_buffered"));
+        await sleep(20);
+      }
+    })();
+    const drained = (what: string) => (client.writableLength > 0 ? within(new Promise((r) => client.once("drain", r)), 10_000, what) : Promise.resolve());
+    let backedUp = false;
+    try {
+      // A slow drain on a busy machine is not yet back-pressure: it is once serve holds over the limit.
+      while (!backedUp && (await writeUpTo(32 * 1024 * 1024, 1000))) {
+        backedUp = (await stat("downstream_cx_rx_bytes_buffered")) > LIMIT;
+        if (!backedUp) await drained("the client's backlog draining below the limit");
+      }
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    assert.ok(backedUp, `the client's writes never backed up: serve took all ${sentBytes} bytes`);
+    const accepted = sentBytes - client.writableLength;
+    await sleep(500);
+    assert.equal(sentBytes - client.writableLength, accepted, "the kernel takes no more bytes from the client while the filter holds");
+    const held = await stat("downstream_cx_rx_bytes_buffered");
+    assert.ok(held > LIMIT && held <= LIMIT + READ_CHUNK, `the filter holds ${held} bytes (limit ${LIMIT}, one read ${READ_CHUNK})`);
+    assert.ok(maxHeld <= LIMIT + READ_CHUNK, `held bytes reached ${maxHeld} while the client wrote (limit ${LIMIT})`);
+    assert.equal(upstreamBytes, 0, "nothing passed while the filter held");
+    assert.ok((await stat("downstream_flow_control_paused_reading_total")) >= 1);
+    assert.equal(closed, false, "the limit closes nothing");
+
+    // Upstream bytes ask the filter to let go; it continues from its next tick.
+    assert.ok(upstreamSocket !== null);
+    (upstreamSocket as net.Socket).write("g");
+    await serve.waitFor(/released/, 5000);
+    await drained("the client's backlog draining after the release");
+    assert.equal(await writeUpTo(sentBytes + 8 * 1024 * 1024, 5000), false, "writes after the release go through");
+    client.end();
+    await within(upstreamEnd, 20_000, "the upstream seeing the client's end");
+    await within(clientEnd, 10_000, "the client seeing the upstream's end");
+    assert.equal(upstreamBytes, sentBytes, "every byte reached the upstream");
+    assert.equal(upstreamGot.digest("hex"), sent.digest("hex"), "intact and in order");
+    assert.equal(fromUpstream, "g");
+    assert.equal(clientError, null);
+    assert.ok((await stat("downstream_flow_control_resumed_reading_total")) >= 1);
+    assert.equal(await stat("downstream_cx_rx_bytes_buffered"), 0, "nothing is held at the end");
+    assert.equal(await stat("filter_closed"), 0);
+  } finally {
+    client.destroy();
+    exitCode = await serve.stop();
+    upstream.close();
+  }
+  assert.equal(exitCode, 0);
 });

@@ -117,7 +117,7 @@ export function register(program: Command): void {
     .addOption(new Option("--cluster <name=url>", "a cluster for HTTP and gRPC callouts (repeatable): NAME=http://HOST:PORT or NAME=h2c://HOST:PORT").argParser(collect(parseCluster)))
     .addOption(new Option("--listen <host:port>", "where to listen").default(`${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`))
     .addOption(new Option("--admin <host:port>", "admin port (/stats/prometheus, /ready, /logging, /plugins)"))
-    .addOption(new Option("--buffer-limit <bytes>", "per-stream buffer limit (413 request / 500 response over it)").default(String(DEFAULT_BUFFER_LIMIT)))
+    .addOption(new Option("--buffer-limit <bytes>", "per-stream buffer limit (413 request / 500 response over it); with --tcp, what filters may hold from one side before serve stops reading it").default(String(DEFAULT_BUFFER_LIMIT)))
     .addOption(
       new Option("--route-timeout <ms>", "how long the upstream may take to answer once the request is sent (504 after; 0 = no limit)")
         .default(DEFAULT_ROUTE_TIMEOUT_MS)

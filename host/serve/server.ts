@@ -52,7 +52,7 @@ export async function startServe(options: ServeOptions, write: (line: string) =>
   let stopListener: (graceMs: number) => Promise<void>;
   if (options.tcp) {
     if (options.upstream.kind !== "tcp") throw new Error("--tcp needs --upstream tcp://HOST:PORT");
-    const tcp = new TcpProxy(workers, options.upstream, out, stats);
+    const tcp = new TcpProxy(workers, options.upstream, options.bufferLimit, out, stats);
     listen = await tcp.listen(options.listen.host, options.listen.port);
     stopListener = (g) => tcp.drain(g);
   } else {

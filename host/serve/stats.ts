@@ -9,10 +9,17 @@ const STATUS_CLASS = ["", "downstream_rq_1xx", "downstream_rq_2xx", "downstream_
 export class ProxyStats {
   /** Plain numbers (exact up to 2^53), turned into the metrics' bigints only when read. */
   private readonly counters = new Map<string, number>();
+  /** Gauges other than the active requests: values that go up and down. */
+  private readonly gauges = new Map<string, number>();
   private active = 0;
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  /** Moves gauge `name` by `by` (negative to lower it). */
+  adjust(name: string, by: number): void {
+    this.gauges.set(name, (this.gauges.get(name) ?? 0) + by);
   }
 
   requestStarted(): void {
@@ -32,7 +39,9 @@ export class ProxyStats {
   /** As metric stats named like Envoy's connection-manager stats (prefix http.serve.). */
   stats(): MetricStat[] {
     const out: MetricStat[] = [...this.counters].map(([name, value]) => ({ name: `http.serve.${name}`, type: MetricType.Counter, value: BigInt(value), samples: [], buckets: [], count: 0, sum: 0n }));
-    out.push({ name: "http.serve.downstream_rq_active", type: MetricType.Gauge, value: BigInt(this.active), samples: [], buckets: [], count: 0, sum: 0n });
+    const gauge = (name: string, value: number): MetricStat => ({ name: `http.serve.${name}`, type: MetricType.Gauge, value: BigInt(value), samples: [], buckets: [], count: 0, sum: 0n });
+    for (const [name, value] of this.gauges) out.push(gauge(name, value));
+    out.push(gauge("downstream_rq_active", this.active));
     return out;
   }
 }

@@ -1,11 +1,14 @@
 // --tcp: the chain as network filters on real connections. Each client connection gets
 // one connection context per filter and one upstream connection; bytes from the client go
 // through the filters in order, bytes from the upstream in reverse, each as the filters
-// let them through. See docs/serve.md ("TCP").
+// let them through. Bytes the filters hold count against the buffer limit of the side they
+// came from: over it, serve stops reading that side until the filters let bytes through.
+// See docs/serve.md ("TCP").
 import net from "node:net";
 import { PeerType } from "../abi/enums.js";
 import type { TcpConnection } from "../tcp-connection.js";
 import type { Output } from "./output.js";
+import { ReadGate } from "./read-gate.js";
 import type { ProxyStats } from "./stats.js";
 import type { Workers } from "./workers.js";
 
@@ -21,7 +24,8 @@ export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private active = 0;
 
-  constructor(workers: Workers, upstream: { host: string; port: number }, out: Output, stats: ProxyStats) {
+  /** `bufferLimit`: bytes the filters may hold from one side before serve stops reading it (0: no limit). */
+  constructor(workers: Workers, upstream: { host: string; port: number }, bufferLimit: number, out: Output, stats: ProxyStats) {
     // Half-close is passed on: a client that ends its side still gets the upstream's answer.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
       this.sockets.add(client);
@@ -35,11 +39,16 @@ export class TcpProxy {
       let ended = false;
       const server = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true });
       this.sockets.add(server);
+      const gate = (socket: net.Socket, side: "downstream" | "upstream"): ReadGate =>
+        new ReadGate(socket, (stopped) => stats.count(`tcp.${side}_flow_control_${stopped ? "paused" : "resumed"}_reading_total`));
+      const clientGate = gate(client, "downstream");
+      const serverGate = gate(server, "upstream");
 
       const finish = (): void => {
         if (ended) return;
         ended = true;
         for (const c of conns) c.complete();
+        for (const d of directions) report(d, 0);
         client.destroy();
         server.destroy();
         this.sockets.delete(client);
@@ -50,11 +59,8 @@ export class TcpProxy {
       };
 
       /** Out at an end; a peer that reads slower than the other side writes pauses the other side until it drains. */
-      const send = (to: net.Socket, from: net.Socket, bytes: Uint8Array, eos: boolean): void => {
-        if (bytes.length > 0 && !to.write(bytes) && !from.isPaused()) {
-          from.pause();
-          to.once("drain", () => from.resume());
-        }
+      const send = (to: net.Socket, from: ReadGate, bytes: Uint8Array, eos: boolean): void => {
+        if (bytes.length > 0 && !to.write(bytes) && from.stop("peer-backlog")) to.once("drain", () => from.start("peer-backlog"));
         if (eos) to.end();
       };
       /** Client → upstream through the filters in order; upstream → client in reverse. */
@@ -63,15 +69,41 @@ export class TcpProxy {
           order: conns.map((_, i) => i),
           take: (c: TcpConnection) => c.takeForwardedUpstream(),
           ended: (c: TcpConnection) => c.endOfStreamForwarded.upstream,
-          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i + 1 < n ? conns[i + 1]!.sendDownstreamData(bytes, eos) : send(server, client, bytes, eos)),
+          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i + 1 < n ? conns[i + 1]!.sendDownstreamData(bytes, eos) : send(server, clientGate, bytes, eos)),
+          held: (c: TcpConnection) => c.held.downstream,
+          source: clientGate,
+          gauge: "tcp.downstream_cx_rx_bytes_buffered",
         },
         {
           order: conns.map((_, i) => n - 1 - i),
           take: (c: TcpConnection) => c.takeForwardedDownstream(),
           ended: (c: TcpConnection) => c.endOfStreamForwarded.downstream,
-          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i > 0 ? conns[i - 1]!.sendUpstreamData(bytes, eos) : send(client, server, bytes, eos)),
+          onward: (i: number, bytes: Uint8Array, eos: boolean) => (i > 0 ? conns[i - 1]!.sendUpstreamData(bytes, eos) : send(client, serverGate, bytes, eos)),
+          held: (c: TcpConnection) => c.held.upstream,
+          source: serverGate,
+          gauge: "tcp.upstream_cx_rx_bytes_buffered",
         },
-      ].map((d) => ({ ...d, eosSent: new Array<boolean>(n).fill(false) }));
+      ].map((d) => ({ ...d, eosSent: new Array<boolean>(n).fill(false), reported: 0 }));
+      type Direction = (typeof directions)[number];
+
+      /** Moves the direction's share of the buffered-bytes gauge to `held`. */
+      const report = (d: Direction, held: number): void => {
+        stats.adjust(d.gauge, held - d.reported);
+        d.reported = held;
+      };
+
+      /**
+       * Envoy's read buffer watermarks (docs/envoy-semantics.md, "TCP connections"): over
+       * the limit, reading from the side the held bytes came from stops; it starts again
+       * once the filters hold half the limit or less. The peer is held back by TCP itself.
+       */
+      const limitReading = (d: Direction): void => {
+        const held = conns.reduce((sum, c) => sum + d.held(c), 0);
+        report(d, held);
+        if (bufferLimit <= 0) return;
+        if (held > bufferLimit) d.source.stop("buffer-limit");
+        else if (held <= bufferLimit / 2) d.source.start("buffer-limit");
+      };
 
       /**
        * Moves what each filter let through on to the next one, and out at the ends. Passed
@@ -87,6 +119,7 @@ export class TcpProxy {
             if (eos) d.eosSent[i] = true;
             if (bytes.length > 0 || eos) d.onward(i, bytes, eos);
           }
+          limitReading(d);
         }
         if (conns.some((c) => c.closedBy === "filter" || c.closedBy === "failure")) {
           stats.count("tcp.filter_closed");
@@ -105,12 +138,24 @@ export class TcpProxy {
         }
       };
 
+      // A continue or close from a tick or a callout answer moves bytes outside any socket event.
+      let flushQueued = false;
+      const flushSoon = (): void => {
+        if (flushQueued || ended) return;
+        flushQueued = true;
+        queueMicrotask(() => {
+          flushQueued = false;
+          if (!ended) guard(() => {});
+        });
+      };
+      for (const c of conns) c.onDeferred = flushSoon;
+
       guard(() => {
         for (const c of conns) c.connect();
       });
       // Into the first filter (or the last, from the upstream); with no filters, straight across.
-      const fromClient = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[0]!.sendDownstreamData(bytes, eos) : send(server, client, bytes, eos));
-      const fromServer = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[n - 1]!.sendUpstreamData(bytes, eos) : send(client, server, bytes, eos));
+      const fromClient = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[0]!.sendDownstreamData(bytes, eos) : send(server, clientGate, bytes, eos));
+      const fromServer = (bytes: Uint8Array, eos: boolean): unknown => (n > 0 ? conns[n - 1]!.sendUpstreamData(bytes, eos) : send(client, serverGate, bytes, eos));
       client.on("data", (chunk: Buffer) => guard(() => fromClient(chunk, false)));
       client.on("end", () => guard(() => fromClient(EMPTY, true)));
       server.on("data", (chunk: Buffer) => guard(() => fromServer(chunk, false)));
