@@ -7,14 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { buildWat } from "./fixtures/build.js";
-import { build, closedPort, request, startHttpServer, startServe } from "./serve-harness.js";
+import { adminText, build, closedPort, request, startHttpServer, startServe } from "./serve-harness.js";
 
 const T = { timeout: 60_000 };
-
-async function adminText(admin: number | null, path: string): Promise<string> {
-  const r = await fetch(`http://127.0.0.1:${admin}${path}`);
-  return r.text();
-}
 
 test("http-auth: the request waits for a slow auth server, then resumes (allowed) or is refused (403)", T, async () => {
   const seen: string[] = [];

@@ -129,10 +129,15 @@ export function build(name: string): string {
   return join(ROOT, "build", `${name}.wasm`);
 }
 
+/** The body of an admin page (`/stats/prometheus`, `/ready`, `/plugins`, …). */
+export async function adminText(admin: number | null, path: string): Promise<string> {
+  if (admin === null) throw new Error("serve was started without --admin");
+  return (await fetch(`http://127.0.0.1:${admin}${path}`, { signal: AbortSignal.timeout(5000) })).text();
+}
+
 /** The value of `name` on serve's admin /stats/prometheus (0 when serve has not shown it yet). */
 export async function adminStat(admin: number | null, name: string): Promise<number> {
-  if (admin === null) throw new Error("serve was started without --admin");
-  const text = await (await fetch(`http://127.0.0.1:${admin}/stats/prometheus`, { signal: AbortSignal.timeout(5000) })).text();
+  const text = await adminText(admin, "/stats/prometheus");
   const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
