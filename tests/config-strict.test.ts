@@ -76,6 +76,18 @@ test("an unknown key is named with the keys the filter knows", async () => {
   assertConfigurationRefused(plugin, "grpc-auth", /^grpc-auth: unknown field "timout_ms" \(expected cluster, service, method, timeout_ms\)$/);
 });
 
+test("a key is known only when it equals a whole name of the list", async () => {
+  const known = await startPlugin({
+    module: builtModule("grpc-auth"),
+    configuration: JSON.stringify({ cluster: "auth", service: "a.B", method: "C", timeout_ms: 5 }),
+  });
+  assert.equal(known.configured, true, "every listed name, the first and the last included, is known");
+  for (const key of ["cluste", "clusterx", "timeout_m", "service, method", "", "cluster,"]) {
+    const plugin = await startPlugin({ module: builtModule("grpc-auth"), configuration: JSON.stringify({ cluster: "auth", [key]: 1 }) });
+    assertConfigurationRefused(plugin, "grpc-auth", new RegExp(`^grpc-auth: unknown field "${escapeRegExp(key)}" \\(expected `));
+  }
+});
+
 test("an unknown key with a control character in its name keeps the problem on one line", async () => {
   const plugin = await startPlugin({ module: builtModule("grpc-auth"), configuration: JSON.stringify({ cluster: "auth", "a\nb": 5 }) });
   assertConfigurationRefused(plugin, "grpc-auth", /^grpc-auth: unknown field with a control character in its name \(expected cluster, service, method, timeout_ms\)$/);

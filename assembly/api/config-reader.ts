@@ -60,7 +60,28 @@ export class ConfigReader {
 
   /** Records `"key" must be <expected>, not <the kind of value>` and returns false. */
   mismatch(key: string, expected: string, value: JsonValue): bool {
-    return this.fail(this.name(key) + " must be " + expected + ", not " + describeJsonKind(value.kind));
+    return this.expected(this.name(key), expected, value);
+  }
+
+  /**
+   * Every problem about a value is worded here, once: `<named> must be <expected>`,
+   * with `, not <the kind of value>` when `value` is given.
+   */
+  private expected(named: string, expected: string, value: JsonValue | null): bool {
+    let problem = named + " must be " + expected;
+    if (value !== null) problem += ", not " + describeJsonKind(value.kind);
+    return this.fail(problem);
+  }
+
+  /**
+   * The value at `key` when it is of `kind`; null when absent or (after recording
+   * why) of another kind. The one look-up behind the typed reads.
+   */
+  private typed(key: string, kind: JsonKind, expected: string): JsonValue | null {
+    const value = this.config.get(key);
+    if (value === null || value.kind == kind) return value;
+    this.mismatch(key, expected, value);
+    return null;
   }
 
   /**
@@ -68,9 +89,9 @@ export class ConfigReader {
    * `unknown field "timout_ms" (expected cluster, service, timeout_ms)`.
    */
   allowOnly(allowed: string): bool {
-    const config = this.config;
-    for (let i = 0, n = config.size; i < n; i++) {
-      const key = config.keyAt(i);
+    const keys = this.config._keys;
+    for (let i = 0, n = keys.length; i < n; i++) {
+      const key = unchecked(keys[i]);
       if (!listed(allowed, key)) {
         const named = hasControl(key) ? "with a control character in its name" : this.name(key);
         return this.fail("unknown field " + named + " (expected " + allowed + ")");
@@ -84,11 +105,8 @@ export class ConfigReader {
 
   /** The string at `key`; `fallback` when absent or (after recording why) not a string. */
   string(key: string, fallback: string | null = null): string | null {
-    const value = this.config.get(key);
-    if (value === null) return fallback;
-    if (value.kind == JsonKind.String) return value.asString();
-    this.mismatch(key, "a string", value);
-    return fallback;
+    const value = this.typed(key, JsonKind.String, "a string");
+    return value !== null ? value.asString() : fallback;
   }
 
   /**
@@ -99,19 +117,15 @@ export class ConfigReader {
     const value = this.config.get(key);
     const text = value !== null ? value.asString() : null;
     if (text !== null && text.length > 0) return text;
-    let problem = this.name(key) + (about.length > 0 ? " (" + about + ")" : "") + " must be a non-empty string";
-    if (value !== null && text === null) problem += ", not " + describeJsonKind(value.kind);
-    this.fail(problem);
+    const named = this.name(key);
+    this.expected(about.length > 0 ? named + " (" + about + ")" : named, "a non-empty string", text === null ? value : null);
     return "";
   }
 
   /** The number at `key`; `fallback` when absent or (after recording why) not a number. */
   number(key: string, fallback: f64): f64 {
-    const value = this.config.get(key);
-    if (value === null) return fallback;
-    if (value.kind == JsonKind.Number) return value.asNumber();
-    this.mismatch(key, "a number", value);
-    return fallback;
+    const value = this.typed(key, JsonKind.Number, "a number");
+    return value !== null ? value.asNumber() : fallback;
   }
 
   /** The whole number from `min` to `max` (both from 0 to 4294967295) at `key`; `fallback` when absent or (after recording why) anything else. */
@@ -121,36 +135,26 @@ export class ConfigReader {
     const n = value.asNumber(); // NaN unless a number
     if (n >= min && n <= max && n == Math.floor(n)) return n;
     const expected = "a whole number from " + decimal(<u32>min) + " to " + decimal(<u32>max);
-    if (value.kind == JsonKind.Number) this.fail(this.name(key) + " must be " + expected);
-    else this.mismatch(key, expected, value);
+    this.expected(this.name(key), expected, value.kind == JsonKind.Number ? null : value);
     return fallback;
   }
 
   /** The boolean at `key`; `fallback` when absent or (after recording why) not true or false. */
   bool(key: string, fallback: bool): bool {
-    const value = this.config.get(key);
-    if (value === null) return fallback;
-    if (value.kind == JsonKind.Bool) return value.asBool();
-    this.mismatch(key, "true or false", value);
-    return fallback;
+    const value = this.typed(key, JsonKind.Bool, "true or false");
+    return value !== null ? value.asBool() : fallback;
   }
 
   /** The object at `key`; null when absent or (after recording why) not an object. */
   object(key: string, expected: string = "an object"): JsonObject | null {
-    const value = this.config.get(key);
-    if (value === null) return null;
-    const object = value.asObject();
-    if (object === null) this.mismatch(key, expected, value);
-    return object;
+    const value = this.typed(key, JsonKind.Object, expected);
+    return value !== null ? value.asObject() : null;
   }
 
   /** The elements of the array at `key`; null when absent or (after recording why) not an array. */
   array(key: string, expected: string = "an array"): JsonValue[] | null {
-    const value = this.config.get(key);
-    if (value === null) return null;
-    const items = value.asArray();
-    if (items === null) this.mismatch(key, expected, value);
-    return items;
+    const value = this.typed(key, JsonKind.Array, expected);
+    return value !== null ? value.asArray() : null;
   }
 
   /**
@@ -188,25 +192,32 @@ export class ConfigReader {
   }
 }
 
-/** Whether `key` is one of the names in `list` ("a, b, c"). Compares in place: no substrings. */
+/**
+ * Whether `key` is one of the names in `list` ("a, b, c"). One pass, in place:
+ * `matched` counts the key's characters matched so far in the current name,
+ * or is -1 once that name differs.
+ */
 function listed(list: string, key: string): bool {
-  const at = changetype<usize>(list), length = <usize>list.length << 1;
-  const wanted = <usize>key.length << 1;
-  for (let start: usize = 0; start < length; ) {
-    let end = start;
-    while (end < length && load<u16>(at + end) != 0x2C) end += 2;
-    if (end - start == wanted) {
-      let i: usize = 0;
-      while (i < wanted && load<u16>(at + start + i) == load<u16>(changetype<usize>(key) + i)) i += 2;
-      if (i == wanted) return true;
+  const wanted = key.length;
+  if (wanted == 0) return false; // no name in a list is empty
+  let matched = 0;
+  for (let i = 0, n = list.length; i <= n; i++) {
+    const c = i < n ? <i32>load<u16>(changetype<usize>(list) + (<usize>i << 1)) : 0x2C;
+    if (c == 0x2C) {
+      if (matched == wanted) return true;
+      matched = 0;
+      i++; // the space after the comma
+    } else {
+      const next = <u32>matched < <u32>wanted && <i32>load<u16>(changetype<usize>(key) + (<usize>matched << 1)) == c;
+      matched = next ? matched + 1 : -1;
     }
-    start = end + 4; // past ", "
   }
   return false;
 }
 
 /** Whether `text` holds a control character (which would break the one-line problem). */
 function hasControl(text: string): bool {
-  for (let i = 0, n = text.length; i < n; i++) if (text.charCodeAt(i) < 0x20) return true;
+  const at = changetype<usize>(text);
+  for (let end = at + (<usize>text.length << 1); end > at; end -= 2) if (load<u16>(end - 2) < 0x20) return true;
   return false;
 }
