@@ -104,9 +104,16 @@ export class ConfigReader {
   value(key: string): JsonValue | null { return this.config.get(key); }
 
   /** The string at `key`; `fallback` when absent or (after recording why) not a string. */
-  string(key: string, fallback: string | null = null): string | null {
+  string(key: string, fallback: string): string {
     const value = this.typed(key, JsonKind.String, "a string");
-    return value !== null ? value.asString() : fallback;
+    // typed() gave a value of kind String, so asString() is not null.
+    return value !== null ? changetype<string>(value.asString()) : fallback;
+  }
+
+  /** The string at `key`; null when absent or (after recording why) not a string. */
+  optionalString(key: string): string | null {
+    const value = this.typed(key, JsonKind.String, "a string");
+    return value !== null ? value.asString() : null;
   }
 
   /**

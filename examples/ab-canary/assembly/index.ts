@@ -95,14 +95,14 @@ function readSettings(config: JsonObject): CanarySettings | null {
   for (let i = 0; i < list.length; i++) {
     const item = reader.nested("variants[" + i.toString() + "]", list[i]);
     if (item === null || !item.allowOnly("name, weight, value")) return null;
-    const name = item.string("name");
+    const name = item.optionalString("name");
     if (name === null || !isToken(name)) return fail(reader, item.name("name") + " must be a cookie-safe token (no spaces, ';', ',', '=')");
     for (let j = 0; j < s.variants.length; j++) {
       if (s.variants[j].name == name) return fail(reader, item.name("name") + " \"" + name + "\" is listed twice");
     }
     const weight = item.number("weight", -1);
     if (!(weight >= 0 && weight <= 1e6)) return fail(reader, item.name("weight") + " must be a number from 0 to 1000000");
-    const value = item.string("value", name)!;
+    const value = item.string("value", name);
     total += weight;
     s.variants.push(new Variant(name, value, weight));
   }
@@ -112,17 +112,17 @@ function readSettings(config: JsonObject): CanarySettings | null {
     sum += s.variants[i].weight;
     s.variants[i].upTo = i == s.variants.length - 1 ? BUCKETS : <u32>Math.round(sum / total * <f64>BUCKETS);
   }
-  const header = reader.string("header");
+  const header = reader.optionalString("header");
   if (header !== null) {
     if (!isToken(header) || header.toLowerCase() != header) return fail(reader, "\"header\" must be a lower-case header name");
     s.header = header;
   }
-  const keyCookie = reader.string("key_cookie");
+  const keyCookie = reader.optionalString("key_cookie");
   if (keyCookie !== null) {
     if (!isToken(keyCookie)) return fail(reader, "\"key_cookie\" must be a cookie name");
     s.keyCookie = keyCookie;
   }
-  const keyHeader = reader.string("key_header");
+  const keyHeader = reader.optionalString("key_header");
   if (keyHeader !== null) {
     if (!isToken(keyHeader)) return fail(reader, "\"key_header\" must be a header name");
     s.keyHeader = keyHeader.toLowerCase();
@@ -135,18 +135,18 @@ function readSettings(config: JsonObject): CanarySettings | null {
   if (cookieValue !== null) {
     const cookie = reader.nested("cookie", cookieValue);
     if (cookie === null || !cookie.allowOnly("name, max_age, path, same_site, secure")) return null;
-    const name = cookie.string("name");
+    const name = cookie.optionalString("name");
     if (name !== null) {
       if (!isToken(name)) return fail(reader, "\"cookie.name\" must be a cookie name");
       s.cookieName = name;
     }
     maxAge = cookie.wholeNumber("max_age", 86400, 0, 400 * 86400);
-    const cookiePath = cookie.string("path");
+    const cookiePath = cookie.optionalString("path");
     if (cookiePath !== null) {
       if (!cookiePath.startsWith("/") || cookiePath.includes(";")) return fail(reader, "\"cookie.path\" must start with '/' and hold no ';'");
       path = cookiePath;
     }
-    const site = cookie.string("same_site");
+    const site = cookie.optionalString("same_site");
     if (site !== null) {
       if (site != "Strict" && site != "Lax" && site != "None") return fail(reader, "\"cookie.same_site\" must be \"Strict\", \"Lax\" or \"None\"");
       sameSite = site;

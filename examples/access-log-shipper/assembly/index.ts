@@ -39,10 +39,10 @@ function readSettings(singleton: bool): ShipperSettings | null {
   const reader = new ConfigReader(config, "access-log-shipper");
   reader.allowOnly("queue, cluster, authority, path, timeout_ms, batch_size, batch_max_age_ms, max_backlog, compress");
   if (config.has("queue")) s.queue = reader.requiredString("queue");
-  s.cluster = reader.string("cluster", s.cluster)!;
+  s.cluster = reader.string("cluster", s.cluster);
   if (singleton && s.cluster.length == 0) reader.fail("\"cluster\" (the collector's Envoy cluster) must be a non-empty string");
-  s.authority = reader.string("authority", s.cluster)!;
-  s.path = reader.string("path", s.path)!;
+  s.authority = reader.string("authority", s.cluster);
+  s.path = reader.string("path", s.path);
   if (!s.path.startsWith("/")) reader.fail("\"path\" must start with '/'");
   s.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 2000, 1, 60000);
   s.batchSize = <i32>reader.wholeNumber("batch_size", 100, 1, 10000);

@@ -76,7 +76,7 @@ function readSettings(config: JsonObject): Settings | null {
     if (object === null || !object.allowOnly("realm, users, api_keys")) return null;
     const set = new CredentialSet();
     const realm = object.string("realm", name);
-    if (realm === null || realm.includes("\"") || realm.includes("\\")) {
+    if (realm.includes("\"") || realm.includes("\\")) {
       object.fail(object.name("realm") + " must be a string without quotes or backslashes");
       return null;
     }
@@ -103,7 +103,7 @@ function readSettings(config: JsonObject): Settings | null {
   for (let i = 0; i < rules.length; i++) {
     const rule = reader.nested("rules[" + i.toString() + "]", rules[i]);
     if (rule === null || !rule.allowOnly("prefix, credentials, public")) return null;
-    const prefix = rule.string("prefix");
+    const prefix = rule.optionalString("prefix");
     if (prefix === null || !prefix.startsWith("/")) {
       rule.fail(rule.name("prefix") + " must be a path starting with '/'");
       return null;
@@ -112,17 +112,17 @@ function readSettings(config: JsonObject): Settings | null {
       settings.rules.push(new Rule(prefix, null));
       continue;
     }
-    const name = rule.string("credentials");
+    const name = rule.optionalString("credentials");
     if (name === null || !settings.sets.has(name)) {
       rule.fail(reader.name("rules[" + i.toString() + "]") + " needs \"public\": true or \"credentials\" naming a credential set");
       return null;
     }
     settings.rules.push(new Rule(prefix, settings.sets.get(name)));
   }
-  const header = reader.string("api_key_header", settings.apiKeyHeader)!;
+  const header = reader.string("api_key_header", settings.apiKeyHeader);
   if (header.length == 0 || header.startsWith(":")) reader.fail("\"api_key_header\" must be a header name");
   settings.apiKeyHeader = asciiLowerCase(header);
-  const principal = reader.string("principal_header");
+  const principal = reader.optionalString("principal_header");
   if (principal !== null) settings.principalHeader = asciiLowerCase(principal);
   settings.forwardCredentials = reader.bool("forward_credentials", false);
   return reader.ok ? settings : null;

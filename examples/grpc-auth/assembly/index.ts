@@ -33,8 +33,8 @@ function readSettings(config: JsonObject): Settings | null {
   const reader = new ConfigReader(config, "grpc-auth");
   reader.allowOnly("cluster, service, method, timeout_ms");
   settings.cluster = reader.requiredString("cluster", "the Envoy cluster of the auth service");
-  settings.service = reader.string("service", settings.service)!;
-  settings.method = reader.string("method", settings.method)!;
+  settings.service = reader.string("service", settings.service);
+  settings.method = reader.string("method", settings.method);
   settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
   return reader.ok ? settings : null;
 }

@@ -32,12 +32,12 @@ function readSettings(config: JsonObject): AuthSettings | null {
   reader.allowOnly("cluster, authority, path, timeout_ms, deny_body, allow_headers");
   const cluster = reader.requiredString("cluster", "the Envoy cluster of the auth service");
   settings.cluster = cluster;
-  settings.authority = reader.string("authority", cluster)!;
-  const path = reader.string("path", settings.path)!;
+  settings.authority = reader.string("authority", cluster);
+  const path = reader.string("path", settings.path);
   if (!path.startsWith("/")) reader.fail("\"path\" must start with '/'");
   settings.path = path;
   settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
-  settings.denyBody = reader.string("deny_body", settings.denyBody)!;
+  settings.denyBody = reader.string("deny_body", settings.denyBody);
   const allow = reader.strings("allow_headers", "an array of header names");
   if (allow !== null) settings.allowHeaders = allow;
   return reader.ok ? settings : null;

@@ -49,7 +49,7 @@ function readRules(config: JsonObject): Rules | null {
   if (deny === null) return null;
   rules.allow = allow;
   rules.deny = deny;
-  const action = reader.string("default_action", allow.length == 0 ? "allow" : "deny")!;
+  const action = reader.string("default_action", allow.length == 0 ? "allow" : "deny");
   if (action != "allow" && action != "deny") reader.fail("\"default_action\" must be \"allow\" or \"deny\"");
   rules.defaultAllow = action == "allow";
   rules.trustedHops = <i32>reader.wholeNumber("xff_trusted_hops", 0, 0, 16);

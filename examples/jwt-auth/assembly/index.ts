@@ -70,11 +70,11 @@ function readFetch(reader: ConfigReader, value: JsonValue): JwksFetch | null {
   object.allowOnly("cluster, path, authority, interval_seconds, retry_seconds, timeout_ms");
   const fetch = new JwksFetch();
   const cluster = object.requiredString("cluster");
-  const path = object.string("path", "")!;
+  const path = object.string("path", "");
   if (!path.startsWith("/")) object.fail(object.name("path") + " must be a path starting with '/'");
   fetch.cluster = cluster;
   fetch.path = path;
-  fetch.authority = object.string("authority", cluster)!;
+  fetch.authority = object.string("authority", cluster);
   fetch.intervalMs = <u32>object.wholeNumber("interval_seconds", 300, 1, 86400) * 1000;
   fetch.retryMs = <u32>object.wholeNumber("retry_seconds", 5, 1, 3600) * 1000;
   fetch.timeoutMs = <u32>object.wholeNumber("timeout_ms", 2000, 1, 60000);
@@ -116,7 +116,7 @@ function readSettings(config: JsonObject): Settings | null {
       s.claimHeaders.push(asciiLowerCase(header));
     }
   }
-  const realm = reader.string("realm", "")!;
+  const realm = reader.string("realm", "");
   if (realm.includes("\"") || realm.includes("\\")) return bad(reader, "\"realm\" must be a string without quotes or backslashes");
   s.realm = realm;
   s.forwardToken = reader.bool("forward_token", true);

@@ -37,8 +37,8 @@ function readSettings(config: JsonObject): Settings | null {
   reader.allowOnly("cluster, authority, path, timeout_ms, status_on_error, headers, fail_open");
   const cluster = reader.requiredString("cluster", "the Envoy cluster of the policy service");
   s.cluster = cluster;
-  s.authority = reader.string("authority", cluster)!;
-  const path = reader.string("path", s.path)!;
+  s.authority = reader.string("authority", cluster);
+  const path = reader.string("path", s.path);
   if (!path.startsWith("/")) reader.fail("\"path\" must start with '/'");
   s.path = path;
   s.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 200, 1, 60000);

@@ -25,8 +25,8 @@ class AggregatorRoot extends RootContext {
     if (config === null) return false;
     const reader = new ConfigReader(config, "queue-aggregator");
     reader.allowOnly("queue, metric");
-    const queueName = reader.string("queue", this.queueName)!;
-    const metric = reader.string("metric", this.metric)!;
+    const queueName = reader.string("queue", this.queueName);
+    const metric = reader.string("metric", this.metric);
     if (!reader.ok) return false;
     this.queueName = queueName;
     this.metric = metric;

@@ -106,7 +106,7 @@ function readLimits(config: JsonObject): Limits | null {
   if (!(limits.rate > 0) || !isFinite(limits.rate)) reader.fail("\"requests_per_second\" must be a number greater than 0");
   limits.burst = reader.number("burst", Math.max(1, Math.floor(limits.rate)));
   if (!(limits.burst >= 1) || limits.burst != Math.floor(limits.burst)) reader.fail("\"burst\" must be a whole number of at least 1");
-  limits.keyHeader = reader.string("key_header", limits.keyHeader)!;
+  limits.keyHeader = reader.string("key_header", limits.keyHeader);
   limits.maxClients = <u32>reader.wholeNumber("max_clients", 4096, 1, 1048576);
   return reader.ok ? limits : null;
 }

@@ -108,9 +108,9 @@ function readTable(config: JsonObject): RedirectTable | null {
     const item = reader.nested("rules[" + i.toString() + "]", rules[i]);
     if (item === null || !item.allowOnly("exact, prefix, regex, to, rewrite, status, query")) return null;
     const rule = new Rule();
-    const exact = item.string("exact");
-    const prefix = item.string("prefix");
-    const pattern = item.string("regex");
+    const exact = item.optionalString("exact");
+    const prefix = item.optionalString("prefix");
+    const pattern = item.optionalString("regex");
     if (!reader.ok) return null;
     const kinds = (exact !== null ? 1 : 0) + (prefix !== null ? 1 : 0) + (pattern !== null ? 1 : 0);
     if (kinds != 1) return fail(reader, where + " must have exactly one of \"exact\", \"prefix\", \"regex\" (a string)");
@@ -128,7 +128,7 @@ function readTable(config: JsonObject): RedirectTable | null {
       }
       rule.status = <u32>status;
     }
-    const query = item.string("query", "keep")!;
+    const query = item.string("query", "keep");
     if (query != "keep" && query != "drop") return fail(reader, item.name("query") + " must be \"keep\" or \"drop\"");
     rule.keepQuery = query == "keep";
     if (!reader.ok) return null;

@@ -77,7 +77,7 @@ function readRoute(reader: ConfigReader, value: JsonValue, index: i32): Route | 
   const object = reader.nested("routes[" + index.toString() + "]", value);
   if (object === null || !object.allowOnly("prefix, methods, content_types, max_body_bytes, required")) return null;
   const route = new Route();
-  const prefix = object.string("prefix", route.prefix)!;
+  const prefix = object.string("prefix", route.prefix);
   if (!object.ok) return null;
   if (!prefix.startsWith("/")) return fail<Route>(field + ".prefix", "must be a string starting with '/'");
   route.prefix = prefix;

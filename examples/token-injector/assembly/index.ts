@@ -95,15 +95,15 @@ function readSettings(config: JsonObject): TokenSettings | null {
   reader.allowOnly("cluster, authority, path, client_id, client_secret, scope, refresh_margin_s, fetch_timeout_ms, wait_timeout_ms, poll_ms, shared_key");
   const cluster = reader.requiredString("cluster", "the token endpoint's Envoy cluster");
   s.cluster = cluster;
-  s.authority = reader.string("authority", cluster)!;
-  s.path = reader.string("path", s.path)!;
+  s.authority = reader.string("authority", cluster);
+  s.path = reader.string("path", s.path);
   if (!s.path.startsWith("/")) reader.fail("\"path\" must start with '/'");
   const id = reader.requiredString("client_id");
   // Never echo the secret's value, not even in a rejection (the reader names kinds, never values).
   const secret = reader.requiredString("client_secret");
   s.basic = "Basic " + base64.encodeString(formEncode(id) + ":" + formEncode(secret));
   s.form = "grant_type=client_credentials";
-  const scope = reader.string("scope");
+  const scope = reader.optionalString("scope");
   if (scope !== null) s.form += "&scope=" + formEncode(scope);
   s.marginMs = <i64>reader.wholeNumber("refresh_margin_s", 60, 0, 86400) * 1000;
   s.fetchTimeoutMs = <u32>reader.wholeNumber("fetch_timeout_ms", 2000, 1, 60000);

@@ -29,7 +29,7 @@ function readSettings(config: JsonObject): Settings | null {
   const reader = new ConfigReader(config, FILTER);
   reader.allowOnly("cluster, path, timeout_ms");
   settings.cluster = reader.requiredString("cluster", "the Envoy cluster to ask");
-  settings.path = reader.string("path", settings.path)!;
+  settings.path = reader.string("path", settings.path);
   if (!settings.path.startsWith("/")) reader.fail("\"path\" must start with \"/\"");
   settings.timeoutMs = <u32>reader.wholeNumber("timeout_ms", 1000, 1, 60000);
   return reader.ok ? settings : null;

@@ -40,7 +40,7 @@ function readSettings(config: JsonObject): Settings | null {
     if (header !== null) {
       header.allowOnly("name, value");
       settings.headerName = header.requiredString("name").toLowerCase();
-      const value = header.string("value");
+      const value = header.optionalString("value");
       if (value === null) header.fail(header.name("value") + " must be a string");
       else settings.headerValue = value;
     }
