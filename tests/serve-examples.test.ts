@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { buildWat } from "./fixtures/build.js";
-import { adminText, build, closedPort, request, startHttpServer, startServe } from "./serve-harness.js";
+import { adminText, build, closedPort, request, startHttpServer, startServe, startTcpEcho, tcpRoundTrip } from "./serve-harness.js";
 
 const T = { timeout: 60_000 };
 
@@ -170,25 +170,17 @@ test("grpc-auth without a gRPC cluster fails closed (503), as Envoy does for an 
 });
 
 test("tcp-stats with --tcp: bytes both ways through a real TCP echo server, counted on the admin port", T, async () => {
-  const echo = net.createServer((s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-  const port = (echo.address() as net.AddressInfo).port;
+  const echo = await startTcpEcho();
+  const port = echo.port;
   const serve = await startServe(["--tcp", "--filter", build("tcp-stats"), "--upstream", `tcp://127.0.0.1:${port}`], { admin: true });
   try {
-    const reply = await new Promise<string>((resolve, reject) => {
-      const c = net.connect(serve.port, "127.0.0.1", () => c.end("hello tcp"));
-      let got = "";
-      c.on("data", (d: Buffer) => (got += d.toString()));
-      c.on("close", () => resolve(got));
-      c.on("error", reject);
-    });
-    assert.equal(reply, "hello tcp");
+    assert.equal(await tcpRoundTrip(serve.port, "hello tcp"), "hello tcp");
     await serve.waitFor(/tcp-stats: 127\.0\.0\.1:\d+ .*9 bytes in, 9 bytes out/);
     const text = await adminText(serve.admin, "/stats/prometheus");
     assert.match(text, /^envoy_wasmcustom_tcp_stats_bytes_in 9$/m);
     assert.match(text, /^envoy_wasmcustom_tcp_stats_bytes_out 9$/m);
   } finally {
     assert.equal(await serve.stop(), 0);
-    await new Promise((r) => echo.close(r));
+    await echo.close();
   }
 });

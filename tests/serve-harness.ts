@@ -141,3 +141,22 @@ export async function adminStat(admin: number | null, name: string): Promise<num
   const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
+
+/** A TCP echo server on loopback (half-close passed back), for `serve --tcp` upstreams. */
+export async function startTcpEcho(): Promise<{ port: number; close: () => Promise<void> }> {
+  const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+  return { port: (echo.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => echo.close(() => r())) };
+}
+
+/** Sends `text` to `port`, ends the write side and gives back what came back before the end (10 s at most). */
+export function tcpRoundTrip(port: number, text: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const c = net.connect(port, "127.0.0.1", () => c.end(text));
+    let got = "";
+    c.on("data", (d: Buffer) => (got += d.toString()));
+    c.on("end", () => resolve(got));
+    c.on("error", reject);
+    setTimeout(() => { c.destroy(); reject(new Error(`no end of stream after 10 s (got "${got}")`)); }, 10_000).unref();
+  });
+}

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { startPlugin } from "../host/index.js";
 import { buildWat } from "./fixtures/build.js";
-import { adminStat, build, startServe } from "./serve-harness.js";
+import { adminStat, build, startServe, startTcpEcho, tcpRoundTrip } from "./serve-harness.js";
 
 const CHUNK = 64 * 1024;
 /** Chunk `i` of the stream: its bytes depend on `i`, so a lost, repeated or reordered chunk changes the digest. */
@@ -54,9 +54,8 @@ test("host: takeForwardedUpstream/Downstream hand over what passed and keep noth
 const TOTAL_MB = 200;
 
 test(`serve --tcp: ${TOTAL_MB} MB each way on one connection, intact and in order, with flat memory`, { timeout: 120_000 }, async () => {
-  const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-  const port = (echo.address() as net.AddressInfo).port;
+  const echo = await startTcpEcho();
+  const port = echo.port;
   const serve = await startServe(["--tcp", "--no-access-log", "--filter", build("tcp-stats"), "--upstream", `tcp://127.0.0.1:${port}`]);
   const chunks = (TOTAL_MB * 1024 * 1024) / CHUNK;
   const sent = createHash("sha256");
@@ -96,28 +95,19 @@ test(`serve --tcp: ${TOTAL_MB} MB each way on one connection, intact and in orde
   } finally {
     clearInterval(sampler);
     assert.equal(await serve.stop(), 0);
-    await new Promise((r) => echo.close(r));
+    await echo.close();
   }
 });
 
 test("serve --tcp with no filters passes the bytes straight across, both ways", { timeout: 30_000 }, async () => {
-  const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-  const port = (echo.address() as net.AddressInfo).port;
+  const echo = await startTcpEcho();
+  const port = echo.port;
   const serve = await startServe(["--tcp", "--upstream", `tcp://127.0.0.1:${port}`]);
   try {
-    const reply = await new Promise<string>((resolve, reject) => {
-      const c = net.connect(serve.port, "127.0.0.1", () => c.end("no filters here"));
-      let got = "";
-      c.on("data", (d: Buffer) => (got += d.toString()));
-      c.on("end", () => resolve(got));
-      c.on("error", reject);
-      setTimeout(() => reject(new Error(`no end of stream after 10 s (got "${got}")`)), 10_000).unref();
-    });
-    assert.equal(reply, "no filters here");
+    assert.equal(await tcpRoundTrip(serve.port, "no filters here"), "no filters here");
   } finally {
     assert.equal(await serve.stop(), 0);
-    await new Promise((r) => echo.close(r));
+    await echo.close();
   }
 });
 
