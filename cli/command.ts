@@ -126,3 +126,8 @@ export function clip(text: string): string {
   if (text.length <= MAX_QUOTED_CHARS) return text;
   return `${text.slice(0, MAX_QUOTED_CHARS)}…(${text.length - MAX_QUOTED_CHARS} more characters)`;
 }
+
+/** `text` from a user's file, in quotes for a one-line message: escaped as in JSON (control characters, quotes, backslashes), then clipped. */
+export function quote(text: string): string {
+  return `"${clip(JSON.stringify(text).slice(1, -1))}"`;
+}

@@ -1,6 +1,6 @@
 // Turns Ajv's errors into one readable sentence each, naming the field.
 import type { ErrorObject } from "ajv";
-import { clip } from "../command.js";
+import { clip, quote } from "../command.js";
 
 /** A key from the user's file with its control characters escaped, so a message stays one line. */
 function escapeControls(key: string): string {
@@ -55,7 +55,7 @@ export function explain(error: ErrorObject, data: unknown, hints: PatternHints =
       const allowed = Object.keys(parentSchema?.properties ?? {});
       const near = allowed.find((k) => k.toLowerCase() === extra.toLowerCase());
       const hint = near ? ` (keys are case-sensitive: did you mean "${near}"?)` : allowed.length ? ` (allowed: ${allowed.join(", ")})` : "";
-      return { pointer: `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`, atKey: true, message: `unknown key "${escapeControls(clip(extra))}"${hint}` };
+      return { pointer: `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`, atKey: true, message: `unknown key ${quote(extra)}${hint}` };
     }
     case "enum": {
       const values = params.allowedValues as unknown[];

@@ -2,7 +2,7 @@
 // archive (OCI layout + Docker manifest.json), and reading both back.
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { clip } from "../command.js";
+import { clip, quote } from "../command.js";
 import { InputFileError, readBoundedFile, resolvedInside } from "../files.js";
 import { TAG } from "../registry/reference.js";
 import { MEDIA, sha256, type Descriptor, type ExtensionImage } from "./image.js";
@@ -100,7 +100,7 @@ function checkedBlobPath(digest: unknown, what: string): string {
 
 /** A value from a layout's JSON, quoted for a one-line message (control characters escaped, long text cut). */
 function quoted(value: unknown): string {
-  if (typeof value === "string") return `"${clip(JSON.stringify(value).slice(1, -1))}"`;
+  if (typeof value === "string") return quote(value);
   return clip(JSON.stringify(value) ?? "nothing");
 }
 
