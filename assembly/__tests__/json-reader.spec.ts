@@ -132,3 +132,29 @@ describe("json reader: errors", () => {
     expect(json.end()).toBe(true);
   });
 });
+
+describe("json reader: checkWhole", () => {
+  it("checks a valid document and reads it again from the start", () => {
+    const json = reader('{"a": [1, {"b": true}], "c": "x"}');
+    expect(json.checkWhole()).toBe(true);
+    expect(json.beginObject()).toBe(true);
+    expect(json.nextKey()).toBe(true);
+    expect(json.key).toBe("a");
+    expect(json.skip()).toBe(true);
+    expect(json.nextKey()).toBe(true);
+    expect(json.readString()).toBe("x");
+    expect(json.nextKey()).toBe(false);
+    expect(json.end()).toBe(true);
+  });
+
+  it("refuses a document that breaks after a valid start, with the error's position", () => {
+    const json = reader('{"a": 1, "b": nul}');
+    expect(json.checkWhole()).toBe(false);
+    expect(json.failed).toBe(true);
+    expect(json.errorText().startsWith("at byte 14")).toBe(true);
+  });
+
+  it("refuses text after the value", () => {
+    expect(reader("[] x").checkWhole()).toBe(false);
+  });
+});

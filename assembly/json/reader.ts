@@ -256,6 +256,21 @@ export class JsonReader {
     return describeJsonKind(kind);
   }
 
+  /**
+   * Reads the whole document to check it is one valid JSON value, then goes
+   * back to its start; false (with `error` set) when it is not. Call it before
+   * reading a configuration field by field, so that a syntax error is reported
+   * as one even after a field that would be refused.
+   */
+  checkWhole(): bool {
+    if (!this.skip() || !this.end()) return false;
+    this.cur = this.base;
+    this.depth = 0;
+    this.objects = 0;
+    this.first = false;
+    return true;
+  }
+
   /** True when the document ended after what was read: only whitespace follows and nothing failed. */
   end(): bool {
     if (this.failed) return false;

@@ -82,10 +82,8 @@ class ErrorPagesRoot extends RootContext {
     let count = 0;
     const bytes = pluginConfiguration();
     if (bytes === null || bytes.byteLength == 0) return refuse("a configuration with \"pages\" is required");
-    // The whole document is checked first, so a syntax error is reported as one even after a field that would be refused.
-    const check = new JsonReader(bytes);
-    if (!check.skip() || !check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
     const json = new JsonReader(bytes);
+    if (!json.checkWhole()) return refuse("configuration is not valid JSON: " + json.errorText());
     if (!json.beginObject()) return refuse(unexpectedJson(json, "configuration must be a JSON object, not "));
     while (json.nextKey()) {
       const key = json.key;

@@ -46,10 +46,8 @@ class RedactionRoot extends RootContext {
     let mask: u8 = 0x2A;
     const bytes = pluginConfiguration();
     if (bytes !== null && bytes.byteLength > 0) {
-      // The whole document is checked first, so a syntax error is reported as one even after a field that would be refused.
-      const check = new JsonReader(bytes);
-      if (!check.skip() || !check.end()) return refuse("configuration is not valid JSON: " + check.errorText());
       const json = new JsonReader(bytes);
+      if (!json.checkWhole()) return refuse("configuration is not valid JSON: " + json.errorText());
       if (!json.beginObject()) return refuse(unexpectedJson(json, "configuration must be a JSON object, not "));
       while (json.nextKey()) {
         const key = json.key;
