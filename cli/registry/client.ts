@@ -189,6 +189,14 @@ export class RegistryClient {
 
   /** One HTTP exchange, authenticated on demand, retried on transient failures when allowed. */
   async request(method: string, pathOrUrl: string, options: RequestOptions): Promise<Response> {
+    return this.exchange(method, pathOrUrl, options, async (response) => response);
+  }
+
+  /**
+   * One request with its attempts: `accept` takes an expected answer (reading its body, say);
+   * a transient RegistryError from it (the answer broke off) is retried like a 503.
+   */
+  private async exchange<T>(method: string, pathOrUrl: string, options: RequestOptions, accept: (response: Response) => Promise<T>): Promise<T> {
     const url = new URL(pathOrUrl, this.base).href;
     const attempts = options.retry === false ? 1 : this.attempts;
     let authenticated = false;
@@ -222,7 +230,16 @@ export class RegistryClient {
         attempt--; // authentication is not a failed attempt
         continue;
       }
-      if (options.expect.includes(response.status)) return response;
+      if (options.expect.includes(response.status)) {
+        try {
+          return await accept(response);
+        } catch (error) {
+          if (!(error instanceof RegistryError && error.transient && attempt < attempts)) throw error;
+          this.say(`${error.message}; retrying (${attempt}/${attempts - 1})`);
+          await this.pause(attempt);
+          continue;
+        }
+      }
       const detail = await errorDetail(response);
       const suffix = detail ? ` (${detail})` : "";
       if (TRANSIENT_STATUS.has(response.status)) {
@@ -292,21 +309,9 @@ export class RegistryClient {
     throw new RegistryError(`${options.what}: unsupported authentication scheme "${challenge.scheme}" from ${this.options.registry}`, 401);
   }
 
-  /** A GET whose body is read whole within the attempts: an answer that breaks off is asked for again. */
-  private async getDocument(path: string, options: RequestOptions, max = MAX_DOCUMENT_BYTES): Promise<{ response: Response; bytes: Buffer }> {
-    for (let attempt = 1; ; attempt++) {
-      const response = await this.request("GET", path, options);
-      try {
-        return { response, bytes: await readDocument(response, options.what, max) };
-      } catch (error) {
-        if (error instanceof RegistryError && error.transient && attempt < this.attempts) {
-          this.say(`${error.message}; retrying (${attempt}/${this.attempts - 1})`);
-          await this.pause(attempt);
-          continue;
-        }
-        throw error;
-      }
-    }
+  /** A GET whose body is read whole within the request's attempts: an answer that breaks off is asked for again. */
+  private getDocument(path: string, options: RequestOptions, max = MAX_DOCUMENT_BYTES): Promise<{ response: Response; bytes: Buffer }> {
+    return this.exchange("GET", path, options, async (response) => ({ response, bytes: await readDocument(response, options.what, max) }));
   }
 
   /** GET /v2/: checks the registry answers the distribution API (authenticating if asked to). */
